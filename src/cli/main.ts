@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// finit-pods command line: a thin edge that parses arguments and hands over to the commands.
+
+import { commands, usage } from './commands.js';
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+    const sub = cmd === 'help' ? rest[0] : undefined;
+    const c = sub ? commands.get(sub) : undefined;
+    process.stdout.write(c ? c.help : usage());
+    return 0;
+  }
+  if (cmd === '--version' || cmd === '-V') {
+    process.stdout.write(`finit-pods ${process.env.npm_package_version ?? (await version())}\n`);
+    return 0;
+  }
+  const c = commands.get(cmd);
+  if (!c) {
+    process.stderr.write(`finit-pods: unknown command "${cmd}"\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(c.help);
+    return 0;
+  }
+  return c.run(rest);
+}
+
+async function version(): Promise<string> {
+  const { readFileSync } = await import('node:fs');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`finit-pods: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,548 @@
+// [Container] → the podman run command line, table-driven (see keys.ts), with Quadlet's
+// semantics for the keys that need more than a flag. Pure: no process is run and nothing is
+// written; the only file-system look-ups are the injected `exists` for AddDevice=-/dev/x.
+
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import type { LoadedUnit, UnitName } from '../parse/load.js';
+import type { SpecifierContext } from '../parse/specifiers.js';
+import { type Diagnostic, error, nearest, type Origin, warning } from './diagnostics.js';
+import type { UnitIndex } from './index.js';
+import { defaultContainerName } from './index.js';
+import { CONTAINER_KEYS, type KeyRule, QUADLET_KEYS } from './keys.js';
+import { SectionReader, type Value } from './reader.js';
+import { readService, type ServiceModel } from './service.js';
+
+export interface TranslateOptions {
+  index: UnitIndex;
+  /** Checks whether a host path exists (AddDevice=-/dev/foo is skipped when it does not). */
+  exists?: (path: string) => boolean;
+  /** The podman binary to put first in argv. */
+  podman?: string;
+}
+
+export interface ContainerModel {
+  kind: 'container';
+  name: UnitName;
+  /** The pod's name: Finit identity `pod:NAME`. */
+  pod: string;
+  containerName: string;
+  image: string;
+  /** Arguments before `run` (GlobalArgs=, ContainersConfModule=). */
+  globalArgs: string[];
+  /** Arguments after `run`, up to and excluding the image. */
+  runArgs: string[];
+  /** Exec= arguments after the image. */
+  command: string[];
+  /** Seconds podman waits after the stop signal before SIGKILL (StopTimeout=, default 10). */
+  stopTimeout: number;
+  service: ServiceModel;
+  /** Other units this one needs: networks, volumes, containers (by unit file name). */
+  needs: string[];
+  reload?: { command: string[] } | { signal: string };
+  /** Notify= was set; finit-pods starts pods without readiness notification. */
+  sources: string[];
+}
+
+const PORT_RANGE = /^\d+(-\d+)?(\/udp|\/tcp)?$/;
+const PODMAN_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** Quadlet resource names for template units referenced from an instance: `foo@.volume` → `foo-INSTANCE`. */
+function templateResource(ref: string, from: UnitName): string {
+  const stem = ref.replace(/\.[a-z]+$/, '');
+  return `${stem.slice(0, -1)}-${from.instance}`;
+}
+
+export function translateContainer(
+  loaded: LoadedUnit,
+  opts: TranslateOptions,
+): { model?: ContainerModel; diagnostics: Diagnostic[] } {
+  const { unit, name } = loaded;
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const fileAt: Origin = { file: unit.path, line: 0 };
+  const serviceName = unit.lookup('Container', 'ServiceName')?.value || name.stem;
+  const spec: SpecifierContext = { filename: name.filename, path: unit.path, serviceName };
+  const r = new SectionReader(unit, 'Container', spec, diagnostics);
+  const reader = (section: string) => new SectionReader(unit, section, spec, diagnostics);
+  const exists = opts.exists ?? existsSync;
+  const needs = new Set<string>();
+
+  // Unknown keys are errors, as in Quadlet, with the nearest known key as a hint.
+  for (const e of unit.keys('Container')) {
+    if (CONTAINER_KEYS.has(e.key)) continue;
+    const near = nearest(e.key, CONTAINER_KEYS.keys());
+    diagnostics.push(
+      error(e, `unsupported key ${e.key}= in [Container]${near ? ` (did you mean ${near}=?)` : ''}`),
+    );
+  }
+  for (const e of unit.keys('Quadlet')) {
+    if (!QUADLET_KEYS.has(e.key)) diagnostics.push(error(e, `unsupported key ${e.key}= in [Quadlet]`));
+  }
+  if (!unit.sections.has('Container')) diagnostics.push(error(fileAt, 'no [Container] section'));
+
+  const resolveRef = (ref: string, at: Origin, what: string): string | undefined => {
+    const info = opts.index.get(ref);
+    if (!info) {
+      diagnostics.push(error(at, `${what} ${ref} was not found in ${dirname(unit.path)}`));
+      return undefined;
+    }
+    needs.add(ref);
+    if (info.name.isTemplate) {
+      if (name.instance === '') {
+        diagnostics.push(
+          error(at, `${ref} is a template: only a template instance (NAME@INSTANCE) can use it`),
+        );
+        return undefined;
+      }
+      return templateResource(ref, name);
+    }
+    if (!info.resource) diagnostics.push(error(at, `cannot tell the name of what ${ref} creates`));
+    return info.resource;
+  };
+  const absolute = (p: string): string => (isAbsolute(p) ? p : join(dirname(unit.path), p));
+
+  // Image or Rootfs: exactly one.
+  const image = r.nonEmpty('Image');
+  const rootfs = r.nonEmpty('Rootfs');
+  if (!image && !rootfs)
+    diagnostics.push(error(fileAt, 'no Image= or Rootfs= key in [Container]: a container needs one'));
+  if (image && rootfs) diagnostics.push(error(rootfs.at, 'Image= and Rootfs= conflict: set only one'));
+  let imageRef = image?.value ?? '';
+  if (image && /\.(image|build)$/.test(image.value)) {
+    imageRef = resolveRef(image.value, image.at, `Image=: Quadlet unit`) ?? image.value;
+    diagnostics.push(
+      warning(
+        image.at,
+        `Image=${image.value}: .${image.value.split('.').pop()} units are not applied by finit-pods yet; the image ${imageRef} must already be present`,
+      ),
+    );
+  }
+
+  const containerName = r.nonEmpty('ContainerName')?.value ?? defaultContainerName(name);
+  if (!PODMAN_NAME.test(containerName)) {
+    diagnostics.push(
+      error(
+        r.str('ContainerName')?.at ?? fileAt,
+        `"${containerName}" is not a valid container name: use letters, digits, "_", "." and "-", starting with a letter or digit`,
+      ),
+    );
+  }
+
+  const globalArgs: string[] = [];
+  for (const m of r.all('ContainersConfModule')) globalArgs.push(`--module=${m.value}`);
+  for (const a of r.args('GlobalArgs')) globalArgs.push(a.value);
+
+  const run: string[] = ['--name', containerName];
+  const add = (...a: string[]) => run.push(...a);
+  const addBool = (flag: string, v: boolean) => add(v ? flag : `${flag}=false`);
+
+  const generic = (key: string, rule: KeyRule) => {
+    switch (rule.kind) {
+      case 'string': {
+        const v = r.nonEmpty(key);
+        if (v) add(rule.flag, (rule.prefix ?? '') + v.value);
+        break;
+      }
+      case 'all':
+        for (const v of r.all(key)) add(rule.flag, v.value);
+        break;
+      case 'strv':
+        for (const v of r.strv(key)) add(rule.flag, rule.lower ? v.value.toLowerCase() : v.value);
+        break;
+      case 'args':
+        for (const v of r.args(key)) add(rule.flag, (rule.prefix ?? '') + v.value);
+        break;
+      case 'bool': {
+        const v = r.bool(key);
+        if (v) addBool(rule.flag, v.value);
+        break;
+      }
+      case 'ifTrue':
+        if (r.bool(key)?.value) add(...rule.args);
+        break;
+      case 'keyval': {
+        const kv = r.keyVals(key);
+        for (const k of [...kv.keys()].sort()) {
+          const v = kv.get(k)!.value;
+          add(rule.flag, v === null ? k : `${k}=${v}`);
+        }
+        break;
+      }
+      case 'special':
+        break;
+    }
+  };
+
+  const readOnly = r.bool('ReadOnly');
+  for (const [key, rule] of CONTAINER_KEYS) {
+    if (rule.kind !== 'special') {
+      generic(key, rule);
+      continue;
+    }
+    switch (key) {
+      case 'Network':
+        for (const v of r.all('Network')) {
+          const colon = v.value.indexOf(':');
+          const ref = colon < 0 ? v.value : v.value.slice(0, colon);
+          const options = colon < 0 ? undefined : v.value.slice(colon + 1);
+          if (ref.endsWith('.network') || ref.endsWith('.container')) {
+            const res = resolveRef(ref, v.at, 'Network=: Quadlet unit');
+            if (res === undefined) continue;
+            if (ref.endsWith('.container')) {
+              if (options !== undefined) {
+                diagnostics.push(
+                  error(
+                    v.at,
+                    "Network=: extra options are not supported when joining another container's network",
+                  ),
+                );
+              }
+              add('--network', `container:${res}`);
+            } else add('--network', options === undefined ? res : `${res}:${options}`);
+          } else add('--network', v.value);
+        }
+        break;
+      case 'AddDevice':
+        for (const v of r.strv('AddDevice')) {
+          let dev = v.value;
+          if (dev.startsWith('-')) {
+            dev = dev.slice(1);
+            if (!exists(dev.split(':')[0]!)) continue;
+          }
+          add('--device', dev);
+        }
+        break;
+      case 'Entrypoint': {
+        // one token, and emitted even when empty: `Entrypoint=` clears the image's entrypoint
+        const v = r.str('Entrypoint');
+        if (v) add(`--entrypoint=${v.value}`);
+        break;
+      }
+      case 'SeccompProfile': {
+        const v = r.str('SeccompProfile');
+        if (v) add('--security-opt', `seccomp=${v.value}`);
+        break;
+      }
+      case 'ReadOnly':
+        if (readOnly) addBool('--read-only', readOnly.value);
+        break;
+      case 'VolatileTmp':
+        if (r.bool('VolatileTmp')?.value && !readOnly?.value) add('--tmpfs', '/tmp:rw,size=512M,mode=1777');
+        break;
+      case 'User': {
+        const user = r.nonEmpty('User');
+        const group = r.nonEmpty('Group');
+        if (!user && group) diagnostics.push(error(group.at, 'invalid Group set without User'));
+        else if (user) add('--user', group ? `${user.value}:${group.value}` : user.value);
+        break;
+      }
+      case 'UserNS':
+        userMappings(r, add, diagnostics);
+        break;
+      case 'Volume':
+        for (const v of r.all('Volume')) {
+          const parts = v.value.split(':');
+          const [src, dst] = parts.length >= 2 ? [parts[0]!, parts[1]!] : ['', parts[0]!];
+          const opt = parts.length >= 3 ? `:${parts.slice(2).join(':')}` : '';
+          let source = src;
+          if (source.startsWith('.')) source = absolute(source);
+          else if (source.endsWith('.volume'))
+            source = resolveRef(source, v.at, 'Volume=: Quadlet unit') ?? source;
+          add('-v', source === '' ? dst : `${source}:${dst}${opt}`);
+        }
+        break;
+      case 'Mount':
+        for (const v of r.args('Mount')) {
+          const m = resolveMount(
+            v,
+            absolute,
+            (ref, at) => resolveRef(ref, at, 'Mount=: Quadlet unit'),
+            diagnostics,
+          );
+          if (m !== undefined) add('--mount', m);
+        }
+        break;
+      case 'AutoUpdate': {
+        const v = r.nonEmpty('AutoUpdate');
+        if (v) {
+          add('--label', `io.containers.autoupdate=${v.value}`);
+          diagnostics.push(
+            warning(
+              v.at,
+              'AutoUpdate=: podman auto-update restarts units through systemd, so it does not update pods under Finit',
+            ),
+          );
+        }
+        break;
+      }
+      case 'ExposeHostPort':
+        for (const v of r.all('ExposeHostPort')) {
+          const port = v.value.trim();
+          if (!PORT_RANGE.test(port))
+            diagnostics.push(
+              error(
+                v.at,
+                `ExposeHostPort=${port}: invalid port format (PORT, PORT-PORT, optionally /tcp or /udp)`,
+              ),
+            );
+          else add('--expose', port);
+        }
+        break;
+      case 'EnvironmentFile':
+        for (const v of r.args('EnvironmentFile')) add('--env-file', absolute(v.value));
+        break;
+      case 'Pod': {
+        const v = r.nonEmpty('Pod');
+        if (!v) break;
+        if (!v.value.endsWith('.pod'))
+          diagnostics.push(
+            error(v.at, `Pod=${v.value}: pod ${v.value} is not Quadlet based (name a NAME.pod unit)`),
+          );
+        else {
+          const res = resolveRef(v.value, v.at, 'Pod=: Quadlet pod unit');
+          if (res !== undefined) add('--pod', res);
+        }
+        break;
+      }
+      case 'Notify': {
+        const v = r.nonEmpty('Notify');
+        if (v)
+          diagnostics.push(
+            warning(v.at, 'Notify= has no effect under Finit: finit-pods does not wait for readiness'),
+          );
+        break;
+      }
+      case 'PodmanArgs':
+        for (const a of r.args('PodmanArgs')) add(a.value);
+        break;
+      default:
+        break;
+    }
+  }
+
+  const command = r.lastArgs('Exec')?.words ?? [];
+
+  // Reload: ReloadCmd= (exec in the container) or ReloadSignal= (podman kill --signal).
+  let reload: ContainerModel['reload'];
+  const reloadCmd = r.has('ReloadCmd') ? r.lastArgs('ReloadCmd', false) : undefined;
+  const reloadSignal = r.nonEmpty('ReloadSignal');
+  if (reloadCmd && reloadCmd.words.length > 0 && reloadSignal) {
+    diagnostics.push(
+      error(reloadSignal.at, 'ReloadCmd and ReloadSignal are mutually exclusive but both are set'),
+    );
+  } else if (reloadCmd && reloadCmd.words.length > 0) reload = { command: reloadCmd.words };
+  else if (reloadSignal) reload = { signal: reloadSignal.value };
+
+  const stopV = r.nonEmpty('StopTimeout');
+  let stopTimeout = 10;
+  if (stopV) {
+    if (!/^\d+$/.test(stopV.value))
+      diagnostics.push(error(stopV.at, `StopTimeout=${stopV.value}: must be a whole number of seconds`));
+    else stopTimeout = Number(stopV.value);
+  }
+
+  const service = readService(reader('Unit'), reader('Service'), reader('Install'));
+  for (const dep of [...service.requires, ...service.wants, ...service.after]) {
+    if (!/\.(container|network|volume|pod|kube|image|build|artifact)$/.test(dep)) continue;
+    if (!opts.index.has(dep)) {
+      const e = unit
+        .all('Unit', 'Requires')
+        .concat(unit.all('Unit', 'After'), unit.all('Unit', 'Wants'), unit.all('Unit', 'BindsTo'));
+      const at = e.find((x) => x.value.includes(dep)) ?? fileAt;
+      diagnostics.push(
+        error(at, `unable to translate dependency for ${dep}: no such unit in ${dirname(unit.path)}`),
+      );
+    } else needs.add(dep);
+  }
+
+  if (name.isTemplate) {
+    diagnostics.push(
+      warning(
+        fileAt,
+        `${name.filename} is a template: it runs as instances NAME@INSTANCE.container (a file or a symlink to it)`,
+      ),
+    );
+  }
+
+  const model: ContainerModel = {
+    kind: 'container',
+    name,
+    pod: unit.lookup('Container', 'ServiceName')?.value || defaultContainerName(name),
+    containerName,
+    image: image ? imageRef : '',
+    globalArgs,
+    runArgs: rootfs ? [...run, '--rootfs', rootfs.value] : run,
+    command,
+    stopTimeout,
+    service,
+    needs: [...needs],
+    sources: loaded.sources,
+  };
+  if (reload) model.reload = reload;
+  return { model, diagnostics };
+}
+
+/** The full podman command line of a container model. */
+export function podmanArgv(
+  m: ContainerModel,
+  podman = '/usr/bin/podman',
+  extraRunArgs: readonly string[] = [],
+): string[] {
+  const argv = [
+    podman,
+    ...m.globalArgs,
+    'run',
+    ...m.runArgs.slice(0, 2),
+    ...extraRunArgs,
+    ...m.runArgs.slice(2),
+  ];
+  if (m.image) argv.push(m.image);
+  argv.push(...m.command);
+  return argv;
+}
+
+function userMappings(r: SectionReader, add: (...a: string[]) => void, ds: Diagnostic[]): void {
+  let defined = false;
+  const userns = r.nonEmpty('UserNS');
+  if (userns) {
+    add('--userns', userns.value);
+    defined = true;
+  }
+  for (const v of r.strv('UIDMap')) {
+    add('--uidmap', v.value);
+    defined = true;
+  }
+  for (const v of r.strv('GIDMap')) {
+    add('--gidmap', v.value);
+    defined = true;
+  }
+  const subuid = r.nonEmpty('SubUIDMap');
+  if (subuid) {
+    add('--subuidname', subuid.value);
+    defined = true;
+  }
+  const subgid = r.nonEmpty('SubGIDMap');
+  if (subgid) {
+    add('--subgidname', subgid.value);
+    defined = true;
+  }
+  const remapUid = r.strv('RemapUid');
+  const remapGid = r.strv('RemapGid');
+  const remapUsers = r.str('RemapUsers');
+  if (defined) {
+    const first = r.str('RemapUid') ?? r.str('RemapGid') ?? remapUsers;
+    if (first) ds.push(error(first.at, 'deprecated Remap keys are set along with explicit mapping keys'));
+    return;
+  }
+  const at = remapUsers?.at;
+  switch (remapUsers?.value ?? '') {
+    case '':
+      if (remapUid.length > 0) ds.push(error(remapUid[0]!.at, 'RemapUid= is set without RemapUsers='));
+      if (remapGid.length > 0) ds.push(error(remapGid[0]!.at, 'RemapGid= is set without RemapUsers='));
+      break;
+    case 'manual':
+      for (const v of remapUid) add('--uidmap', v.value);
+      for (const v of remapGid) add('--gidmap', v.value);
+      break;
+    case 'auto': {
+      const o = [
+        ...remapUid.map((v) => `uidmapping=${v.value}`),
+        ...remapGid.map((v) => `gidmapping=${v.value}`),
+      ];
+      const size = r.nonEmpty('RemapUidSize');
+      if (size && Number(size.value) > 0) o.push(`size=${Number(size.value)}`);
+      add('--userns', o.length ? `auto:${o.join(',')}` : 'auto');
+      break;
+    }
+    case 'keep-id': {
+      if (remapUid.length > 1 || remapGid.length > 1) {
+        ds.push(error(at!, 'RemapUsers=keep-id supports only a single value for UID and GID mapping'));
+        break;
+      }
+      const o = [...remapUid.map((v) => `uid=${v.value}`), ...remapGid.map((v) => `gid=${v.value}`)];
+      add('--userns', o.length ? `keep-id:${o.join(',')}` : 'keep-id');
+      break;
+    }
+    default:
+      ds.push(error(at!, `unsupported RemapUsers option '${remapUsers!.value}' (auto, keep-id or manual)`));
+  }
+}
+
+/** Splits one CSV record like Go's encoding/csv (fields may be double-quoted). */
+export function parseCsvRecord(text: string): string[] | undefined {
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = '';
+    if (text[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= text.length) return undefined;
+        if (text[i] === '"') {
+          if (text[i + 1] === '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        field += text[i++];
+      }
+      if (i < text.length && text[i] !== ',') return undefined;
+    } else {
+      const end = text.indexOf(',', i);
+      field = end < 0 ? text.slice(i) : text.slice(i, end);
+      i = end < 0 ? text.length : end;
+    }
+    out.push(field);
+    if (i >= text.length) return out;
+    i++; // the comma
+  }
+}
+
+const csvField = (f: string): string =>
+  f === '' || /[",\r\n]/.test(f) || f.startsWith(' ') ? `"${f.replace(/"/g, '""')}"` : f;
+
+function resolveMount(
+  v: Value,
+  absolute: (p: string) => string,
+  resolveRef: (ref: string, at: Origin) => string | undefined,
+  ds: Diagnostic[],
+): string | undefined {
+  const fields = parseCsvRecord(v.value);
+  if (!fields) {
+    ds.push(error(v.at, `Mount=${v.value}: invalid syntax`));
+    return undefined;
+  }
+  let type = 'volume';
+  let found = false;
+  const tokens: string[] = [];
+  for (const f of fields) {
+    const kv = f.split('=');
+    if (!found && kv.length === 2 && kv[0] === 'type') {
+      type = kv[1]!;
+      found = true;
+    } else tokens.push(f);
+  }
+  if (!['volume', 'bind', 'glob', 'image', 'artifact'].includes(type)) return v.value;
+  const si = tokens.findIndex((t) => /^(source|src)(=|$)/.test(t));
+  if (si < 0) {
+    if (type === 'volume') return [`type=${type}`, ...tokens].map(csvField).join(',');
+    ds.push(error(v.at, `Mount=: source parameter is required for mount type ${type}`));
+    return undefined;
+  }
+  const tok = tokens[si]!;
+  const eq = tok.indexOf('=');
+  let source = eq < 0 ? '' : tok.slice(eq + 1);
+  if (eq < 0 || source === '') {
+    ds.push(error(v.at, `Mount=: source parameter does not include a value`));
+    return undefined;
+  }
+  if (source.startsWith('.')) source = absolute(source);
+  else if (/\.(volume|image|artifact)$/.test(source) && type !== 'bind' && type !== 'glob') {
+    source = resolveRef(source, v.at) ?? source;
+  }
+  tokens[si] = `source=${source}`;
+  return [`type=${type}`, ...tokens].map(csvField).join(',');
+}

@@ -1,0 +1,57 @@
+// Diagnostics carry the file and line they are about, so every message a user sees can be
+// acted on: `FILE:LINE: error: message`.
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  severity: Severity;
+  file: string;
+  /** 1-based line, 0 when the message is about the file as a whole. */
+  line: number;
+  message: string;
+}
+
+export interface Origin {
+  file: string;
+  line: number;
+}
+
+export const error = (at: Origin, message: string): Diagnostic => ({ severity: 'error', ...at, message });
+export const warning = (at: Origin, message: string): Diagnostic => ({ severity: 'warning', ...at, message });
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.line > 0 ? `${d.file}:${d.line}` : d.file;
+  return `${where}: ${d.severity}: ${d.message}`;
+}
+
+export const hasErrors = (ds: readonly Diagnostic[]): boolean => ds.some((d) => d.severity === 'error');
+
+/** Levenshtein distance, for "did you mean" suggestions on typos. */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The closest candidate to `word`, if it is close enough to be a plausible typo. */
+export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestScore = Number.POSITIVE_INFINITY;
+  const lower = word.toLowerCase();
+  for (const c of candidates) {
+    const score = c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase());
+    if (score < bestScore) {
+      best = c;
+      bestScore = score;
+    }
+  }
+  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}

@@ -1,0 +1,55 @@
+// The units of one directory, by file name, with the podman resource each creates. Containers
+// use it to resolve `Network=db.network`, `Volume=data.volume:/data`, `Network=web.container`.
+
+import type { LoadedUnit, UnitName } from '../parse/load.js';
+
+export interface UnitInfo {
+  name: UnitName;
+  /** What podman calls the thing the unit makes (container, network, volume, pod, image name). */
+  resource: string;
+  /** The unit's service name: ServiceName= or the file's stem. */
+  serviceName: string;
+}
+
+export type UnitIndex = ReadonlyMap<string, UnitInfo>;
+
+const RESOURCE_KEY: Record<string, [section: string, key: string]> = {
+  container: ['Container', 'ContainerName'],
+  network: ['Network', 'NetworkName'],
+  volume: ['Volume', 'VolumeName'],
+  pod: ['Pod', 'PodName'],
+  image: ['Image', 'ImageTag'],
+  artifact: ['Artifact', 'Artifact'],
+};
+
+const SECTION: Record<string, string> = {
+  container: 'Container',
+  network: 'Network',
+  volume: 'Volume',
+  pod: 'Pod',
+  image: 'Image',
+  build: 'Build',
+  kube: 'Kube',
+  artifact: 'Artifact',
+};
+
+/** The default name of a container: the unit's name; `prefix_instance` for a template instance. */
+export function defaultContainerName(n: UnitName): string {
+  return n.instance !== '' || n.isTemplate ? `${n.prefix}_${n.instance}` : n.stem;
+}
+
+export function buildIndex(units: readonly LoadedUnit[]): UnitIndex {
+  const index = new Map<string, UnitInfo>();
+  for (const { name, unit } of units) {
+    const section = SECTION[name.kind]!;
+    const serviceName = unit.lookup(section, 'ServiceName')?.value || name.stem;
+    let resource = name.kind === 'container' ? defaultContainerName(name) : name.stem;
+    const rk = RESOURCE_KEY[name.kind];
+    const explicit = rk && unit.lookup(rk[0], rk[1])?.value;
+    if (explicit) resource = explicit;
+    else if (name.kind === 'image') resource = unit.lookup('Image', 'Image')?.value ?? '';
+    else if (name.kind === 'build') resource = unit.all('Build', 'ImageTag')[0]?.value ?? '';
+    index.set(name.filename, { name, resource, serviceName });
+  }
+  return index;
+}

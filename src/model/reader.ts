@@ -1,0 +1,132 @@
+// Typed lookups on one section of a unit, with Quadlet's value semantics (last value wins,
+// empty assignment resets, word splitting, key=value lists) and systemd specifiers expanded.
+// Every problem becomes a diagnostic at the line of the entry that caused it.
+
+import { expandSpecifiers, type SpecifierContext, SpecifierError } from '../parse/specifiers.js';
+import { EXEC_FLAGS, SplitError, STRV_FLAGS, splitWords } from '../parse/split.js';
+import type { Entry, UnitFile } from '../parse/unitfile.js';
+import { type Diagnostic, error, type Origin, warning } from './diagnostics.js';
+
+export interface Value {
+  value: string;
+  at: Origin;
+}
+
+const TRUE = new Set(['1', 'yes', 'true', 'on']);
+const FALSE = new Set(['0', 'no', 'false', 'off']);
+
+export class SectionReader {
+  constructor(
+    readonly unit: UnitFile,
+    readonly section: string,
+    readonly specifiers: SpecifierContext,
+    readonly diagnostics: Diagnostic[],
+  ) {}
+
+  private expand(text: string, at: Origin, key: string): string {
+    try {
+      return expandSpecifiers(text, this.specifiers);
+    } catch (e) {
+      if (!(e instanceof SpecifierError)) throw e;
+      this.diagnostics.push(error(at, `${key}= in [${this.section}]: ${e.message}`));
+      return text;
+    }
+  }
+
+  private split(e: Entry, flags: number, strict: boolean): string[] | undefined {
+    try {
+      return splitWords(e.value, flags).map((w) => this.expand(w, e, e.key));
+    } catch (err) {
+      if (!(err instanceof SplitError)) throw err;
+      const msg = `${e.key}= in [${this.section}]: ${err.message}`;
+      this.diagnostics.push(
+        strict ? error(e, msg) : warning(e, `${msg}; the value is ignored, as Quadlet does`),
+      );
+      return undefined;
+    }
+  }
+
+  has(key: string): boolean {
+    return this.unit.has(this.section, key);
+  }
+
+  /** Last value (quotes around the whole value removed); undefined when unset. */
+  str(key: string): Value | undefined {
+    const e = this.unit.lookup(this.section, key);
+    return e && { value: this.expand(e.value, e, key), at: e };
+  }
+
+  /** Last value when it is set and not empty. */
+  nonEmpty(key: string): Value | undefined {
+    const v = this.str(key);
+    return v && v.value.length > 0 ? v : undefined;
+  }
+
+  /** Every value, raw (no word splitting). */
+  all(key: string): Value[] {
+    return this.unit.all(this.section, key).map((e) => ({ value: this.expand(e.value, e, key), at: e }));
+  }
+
+  /** Every value split into words like systemd's strv lists (quotes group words, backslashes kept). */
+  strv(key: string): Value[] {
+    return this.unit
+      .all(this.section, key)
+      .flatMap((e) => (this.split(e, STRV_FLAGS, false) ?? []).map((value) => ({ value, at: e as Origin })));
+  }
+
+  /** Every value split like a command line (quotes group words, C escapes applied). */
+  args(key: string): Value[] {
+    return this.unit
+      .all(this.section, key)
+      .flatMap((e) => (this.split(e, EXEC_FLAGS, false) ?? []).map((value) => ({ value, at: e as Origin })));
+  }
+
+  /** The last value split like a command line (Exec=). */
+  lastArgs(key: string, strict = true): { words: string[]; at: Origin } | undefined {
+    const e = this.unit.last(this.section, key);
+    if (!e) return undefined;
+    const words = this.split(e, EXEC_FLAGS, strict);
+    return words && { words, at: e };
+  }
+
+  /** KEY=VALUE assignments from every value (Environment=, Label=), later ones override. */
+  keyVals(key: string): Map<string, { value: string | null; at: Origin }> {
+    const out = new Map<string, { value: string | null; at: Origin }>();
+    for (const e of this.unit.all(this.section, key)) {
+      const words = this.split(e, EXEC_FLAGS, false);
+      if (!words) continue;
+      let sawAssignment = false;
+      for (const w of words) {
+        const eq = w.indexOf('=');
+        if (eq >= 0) {
+          out.set(w.slice(0, eq), { value: w.slice(eq + 1), at: e });
+          sawAssignment = true;
+          continue;
+        }
+        if (sawAssignment) {
+          this.diagnostics.push(
+            warning(
+              e,
+              `${key}=: "${w}" has no "=" and follows a KEY=VALUE on the same line; a value with spaces must be quoted, e.g. ${key}="KEY=value with spaces"`,
+            ),
+          );
+        }
+        out.set(w, { value: null, at: e });
+      }
+    }
+    return out;
+  }
+
+  /** A boolean; values systemd would not accept are warned about and read as false, like Quadlet. */
+  bool(key: string): { value: boolean; at: Origin } | undefined {
+    const v = this.str(key);
+    if (!v) return undefined;
+    const lower = v.value.toLowerCase();
+    if (!TRUE.has(lower) && !FALSE.has(lower)) {
+      this.diagnostics.push(
+        warning(v.at, `${key}=${v.value} is not a boolean (yes/no, true/false, 1/0, on/off); read as "no"`),
+      );
+    }
+    return { value: TRUE.has(lower), at: v.at };
+  }
+}

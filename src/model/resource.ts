@@ -1,0 +1,252 @@
+// [Network] and [Volume] units → the `podman network create` / `podman volume create` command
+// that makes them, plus finit-pods' own [HostDevice] network: a CNI host-device profile that
+// hands a host interface to a container with a static address (what the seed's
+// `cni create host NAME IFACE ADDR/LEN` wrote), which `podman network create` cannot express.
+
+import type { LoadedUnit, UnitName } from '../parse/load.js';
+import type { SpecifierContext } from '../parse/specifiers.js';
+import { type Diagnostic, error, nearest, type Origin, warning } from './diagnostics.js';
+import { type KeyRule, NETWORK_KEYS, QUADLET_KEYS, VOLUME_KEYS } from './keys.js';
+import { SectionReader } from './reader.js';
+
+export interface ResourceModel {
+  kind: 'network' | 'volume';
+  name: UnitName;
+  /** The podman network or volume name. */
+  resource: string;
+  /** `podman … create --ignore … NAME` */
+  argv: string[];
+  sources: string[];
+}
+
+export interface HostDeviceModel {
+  kind: 'hostdevice';
+  name: UnitName;
+  /** The CNI network name containers use in Network=. */
+  resource: string;
+  device: string;
+  addresses: string[];
+  gateway?: string;
+  /** The CNI conflist written to /etc/cni/net.d. */
+  conflist: object;
+  sources: string[];
+}
+
+export const HOSTDEVICE_KEYS = new Set(['Device', 'Address', 'Gateway', 'NetworkName']);
+
+function unknownKeys(
+  loaded: LoadedUnit,
+  section: string,
+  known: ReadonlyMap<string, unknown> | ReadonlySet<string>,
+  ds: Diagnostic[],
+) {
+  for (const e of loaded.unit.keys(section)) {
+    if (known.has(e.key)) continue;
+    const near = nearest(e.key, known.keys());
+    ds.push(error(e, `unsupported key ${e.key}= in [${section}]${near ? ` (did you mean ${near}=?)` : ''}`));
+  }
+  for (const e of loaded.unit.keys('Quadlet')) {
+    if (!QUADLET_KEYS.has(e.key)) ds.push(error(e, `unsupported key ${e.key}= in [Quadlet]`));
+  }
+}
+
+function warnSystemdSections(loaded: LoadedUnit, ds: Diagnostic[]) {
+  for (const s of ['Service', 'Install']) {
+    for (const e of loaded.unit.keys(s)) {
+      ds.push(warning(e, `${e.key}= in [${s}] has no effect on a ${loaded.name.kind} unit under finit-pods`));
+    }
+  }
+}
+
+function setup(loaded: LoadedUnit, section: string) {
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const serviceName = loaded.unit.lookup(section, 'ServiceName')?.value || loaded.name.stem;
+  const spec: SpecifierContext = { filename: loaded.name.filename, path: loaded.unit.path, serviceName };
+  const r = new SectionReader(loaded.unit, section, spec, diagnostics);
+  const base: string[] = ['/usr/bin/podman'];
+  for (const m of r.all('ContainersConfModule')) base.push(`--module=${m.value}`);
+  for (const a of r.args('GlobalArgs')) base.push(a.value);
+  return { diagnostics, r, base };
+}
+
+function applyRule(r: SectionReader, key: string, rule: KeyRule, add: (...a: string[]) => void) {
+  switch (rule.kind) {
+    case 'string': {
+      const v = r.nonEmpty(key);
+      if (v) add(rule.flag, (rule.prefix ?? '') + v.value);
+      break;
+    }
+    case 'all':
+      for (const v of r.all(key)) add(rule.flag, v.value);
+      break;
+    case 'bool': {
+      const v = r.bool(key);
+      if (v) add(v.value ? rule.flag : `${rule.flag}=false`);
+      break;
+    }
+    case 'keyval': {
+      const kv = r.keyVals(key);
+      for (const k of [...kv.keys()].sort()) {
+        const v = kv.get(k)!.value;
+        add(rule.flag, v === null ? k : `${k}=${v}`);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+export function translateNetwork(loaded: LoadedUnit): {
+  model?: ResourceModel | HostDeviceModel;
+  diagnostics: Diagnostic[];
+} {
+  if (loaded.unit.sections.has('HostDevice')) return translateHostDevice(loaded);
+  const { diagnostics, r, base } = setup(loaded, 'Network');
+  unknownKeys(loaded, 'Network', NETWORK_KEYS, diagnostics);
+  warnSystemdSections(loaded, diagnostics);
+  const resource = r.nonEmpty('NetworkName')?.value ?? loaded.name.stem;
+  const argv = [...base, 'network', 'create', '--ignore'];
+  const add = (...a: string[]) => argv.push(...a);
+  for (const [key, rule] of NETWORK_KEYS) if (rule.kind !== 'special') applyRule(r, key, rule, add);
+  const subnets = r.all('Subnet');
+  const gateways = r.all('Gateway');
+  const ranges = r.all('IPRange');
+  const fileAt: Origin = { file: loaded.unit.path, line: 0 };
+  if (subnets.length > 0) {
+    if (gateways.length > subnets.length)
+      diagnostics.push(error(gateways[subnets.length]!.at, 'cannot set more gateways than subnets'));
+    if (ranges.length > subnets.length)
+      diagnostics.push(error(ranges[subnets.length]!.at, 'cannot set more ranges than subnets'));
+    subnets.forEach((s, i) => {
+      add('--subnet', s.value);
+      if (gateways[i]) add('--gateway', gateways[i]!.value);
+      if (ranges[i]) add('--ip-range', ranges[i]!.value);
+    });
+  } else if (gateways.length > 0 || ranges.length > 0) {
+    diagnostics.push(
+      error((gateways[0] ?? ranges[0])?.at ?? fileAt, 'cannot set gateway or range without subnet'),
+    );
+  }
+  const del = r.bool('NetworkDeleteOnStop');
+  if (del?.value)
+    diagnostics.push(
+      warning(
+        del.at,
+        'NetworkDeleteOnStop= has no effect: finit-pods keeps networks while their units exist',
+      ),
+    );
+  for (const a of r.args('PodmanArgs')) add(a.value);
+  add(resource);
+  return {
+    model: { kind: 'network', name: loaded.name, resource, argv, sources: loaded.sources },
+    diagnostics,
+  };
+}
+
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$|^[0-9a-fA-F:]+\/\d{1,3}$/;
+const IFNAME = /^[^\s/:]{1,15}$/;
+
+function translateHostDevice(loaded: LoadedUnit): { model?: HostDeviceModel; diagnostics: Diagnostic[] } {
+  const { diagnostics, r } = setup(loaded, 'HostDevice');
+  unknownKeys(loaded, 'HostDevice', HOSTDEVICE_KEYS, diagnostics);
+  for (const e of loaded.unit.keys('Network')) {
+    diagnostics.push(
+      error(e, `${e.key}= in [Network]: a host-device network is described by [HostDevice] alone`),
+    );
+  }
+  warnSystemdSections(loaded, diagnostics);
+  const fileAt: Origin = { file: loaded.unit.path, line: 0 };
+  const resource = r.nonEmpty('NetworkName')?.value ?? loaded.name.stem;
+  const device = r.nonEmpty('Device');
+  if (!device)
+    diagnostics.push(
+      error(fileAt, 'no Device= in [HostDevice]: name the host interface to hand over, e.g. Device=veth0b'),
+    );
+  else if (!IFNAME.test(device.value))
+    diagnostics.push(error(device.at, `Device=${device.value} is not an interface name`));
+  const addresses = r.strv('Address');
+  for (const a of addresses) {
+    const m = a.value.match(CIDR);
+    if (!m || (m[1] !== undefined && (m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32))) {
+      diagnostics.push(
+        error(a.at, `Address=${a.value} is not an address with prefix length, e.g. 192.168.0.42/24`),
+      );
+    }
+  }
+  const gateway = r.nonEmpty('Gateway')?.value;
+  const ipam =
+    addresses.length > 0
+      ? {
+          type: 'static',
+          addresses: addresses.map((a) => (gateway ? { address: a.value, gateway } : { address: a.value })),
+          ...(gateway ? { routes: [{ dst: gateway.includes(':') ? '::/0' : '0.0.0.0/0' }] } : {}),
+        }
+      : undefined;
+  const conflist = {
+    cniVersion: '0.4.0',
+    name: resource,
+    plugins: [{ type: 'host-device', device: device?.value ?? '', ...(ipam ? { ipam } : {}) }],
+  };
+  const model: HostDeviceModel = {
+    kind: 'hostdevice',
+    name: loaded.name,
+    resource,
+    device: device?.value ?? '',
+    addresses: addresses.map((a) => a.value),
+    conflist,
+    sources: loaded.sources,
+  };
+  if (gateway) model.gateway = gateway;
+  return { model, diagnostics };
+}
+
+export function translateVolume(loaded: LoadedUnit): { model?: ResourceModel; diagnostics: Diagnostic[] } {
+  const { diagnostics, r, base } = setup(loaded, 'Volume');
+  unknownKeys(loaded, 'Volume', VOLUME_KEYS, diagnostics);
+  warnSystemdSections(loaded, diagnostics);
+  const resource = r.nonEmpty('VolumeName')?.value ?? loaded.name.stem;
+  const argv = [...base, 'volume', 'create', '--ignore'];
+  const add = (...a: string[]) => argv.push(...a);
+  for (const k of ['UID', 'GID'] as const) {
+    const v = r.nonEmpty(k);
+    if (v) add(`--${k.toLowerCase()}`, v.value);
+  }
+  const driver = r.str('Driver');
+  if (driver) add('--driver', driver.value);
+  const o: string[] = [];
+  let imageOpt: string | undefined;
+  if (driver?.value === 'image') {
+    const image = r.str('Image');
+    if (!image) diagnostics.push(error(driver.at, 'the key Image is mandatory when using the image driver'));
+    else imageOpt = `image=${image.value}`;
+  } else {
+    const user = r.str('User');
+    if (user) o.push(`uid=${user.value}`);
+    const group = r.str('Group');
+    if (group) o.push(`gid=${group.value}`);
+    const copy = r.bool('Copy');
+    if (copy) add('--opt', copy.value ? 'copy' : 'nocopy');
+    const dev = r.nonEmpty('Device');
+    if (dev) add('--opt', `device=${dev.value}`);
+    const type = r.nonEmpty('Type');
+    if (type) {
+      if (dev) add('--opt', `type=${type.value}`);
+      else diagnostics.push(error(type.at, "key Type can't be used without Device"));
+    }
+    const mountOpts = r.nonEmpty('Options');
+    if (mountOpts) {
+      if (dev) o.push(mountOpts.value);
+      else diagnostics.push(error(mountOpts.at, "key Options can't be used without Device"));
+    }
+  }
+  if (imageOpt) add('--opt', imageOpt);
+  else if (o.length > 0) add('--opt', `o=${o.join(',')}`);
+  applyRule(r, 'Label', { kind: 'keyval', flag: '--label' }, add);
+  for (const a of r.args('PodmanArgs')) add(a.value);
+  add(resource);
+  return {
+    model: { kind: 'volume', name: loaded.name, resource, argv, sources: loaded.sources },
+    diagnostics,
+  };
+}

@@ -1,0 +1,138 @@
+// A whole units directory → one result per unit: the model when it is usable, and its
+// diagnostics either way. One bad file never stops the others.
+
+import { basename, dirname } from 'node:path';
+import {
+  type LoadedUnit,
+  listUnitNames,
+  loadUnit,
+  parseUnitName,
+  SUPPORTED_KINDS,
+  type UnitName,
+} from '../parse/load.js';
+import { type ContainerModel, type TranslateOptions, translateContainer } from './container.js';
+import { type Diagnostic, error, hasErrors, warning } from './diagnostics.js';
+import { buildIndex, type UnitIndex } from './index.js';
+import { type HostDeviceModel, type ResourceModel, translateNetwork, translateVolume } from './resource.js';
+
+export type Model = ContainerModel | ResourceModel | HostDeviceModel;
+
+export interface UnitResult {
+  name: UnitName;
+  path: string;
+  model?: Model;
+  diagnostics: Diagnostic[];
+  /** True when the unit can be applied (a model and no errors). */
+  ok: boolean;
+}
+
+export interface DirOptions extends Omit<TranslateOptions, 'index'> {
+  /** Longest pod name Finit accepts as `:ID` (15 before Finit 4.15, 64 from 4.15). */
+  maxPodName?: number;
+}
+
+const POD_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** Finit 4.2–4.14 keep at most 15 characters of a service :ID, 4.15 and later 64. */
+export const FINIT_ID_MAX_OLD = 15;
+export const FINIT_ID_MAX = 64;
+
+function translateOne(loaded: LoadedUnit, index: UnitIndex, opts: DirOptions): UnitResult {
+  const { name } = loaded;
+  const path = loaded.unit.path;
+  let r: { model?: Model; diagnostics: Diagnostic[] };
+  if (!SUPPORTED_KINDS.has(name.kind)) {
+    r = {
+      diagnostics: [
+        ...loaded.diagnostics,
+        error(
+          { file: path, line: 0 },
+          `.${name.kind} units are not supported yet (finit-pods applies .container, .network and .volume units); this file is skipped`,
+        ),
+      ],
+    };
+  } else if (name.kind === 'container') r = translateContainer(loaded, { ...opts, index });
+  else if (name.kind === 'network') r = translateNetwork(loaded);
+  else r = translateVolume(loaded);
+
+  if (r.model?.kind === 'container' && !name.isTemplate) {
+    const pod = r.model.pod;
+    const max = opts.maxPodName ?? FINIT_ID_MAX;
+    const at = { file: path, line: 0 };
+    const fix = 'rename the file or set ServiceName=';
+    if (!POD_NAME.test(pod)) {
+      r.diagnostics.push(
+        error(
+          at,
+          `pod name "${pod}" must use only letters, digits, "_", "." and "-" (it becomes Finit's pod:${pod}); ${fix}`,
+        ),
+      );
+    } else if (pod.length > max) {
+      r.diagnostics.push(
+        error(
+          at,
+          `pod name "${pod}" is ${pod.length} characters; this Finit keeps at most ${max} of a service :ID; ${fix}`,
+        ),
+      );
+    } else if (opts.maxPodName === undefined && pod.length > FINIT_ID_MAX_OLD) {
+      r.diagnostics.push(
+        warning(
+          at,
+          `pod name "${pod}" is ${pod.length} characters: fine on Finit 4.15 and later, but Finit 4.2–4.14 keep only ${FINIT_ID_MAX_OLD} (sync checks the running Finit)`,
+        ),
+      );
+    }
+  }
+  const ok = r.model !== undefined && !hasErrors(r.diagnostics);
+  return { name, path, diagnostics: r.diagnostics, ok, ...(r.model ? { model: r.model } : {}) };
+}
+
+export function loadDir(dir: string): LoadedUnit[] {
+  return listUnitNames(dir).map((n) => loadUnit(dir, n));
+}
+
+/** Translates every unit in a directory. Throws only when the directory cannot be listed. */
+export function translateDir(
+  dir: string,
+  opts: DirOptions = {},
+): { results: UnitResult[]; index: UnitIndex } {
+  const loaded = loadDir(dir);
+  const index = buildIndex(loaded);
+  return { results: loaded.map((l) => translateOne(l, index, opts)), index };
+}
+
+/** Translates one file, resolving the units it names against the other files of its directory. */
+export function translateFile(path: string, opts: DirOptions = {}): UnitResult {
+  const dir = dirname(path);
+  const name = parseUnitName(basename(path));
+  if (!name) {
+    return {
+      name: {
+        filename: basename(path),
+        kind: 'container',
+        stem: basename(path),
+        prefix: '',
+        instance: '',
+        isTemplate: false,
+      },
+      path,
+      diagnostics: [
+        error(
+          { file: path, line: 0 },
+          'not a unit file: the name must end in .container, .network or .volume',
+        ),
+      ],
+      ok: false,
+    };
+  }
+  let others: LoadedUnit[] = [];
+  try {
+    others = listUnitNames(dir)
+      .filter((n) => n.filename !== name.filename)
+      .map((n) => loadUnit(dir, n));
+  } catch {
+    // the file alone still translates; references to other units will be reported missing
+  }
+  const self = loadUnit(dir, name);
+  const index = buildIndex([self, ...others]);
+  return translateOne(self, index, opts);
+}

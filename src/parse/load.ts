@@ -1,0 +1,160 @@
+// Finding unit files in a units directory and reading each with its drop-ins, in Quadlet's order:
+// type-wide `container.d/`, truncated-prefix dirs (`foo-.container.d/`), the template's
+// `foo@.container.d/`, then the unit's own `foo@bar.container.d/`. Drop-in files are merged in
+// alphabetical order of their names; a name in a more specific directory hides the same name in
+// a broader one.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Diagnostic } from '../model/diagnostics.js';
+import { parseUnitText, type UnitFile } from './unitfile.js';
+
+export const UNIT_KINDS = [
+  'container',
+  'network',
+  'volume',
+  'pod',
+  'kube',
+  'image',
+  'build',
+  'artifact',
+] as const;
+export type UnitKind = (typeof UNIT_KINDS)[number];
+/** The kinds finit-pods turns into pods, networks and volumes; the others are reported as not supported yet. */
+export const SUPPORTED_KINDS: ReadonlySet<UnitKind> = new Set(['container', 'network', 'volume']);
+
+export interface UnitName {
+  filename: string;
+  kind: UnitKind;
+  /** Name without the type suffix: `web`, `web@`, `web@1`. */
+  stem: string;
+  /** Part before `@` (or the whole stem). */
+  prefix: string;
+  /** Part after `@`; '' for a template or a plain unit. */
+  instance: string;
+  /** `foo@.container`: a template, not run itself. */
+  isTemplate: boolean;
+}
+
+/** Parses a unit file name; undefined for files that are not Quadlet units. */
+export function parseUnitName(filename: string): UnitName | undefined {
+  const dot = filename.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const kind = filename.slice(dot + 1) as UnitKind;
+  if (!UNIT_KINDS.includes(kind)) return undefined;
+  const stem = filename.slice(0, dot);
+  const at = stem.indexOf('@');
+  const prefix = at < 0 ? stem : stem.slice(0, at);
+  const instance = at < 0 ? '' : stem.slice(at + 1);
+  return { filename, kind, stem, prefix, instance, isTemplate: at >= 0 && instance === '' };
+}
+
+/** True for names an editor or tool leaves behind, which must never be read as units. */
+export function isIgnoredName(name: string): boolean {
+  return (
+    name.startsWith('.') ||
+    name.endsWith('~') ||
+    /\.(swp|swx|tmp|bak|orig|rej|dpkg-[a-z]+)$/.test(name) ||
+    (name.startsWith('#') && name.endsWith('#')) ||
+    /^\d+$/.test(name) // vim's write probe "4913"
+  );
+}
+
+/** Unit files in a directory, sorted by name. Throws when the directory cannot be read. */
+export function listUnitNames(dir: string): UnitName[] {
+  const out: UnitName[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (isIgnoredName(entry.name) || entry.isDirectory()) continue;
+    const n = parseUnitName(entry.name);
+    if (n) out.push(n);
+  }
+  return out.sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+}
+
+/** Drop-in directory names for a unit, most specific first (Quadlet's GetUnitDropinPaths). */
+export function dropinDirs(name: UnitName): string[] {
+  const ext = `.${name.kind}.d`;
+  const paths = [ext.slice(1)];
+  const dashParts = name.prefix.split('-');
+  if (dashParts.length > 1) {
+    for (let i = 0; i < dashParts.length - 1; i++) {
+      const truncated = `${dashParts.slice(0, i + 1).join('-')}-`;
+      paths.push(truncated + ext);
+      if (name.instance !== '' || name.isTemplate) paths.push(`${truncated}@${ext}`);
+    }
+  }
+  if (name.instance !== '') paths.push(`${name.prefix}@${ext}`);
+  paths.push(`${name.filename}.d`);
+  return paths.reverse();
+}
+
+function readDirNames(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+export interface LoadedUnit {
+  name: UnitName;
+  unit: UnitFile;
+  /** The main file and every drop-in that was merged, in merge order. */
+  sources: string[];
+  diagnostics: Diagnostic[];
+}
+
+/** Reads a unit file and merges its drop-ins from `dir`. Unreadable files become diagnostics. */
+export function loadUnit(
+  dir: string,
+  name: UnitName,
+  readText = (p: string) => readFileSync(p, 'utf8'),
+): LoadedUnit {
+  const path = join(dir, name.filename);
+  let text: string;
+  const diagnostics: Diagnostic[] = [];
+  try {
+    text = readText(path);
+  } catch (e) {
+    text = '';
+    diagnostics.push({
+      severity: 'error',
+      file: path,
+      line: 0,
+      message: `cannot read: ${(e as Error).message}`,
+    });
+  }
+  const parsed = parseUnitText(text, path, name.filename);
+  diagnostics.push(...parsed.diagnostics);
+  const unit = parsed.unit;
+  const sources = [path];
+
+  const chosen = new Map<string, string>();
+  for (const d of dropinDirs(name)) {
+    const full = join(dir, d);
+    for (const f of readDirNames(full)) {
+      if (!f.endsWith('.conf') || isIgnoredName(f) || chosen.has(f)) continue;
+      chosen.set(f, join(full, f));
+    }
+  }
+  for (const f of [...chosen.keys()].sort()) {
+    const p = chosen.get(f)!;
+    let dropText: string;
+    try {
+      dropText = readText(p);
+    } catch (e) {
+      diagnostics.push({
+        severity: 'error',
+        file: p,
+        line: 0,
+        message: `cannot read drop-in: ${(e as Error).message}`,
+      });
+      continue;
+    }
+    const d = parseUnitText(dropText, p, basename(p));
+    diagnostics.push(...d.diagnostics);
+    unit.merge(d.unit);
+    sources.push(p);
+  }
+  return { name, unit, sources, diagnostics };
+}

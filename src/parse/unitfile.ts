@@ -1,0 +1,159 @@
+// A systemd unit file as Quadlet reads it: [Section] headers, Key=Value lines, comments (# or ;)
+// only at the start of a line, a trailing backslash continues the value on the next line (comment
+// lines inside a continued value are skipped), repeated keys accumulate, and drop-ins merge in.
+// Every entry keeps the file and line it came from, so errors can point at it.
+
+import type { Diagnostic, Origin } from '../model/diagnostics.js';
+
+export interface Entry extends Origin {
+  key: string;
+  value: string;
+}
+
+export class UnitFile {
+  /** Section name → entries, in file order (drop-ins appended). */
+  readonly sections = new Map<string, Entry[]>();
+
+  constructor(
+    /** Path of the main file. */
+    readonly path: string,
+    /** Base name, e.g. `web.container` or `web@1.container`. */
+    readonly filename: string,
+  ) {}
+
+  section(name: string): Entry[] {
+    let s = this.sections.get(name);
+    if (!s) {
+      s = [];
+      this.sections.set(name, s);
+    }
+    return s;
+  }
+
+  /** Merges another file (a drop-in) into this one: its entries follow ours, section by section. */
+  merge(other: UnitFile): void {
+    for (const [name, entries] of other.sections) this.section(name).push(...entries);
+  }
+
+  /** Distinct keys of a section, in first-seen order. */
+  keys(section: string): Entry[] {
+    const seen = new Set<string>();
+    const out: Entry[] = [];
+    for (const e of this.sections.get(section) ?? []) {
+      if (!seen.has(e.key)) {
+        seen.add(e.key);
+        out.push(e);
+      }
+    }
+    return out;
+  }
+
+  has(section: string, key: string): boolean {
+    return (this.sections.get(section) ?? []).some((e) => e.key === key);
+  }
+
+  /** The last entry for a key (an empty value counts: it is how a drop-in unsets a key). */
+  last(section: string, key: string): Entry | undefined {
+    const s = this.sections.get(section) ?? [];
+    for (let i = s.length - 1; i >= 0; i--) if (s[i]!.key === key) return s[i];
+    return undefined;
+  }
+
+  /**
+   * The last value, as Quadlet's Lookup gives it: trailing whitespace trimmed and one pair of
+   * surrounding double quotes removed.
+   */
+  lookup(section: string, key: string): Entry | undefined {
+    const e = this.last(section, key);
+    if (!e) return undefined;
+    let v = e.value.trimEnd();
+    if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
+    return { ...e, value: v };
+  }
+
+  /** Every value for a key; an empty assignment (`Key=`) clears the values before it. */
+  all(section: string, key: string): Entry[] {
+    let out: Entry[] = [];
+    for (const e of this.sections.get(section) ?? []) {
+      if (e.key !== key) continue;
+      if (e.value.length === 0) out = [];
+      else out.push(e);
+    }
+    return out;
+  }
+}
+
+const isComment = (line: string): boolean => line.length === 0 || line[0] === '#' || line[0] === ';';
+
+/** Parses unit file text. Syntax errors are returned as diagnostics; parsing goes on after them. */
+export function parseUnitText(
+  text: string,
+  path: string,
+  filename: string,
+): { unit: UnitFile; diagnostics: Diagnostic[] } {
+  const unit = new UnitFile(path, filename);
+  const diagnostics: Diagnostic[] = [];
+  const lines = text.replace(/\n$/, '').split('\n');
+  let current: Entry[] | null = null;
+  let pending = '';
+  let pendingLine = 0;
+
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!.trim();
+    let lineNo = i + 1;
+    if (isComment(line)) {
+      if (pending !== '') continue; // a comment inside a continued value is skipped
+      continue;
+    }
+    if (line.endsWith('\\')) {
+      line = line.slice(0, -1);
+      if (i !== lines.length - 1) {
+        if (pending === '') pendingLine = lineNo;
+        pending += line;
+        continue;
+      }
+    }
+    if (pending !== '') {
+      line = pending + line;
+      lineNo = pendingLine;
+      pending = '';
+    }
+    const at = { file: path, line: lineNo };
+
+    if (line.startsWith('[')) {
+      const end = line.indexOf(']');
+      if (end !== -1 && /^[ \t]*$/.test(line.slice(end + 1))) {
+        const name = line.slice(1, end);
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: systemd rejects control characters in group names
+        if (name.length === 0 || /[[\]\x00-\x1f\x7f]/.test(name)) {
+          diagnostics.push({ severity: 'error', ...at, message: `invalid section name [${name}]` });
+          current = null;
+        } else {
+          current = unit.section(name);
+        }
+        continue;
+      }
+    }
+    const eq = line.indexOf('=');
+    if (eq > 0) {
+      const key = line.slice(0, eq).trimEnd();
+      const value = line.slice(eq + 1).trimStart();
+      if (current === null) {
+        diagnostics.push({
+          severity: 'error',
+          ...at,
+          message: `${key}= appears before any [Section] header`,
+        });
+        continue;
+      }
+      current.push({ key, value, ...at });
+      continue;
+    }
+    diagnostics.push({
+      severity: 'error',
+      ...at,
+      message: `"${line}" is not a Key=Value line, a [Section] header or a comment`,
+    });
+  }
+  return { unit, diagnostics };
+}
