@@ -95,6 +95,8 @@ export function parseUnitText(
   const diagnostics: Diagnostic[] = [];
   const lines = text.replace(/\n$/, '').split('\n');
   let current: Entry[] | null = null;
+  /** Line of the last [Section] header when it was invalid (its keys belong to no section). */
+  let invalidHeader = 0;
   let pending = '';
   let pendingLine = 0;
 
@@ -128,8 +130,10 @@ export function parseUnitText(
         if (name.length === 0 || /[[\]\x00-\x1f\x7f]/.test(name)) {
           diagnostics.push({ severity: 'error', ...at, message: `invalid section name [${name}]` });
           current = null;
+          invalidHeader = lineNo;
         } else {
           current = unit.section(name);
+          invalidHeader = 0;
         }
         continue;
       }
@@ -142,7 +146,10 @@ export function parseUnitText(
         diagnostics.push({
           severity: 'error',
           ...at,
-          message: `${key}= appears before any [Section] header`,
+          message:
+            invalidHeader > 0
+              ? `${key}= follows the invalid section header on line ${invalidHeader}`
+              : `${key}= appears before any [Section] header`,
         });
         continue;
       }
