@@ -1,0 +1,122 @@
+// Foundation tests of the testbed itself: a real Finit supervising a real Podman container, on
+// every stack (FINIT_PODS_STACKS), each stack in its own sandbox.  Everything else the project
+// accepts is tested on this testbed, so these must hold first.
+import { existsSync } from 'node:fs';
+import t from 'tap';
+import { hostProcessesInPidNs, IMAGE, type Stack, stacksFromEnv, Testbed } from '../helpers/testbed.js';
+
+const HELLO = 'hello from busybox';
+
+/** The product's target: a Finit stanza running a podman container that survives power cuts. */
+const WEB_STANZA =
+  'service [2345] name:pod :web kill:10 /usr/bin/podman run --rm --replace --init --name web ' +
+  `-p 8080:8080 ${IMAGE} httpd -f -p 8080 -h /www -- Web\n`;
+
+/**
+ * The seed's stanza (no --replace): after a power cut the old container still holds the name.
+ * Podman 5.4 removes --rm containers at boot, so on trixie the same failure needs no --rm.
+ */
+function seedStanza(stack: Stack): string {
+  const rm = stack === 'bookworm' ? '--rm ' : '';
+  return (
+    'service [2345] name:pod :web restart:3 log:/var/log/pod-web.log /usr/bin/podman run ' +
+    `--name web ${rm}-p 8080:8080 ${IMAGE} httpd -f -p 8080 -h /www -- Web (seed)\n`
+  );
+}
+
+/** Wait until the web container answers HTTP on the published port, inside the sandbox. */
+async function webAnswers(tb: Testbed, message: string): Promise<void> {
+  await tb.waitFor(
+    async () => {
+      const res = await tb.httpGet(8080, '/', { timeout: 2_000 });
+      return res.status === 200 && res.body.includes(HELLO);
+    },
+    { timeout: 30_000, message },
+  );
+}
+
+// Stacks run in parallel (each its own sandbox), so a full run costs about one stack's time.
+t.jobs = 2;
+
+for (const stack of stacksFromEnv()) {
+  t.test(stack, async (t) => {
+    const tb = await Testbed.boot({ stack, name: 'foundation' });
+    t.teardown(() => tb.destroy());
+
+    t.test('a Finit stanza runs a podman container that survives restart and power cut', async (t) => {
+      await tb.writeStanza('enabled/web.conf', WEB_STANZA);
+      await tb.initctl('reload');
+      t.equal(await tb.waitForStatus('pod:web', 'running'), 'running', 'initctl status pod:web: running');
+      await webAnswers(tb, 'web to answer HTTP');
+      const res = await tb.httpGet(8080, '/');
+      t.equal(res.status, 200, 'HTTP 200 on the published port');
+      t.match(res.body, HELLO, 'served by busybox httpd in the container');
+
+      const firstId = await tb.containerId('web');
+      t.ok(firstId, `container web is running (${firstId})`);
+      await tb.initctl('restart', 'pod:web');
+      const secondId = await tb.waitFor(
+        async () => {
+          const id = await tb.containerId('web');
+          return id && id !== firstId ? id : undefined;
+        },
+        { message: 'a new web container after initctl restart' },
+      );
+      t.not(secondId, firstId, `initctl restart gives a new container (${secondId})`);
+      await webAnswers(tb, 'web to answer HTTP after restart');
+
+      const pidBefore = tb.hostPid;
+      await tb.powerCut();
+      await tb.start();
+      t.not(tb.hostPid, pidBefore, 'a new Finit after the power cut');
+      t.equal(await tb.waitForStatus('pod:web', 'running'), 'running', 'pod:web running after reboot');
+      await webAnswers(tb, 'web to answer HTTP after the power cut');
+      t.pass('with --replace the pod comes back after a power cut');
+
+      // leave no container behind for the next test
+      await tb.removeStanza('enabled/web.conf');
+      await tb.initctl('reload');
+      await tb.waitFor(async () => (await tb.podman('ps', '-aq', '--filter', 'name=^web$')).stdout === '', {
+        message: 'web container removed after its stanza is gone',
+      });
+    });
+
+    t.test("the seed's stanza crash-loops after a power cut (name already in use)", async (t) => {
+      await tb.writeStanza('enabled/web.conf', seedStanza(stack));
+      await tb.initctl('reload');
+      await tb.waitForStatus('pod:web', 'running');
+      await webAnswers(tb, 'the seed web to answer HTTP');
+      t.pass('the seed stanza works until the power goes');
+
+      await tb.powerCut();
+      await tb.start();
+      // Finit restarts it restart:3 times, each `podman run` fails at once, then gives up.
+      t.equal(await tb.waitForStatus('pod:web', 'crashed', { timeout: 90_000 }), 'crashed', 'pod:web crashed');
+
+      const ps = await tb.podman('ps', '-a', '--filter', 'name=^web$', '--format', '{{.Names}} {{.State}}');
+      const expected = stack === 'bookworm' ? 'created' : 'exited';
+      t.equal(ps.stdout.trim().toLowerCase(), `web ${expected}`, `the old container holds the name (${expected})`);
+      const log = (await tb.readInside('/var/log/pod-web.log')) ?? '';
+      t.match(log, /name "web" is already in use/, 'podman run failed: name already in use');
+      t.equal((await tb.httpGet(8080, '/', { timeout: 2_000 })).status, 0, 'nothing answers on 8080');
+    });
+
+    t.test('destroy leaves nothing behind', async (t) => {
+      // a detached container too, so there is a conmon to clean up
+      await tb.podman('run', '-d', '--init', '--name', 'idle', IMAGE, 'sleep', '3600');
+      const pidNs = tb.pidNs!;
+      const before = await tb.processes();
+      const comms = before.map((p) => p.comm);
+      t.ok(comms.includes('finit'), 'finit runs in the sandbox');
+      t.ok(comms.includes('conmon'), 'conmon runs in the sandbox');
+      t.ok((await tb.cgroupDirs()).length > 0, 'the sandbox has cgroup subtrees');
+
+      await tb.destroy();
+
+      t.same(await hostProcessesInPidNs(pidNs), [], 'no finit/conmon/podman process of the sandbox is alive');
+      t.same(await tb.hostMountsUnderStateDir(), [], 'no host mount under the state dir');
+      t.notOk(existsSync(tb.stateDir), 'state dir removed');
+      t.same(await tb.cgroupDirs(), [], 'cgroup subtrees removed');
+    });
+  });
+}
