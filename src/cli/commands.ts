@@ -1,8 +1,10 @@
 // The commands: each parses its own options (node:util parseArgs) and returns an exit code.
 
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { findInitctl, initctlFinit } from '../apply/finit.js';
+import { run } from '../apply/run.js';
+import { formatReport, type SyncConfig, sync } from '../apply/sync.js';
 import { shellJoin } from '../lib/shell.js';
 import { podmanArgv } from '../model/container.js';
 import { type Diagnostic, formatDiagnostic } from '../model/diagnostics.js';
@@ -131,9 +133,79 @@ Exit status: 0 when the unit is usable, 1 when it is rejected.
   },
 };
 
+/** Where things live: flags win over environment variables, which win over the defaults. */
+export function syncConfig(values: Record<string, string | boolean | undefined>): SyncConfig {
+  const pick = (flag: string, env: string, dflt: string) => {
+    const v = values[flag];
+    return typeof v === 'string' ? v : (process.env[env] ?? dflt);
+  };
+  return {
+    unitsDir: pick('units-dir', 'FINIT_PODS_UNITS_DIR', '/cfg/containers'),
+    stanzaDir: pick('finit-dir', 'FINIT_PODS_FINIT_DIR', '/etc/finit.d/enabled'),
+    runDir: pick('run-dir', 'FINIT_PODS_RUN_DIR', '/run/finit-pods'),
+    cniDir: pick('cni-dir', 'FINIT_PODS_CNI_DIR', '/etc/cni/net.d'),
+    podman: pick('podman', 'FINIT_PODS_PODMAN', '/usr/bin/podman'),
+  };
+}
+
+const PATH_OPTIONS = {
+  'units-dir': { type: 'string' },
+  'finit-dir': { type: 'string' },
+  'run-dir': { type: 'string' },
+  'cni-dir': { type: 'string' },
+  podman: { type: 'string' },
+} as const;
+
+const PATH_HELP = `  --units-dir DIR   unit files (env FINIT_PODS_UNITS_DIR, default /cfg/containers)
+  --finit-dir DIR   where stanzas go (env FINIT_PODS_FINIT_DIR, default /etc/finit.d/enabled)
+  --run-dir DIR     runtime state (env FINIT_PODS_RUN_DIR, default /run/finit-pods)
+  --cni-dir DIR     CNI profiles for [HostDevice] networks (env FINIT_PODS_CNI_DIR, default /etc/cni/net.d)
+  --podman PATH     podman binary (env FINIT_PODS_PODMAN, default /usr/bin/podman)
+  initctl is found on PATH or in the usual places; env FINIT_PODS_INITCTL overrides.
+`;
+
+const syncCmd: Command = {
+  summary: 'apply the units directory: write Finit stanzas, create networks and volumes, reload Finit',
+  help: `Usage: finit-pods sync [--json] [OPTIONS]
+
+Turns every usable unit into a Finit stanza pod-NAME.conf, creates the networks and volumes
+pods need, and calls "initctl reload" once when anything changed (never when nothing did).
+A unit that was applied before and is now broken keeps its stanza, so its pod keeps running.
+Stanzas finit-pods did not write are never changed or removed.
+
+  --json            print the report as JSON
+${PATH_HELP}
+Exit status: 0 when every unit was applied, 1 when any unit has errors (named on stderr).
+`,
+  async run(args) {
+    const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, ...PATH_OPTIONS } });
+    const cfg = syncConfig(values);
+    const initctl = findInitctl();
+    if (!initctl) {
+      err('finit-pods sync: initctl not found (set FINIT_PODS_INITCTL)\n');
+      return 1;
+    }
+    const report = await sync(cfg, { finit: initctlFinit(initctl), exec: run });
+    for (const line of formatReport(report)) err(`${line}\n`);
+    if (values.json) out(`${JSON.stringify(report, null, 2)}\n`);
+    else {
+      for (const u of report.units) {
+        const what = u.pod ? `pod:${u.pod}` : u.file;
+        const note =
+          u.state === 'kept' ? ' (broken; its last good stanza is kept and the pod keeps running)' : '';
+        out(`${u.state.padEnd(9)} ${what}${note}\n`);
+      }
+      for (const r of report.removed) out(`removed   ${r}\n`);
+      out(report.reloaded ? 'initctl reload: done\n' : 'nothing changed: no reload\n');
+    }
+    return report.ok ? 0 : 1;
+  },
+};
+
 export const commands = new Map<string, Command>([
   ['check', check],
   ['render', render],
+  ['sync', syncCmd],
 ]);
 
 export function usage(): string {
@@ -149,5 +221,3 @@ ${lines.join('\n')}
 Run "finit-pods COMMAND --help" for a command's options.
 `;
 }
-
-export { join };

@@ -1,0 +1,79 @@
+// The Finit adapter: everything finit-pods asks of Finit goes through initctl (Finit's own
+// socket is SOCK_SEQPACKET, which node:net cannot open).
+
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { parseFinitVersion } from '../render/finit.js';
+import { type Runner, run } from './run.js';
+
+export interface Finit {
+  readonly initctl: string;
+  version(): Promise<string>;
+  reload(): Promise<void>;
+  condGet(name: string): Promise<boolean>;
+  condSet(name: string): Promise<void>;
+}
+
+const CANDIDATES = ['/sbin/initctl', '/usr/sbin/initctl', '/lib/finit/initctl', '/usr/lib/finit/initctl'];
+
+/** initctl: $FINIT_PODS_INITCTL, then PATH, then where distributions put it. */
+export function findInitctl(env = process.env): string | undefined {
+  if (env.FINIT_PODS_INITCTL) return env.FINIT_PODS_INITCTL;
+  const onPath = (env.PATH ?? '').split(delimiter).map((d) => join(d, 'initctl'));
+  for (const p of [...onPath, ...CANDIDATES]) {
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // try the next
+    }
+  }
+  return undefined;
+}
+
+export class FinitError extends Error {}
+
+export function initctlFinit(initctl: string, exec: Runner = run): Finit {
+  const call = async (args: string[], timeoutMs = 10_000) => {
+    const r = await exec(initctl, args, { timeoutMs });
+    if (r.timedOut) throw new FinitError(`initctl ${args.join(' ')} timed out after ${timeoutMs / 1000} s`);
+    return r;
+  };
+  return {
+    initctl,
+    async version() {
+      const r = await call(['version']);
+      const v = parseFinitVersion(r.stdout);
+      if (!v)
+        throw new FinitError(
+          `cannot tell Finit's version from "initctl version": ${(r.stdout || r.stderr).trim()}`,
+        );
+      return v;
+    },
+    async reload() {
+      const r = await call(['reload']);
+      if (r.exitCode !== 0) throw new FinitError(`initctl reload failed: ${(r.stderr || r.stdout).trim()}`);
+    },
+    async condGet(name) {
+      // `cond get` exists from Finit 4.3; on 4.2 read the condition's file instead
+      const r = await call(['cond', 'get', name]);
+      if (r.exitCode === 0) return true;
+      if (r.exitCode === 1) return false;
+      return condFileSet(name);
+    },
+    async condSet(name) {
+      const r = await call(['cond', 'set', name]);
+      if (r.exitCode !== 0)
+        throw new FinitError(`initctl cond set ${name} failed: ${(r.stderr || r.stdout).trim()}`);
+    },
+  };
+}
+
+function condFileSet(name: string): boolean {
+  try {
+    accessSync(`/run/finit/cond/usr/${name}`, constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,296 @@
+// The sync engine: units directory → stanzas in Finit's directory, networks and volumes in
+// podman, then one `initctl reload` when anything changed. Unchanged units leave their files
+// byte-identical (Finit restarts a service whose .conf changed); a unit that breaks keeps its
+// last good stanza, so its pod keeps running; files finit-pods did not write are never touched.
+
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContainerModel } from '../model/container.js';
+import { type Diagnostic, error, formatDiagnostic } from '../model/diagnostics.js';
+import { defaultContainerName } from '../model/index.js';
+import type { HostDeviceModel, ResourceModel } from '../model/resource.js';
+import { translateDir, type UnitResult } from '../model/translate.js';
+import { type FinitCaps, finitCaps } from '../render/finit.js';
+import { OWNER_MARK, READY_CONDITION, RUNNER_NAME, RUNNER_SCRIPT, renderPod } from '../render/stanza.js';
+import { readIfExists, removeIfExists, writeAtomic, writeIfChanged } from './files.js';
+import type { Finit } from './finit.js';
+import type { Runner } from './run.js';
+
+export interface SyncConfig {
+  unitsDir: string;
+  stanzaDir: string;
+  /** Runtime state (tmpfs): which networks/volumes were created this boot. */
+  runDir: string;
+  cniDir: string;
+  podman: string;
+}
+
+export interface SyncDeps {
+  finit: Finit;
+  exec: Runner;
+  /** Set the ready condition when it is not set (false during boot recovery, which sets it later). */
+  setReady?: boolean;
+}
+
+export type UnitState = 'applied' | 'unchanged' | 'kept' | 'error' | 'skipped';
+
+export interface UnitReport {
+  file: string;
+  kind: string;
+  pod?: string;
+  state: UnitState;
+  stanza?: string;
+  hash?: string;
+  diagnostics: Diagnostic[];
+}
+
+export interface SyncReport {
+  units: UnitReport[];
+  written: string[];
+  removed: string[];
+  reloaded: boolean;
+  readySet: boolean;
+  finitVersion: string;
+  /** True when every unit is usable. */
+  ok: boolean;
+}
+
+const STANZA_RE = /^pod-(.+)\.conf$/;
+
+function isOwned(path: string): boolean {
+  return readIfExists(path)?.startsWith(OWNER_MARK) ?? false;
+}
+
+function resourceHash(m: ResourceModel | HostDeviceModel): string {
+  return createHash('sha256')
+    .update(JSON.stringify(m.kind === 'hostdevice' ? m.conflist : m.argv))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport> {
+  const version = await deps.finit.version();
+  const caps: FinitCaps = finitCaps(version);
+  let results: UnitResult[];
+  try {
+    results = translateDir(cfg.unitsDir, { maxPodName: caps.maxId }).results;
+  } catch (e) {
+    // A missing or unreadable units directory must never stop pods: change nothing.
+    throw new Error(
+      `cannot read the units directory ${cfg.unitsDir}: ${(e as Error).message}; nothing was changed`,
+    );
+  }
+  mkdirSync(cfg.stanzaDir, { recursive: true });
+  mkdirSync(cfg.runDir, { recursive: true });
+
+  const reports: UnitReport[] = [];
+  const written: string[] = [];
+  const removed: string[] = [];
+  const keepPods = new Set<string>();
+  const containers = results.filter((r) => r.name.kind === 'container' && !r.name.isTemplate);
+
+  // Pod names and container names must be unique across the directory.
+  const seenPod = new Map<string, string>();
+  const seenContainer = new Map<string, string>();
+  for (const r of containers) {
+    if (!r.ok || r.model?.kind !== 'container') continue;
+    const m = r.model;
+    const dupPod = seenPod.get(m.pod);
+    const dupCtr = seenContainer.get(m.containerName);
+    if (dupPod || dupCtr) {
+      r.diagnostics.push(
+        error(
+          { file: r.path, line: 0 },
+          `pod "${m.pod}" / container "${m.containerName}" is already defined by ${dupPod ?? dupCtr}`,
+        ),
+      );
+      r.ok = false;
+      continue;
+    }
+    seenPod.set(m.pod, r.path);
+    seenContainer.set(m.containerName, r.path);
+  }
+
+  // Networks and volumes first: pods need them. Created once per boot per definition.
+  const statePath = join(cfg.runDir, 'resources.json');
+  const state = JSON.parse(readIfExists(statePath) ?? '{}') as Record<string, string>;
+  const nextState: Record<string, string> = {};
+  for (const r of results) {
+    if (r.name.kind !== 'network' && r.name.kind !== 'volume') continue;
+    const report: UnitReport = {
+      file: r.path,
+      kind: r.name.kind,
+      state: 'unchanged',
+      diagnostics: r.diagnostics,
+    };
+    reports.push(report);
+    if (!r.ok || !r.model || r.model.kind === 'container') {
+      report.state = 'error';
+      if (state[r.name.filename]) nextState[r.name.filename] = state[r.name.filename]!;
+      continue;
+    }
+    const m = r.model;
+    const h = resourceHash(m);
+    if (state[r.name.filename] === h) {
+      nextState[r.name.filename] = h;
+      continue;
+    }
+    const res = await createResource(m, cfg, deps.exec);
+    if (res) {
+      report.diagnostics.push(error({ file: r.path, line: 0 }, res));
+      report.state = 'error';
+      r.ok = false;
+    } else {
+      report.state = 'applied';
+      nextState[r.name.filename] = h;
+    }
+  }
+  writeIfChanged(statePath, `${JSON.stringify(nextState, null, 1)}\n`);
+
+  // Pods whose unit is usable, and the pods they wait for.
+  const podOf = new Map<string, string>();
+  for (const r of containers) if (r.model?.kind === 'container') podOf.set(r.name.filename, r.model.pod);
+  const runnerPath = join(cfg.stanzaDir, RUNNER_NAME);
+  const paths = { stanzaDir: cfg.stanzaDir, podman: cfg.podman, initctl: deps.finit.initctl };
+  let runnerNeeded = false;
+
+  for (const r of containers) {
+    const pod = r.model?.kind === 'container' ? r.model.pod : defaultContainerName(r.name);
+    const conf = join(cfg.stanzaDir, `pod-${pod}.conf`);
+    const report: UnitReport = {
+      file: r.path,
+      kind: 'container',
+      pod,
+      state: 'unchanged',
+      stanza: conf,
+      diagnostics: r.diagnostics,
+    };
+    reports.push(report);
+    const broken = r.model?.kind !== 'container' || !r.ok || isBlockedByBrokenResource(r.model, results);
+    if (!broken) {
+      const m = r.model as ContainerModel;
+      const dependsOn = m.needs.flatMap((f) =>
+        f.endsWith('.container') && podOf.has(f) ? [podOf.get(f)!] : [],
+      );
+      for (const d of [...m.service.requires, ...m.service.after, ...m.service.wants]) {
+        const p = podOf.get(d);
+        if (p && !dependsOn.includes(p)) dependsOn.push(p);
+      }
+      const rendered = renderPod(m, caps, paths, dependsOn);
+      report.diagnostics.push(...rendered.diagnostics);
+      if (!rendered.diagnostics.some((d) => d.severity === 'error')) {
+        report.hash = rendered.hash;
+        keepPods.add(pod);
+        runnerNeeded = true;
+        const argvPath = join(cfg.stanzaDir, `pod-${pod}.argv`);
+        if (!ownedOrAbsent(conf) || !ownedOrAbsent(argvPath)) {
+          report.state = 'error';
+          report.diagnostics.push(
+            error(
+              { file: r.path, line: 0 },
+              `${conf} exists and was not written by finit-pods; it is left alone`,
+            ),
+          );
+          keepPods.delete(pod);
+          continue;
+        }
+        // The argv file first: the runner reads it when Finit starts the pod after the reload.
+        const a = writeIfChanged(argvPath, rendered.argv);
+        const c = writeIfChanged(conf, rendered.conf);
+        if (a) written.push(argvPath);
+        if (c) written.push(conf);
+        if (a || c) report.state = 'applied';
+        continue;
+      }
+    }
+    // Broken: keep the last good stanza (its pod keeps running) and say so.
+    report.state = 'error';
+    if (isOwned(conf)) {
+      keepPods.add(pod);
+      report.state = 'kept';
+      runnerNeeded = true;
+    }
+  }
+  for (const r of results) {
+    if (SUPPORTED.has(r.name.kind)) continue;
+    reports.push({ file: r.path, kind: r.name.kind, state: 'skipped', diagnostics: r.diagnostics });
+  }
+
+  if (runnerNeeded && writeIfChanged(runnerPath, RUNNER_SCRIPT, 0o755)) written.push(runnerPath);
+
+  // Our stanzas whose unit is gone.
+  for (const f of readdirSync(cfg.stanzaDir)) {
+    const m = f.match(STANZA_RE);
+    if (!m || keepPods.has(m[1]!)) continue;
+    const conf = join(cfg.stanzaDir, f);
+    if (!isOwned(conf)) continue;
+    removeIfExists(conf);
+    removed.push(conf);
+    const argvPath = join(cfg.stanzaDir, `pod-${m[1]}.argv`);
+    if (isOwned(argvPath)) removeIfExists(argvPath);
+  }
+
+  let reloaded = false;
+  if (written.some((p) => p.endsWith('.conf')) || removed.length > 0) {
+    await deps.finit.reload();
+    reloaded = true;
+  }
+  let readySet = false;
+  if (deps.setReady !== false && !(await deps.finit.condGet(READY_CONDITION))) {
+    await deps.finit.condSet(READY_CONDITION);
+    readySet = true;
+  }
+  const ok = reports.every((r) => r.state !== 'error' && r.state !== 'kept' && r.state !== 'skipped');
+  return { units: reports, written, removed, reloaded, readySet, finitVersion: version, ok };
+}
+
+const SUPPORTED = new Set(['container', 'network', 'volume']);
+
+function ownedOrAbsent(path: string): boolean {
+  const text = readIfExists(path);
+  return text === undefined || text.startsWith(OWNER_MARK);
+}
+
+/** A pod whose network or volume unit is broken cannot start: treat it as broken too. */
+function isBlockedByBrokenResource(m: ContainerModel, results: UnitResult[]): boolean {
+  return m.needs.some((f) => {
+    const r = results.find((x) => x.name.filename === f);
+    return r !== undefined && r.name.kind !== 'container' && !r.ok;
+  });
+}
+
+async function createResource(
+  m: ResourceModel | HostDeviceModel,
+  cfg: SyncConfig,
+  exec: Runner,
+): Promise<string | undefined> {
+  if (m.kind === 'hostdevice') {
+    const info = await exec(cfg.podman, ['info', '--format', '{{.Host.NetworkBackend}}'], {
+      timeoutMs: 30_000,
+    });
+    const backend = info.stdout.trim();
+    if (backend && backend !== 'cni') {
+      return `a [HostDevice] network needs Podman's CNI network backend; this Podman uses ${backend}`;
+    }
+    mkdirSync(cfg.cniDir, { recursive: true });
+    writeAtomic(
+      join(cfg.cniDir, `90-${m.resource}-host.conflist`),
+      `${JSON.stringify(m.conflist, null, 2)}\n`,
+    );
+    return undefined;
+  }
+  const [file, ...args] = m.argv;
+  const r = await exec(file === '/usr/bin/podman' ? cfg.podman : file!, args, { timeoutMs: 60_000 });
+  if (r.exitCode !== 0)
+    return `${args.slice(0, 2).join(' ')} failed: ${(r.stderr || r.stdout).trim() || `exit ${r.exitCode}`}`;
+  return undefined;
+}
+
+export function formatReport(rep: SyncReport): string[] {
+  const lines: string[] = [];
+  for (const u of rep.units) {
+    for (const d of u.diagnostics) lines.push(formatDiagnostic(d));
+  }
+  return lines;
+}

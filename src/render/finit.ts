@@ -1,0 +1,31 @@
+// What a given Finit version can do, so stanzas use only options it has (see shared notes:
+// Finit 4.2 on Debian bookworm up to 4.17 on Infix).
+
+export interface FinitCaps {
+  version: string;
+  /** Longest service :ID kept (15 before 4.15, 64 from 4.15). */
+  maxId: number;
+  /** Largest kill:SEC (60 up to 4.13, 300 from 4.14). */
+  maxKill: number;
+  /** service/NAME/running conditions exist (4.4+); older versions get runner-set usr/ conditions. */
+  serviceConditions: boolean;
+  /** restart:always means unlimited restarts (4.4+); 4.2 reads it as 0. */
+  restartAlways: boolean;
+}
+
+export function finitCaps(version: string): FinitCaps {
+  const [maj = 4, min = 0] = version.split('.').map((n) => Number.parseInt(n, 10));
+  const atLeast = (a: number, b: number) => maj > a || (maj === a && min >= b);
+  return {
+    version,
+    maxId: atLeast(4, 15) ? 64 : 15,
+    maxKill: atLeast(4, 14) ? 300 : 60,
+    serviceConditions: atLeast(4, 4),
+    restartAlways: atLeast(4, 4),
+  };
+}
+
+/** Parses the first line of `initctl version` ("Finit 4.12"). */
+export function parseFinitVersion(text: string): string | undefined {
+  return text.match(/Finit\s+v?(\d+\.\d+(?:\.\d+)?)/)?.[1];
+}

@@ -1,0 +1,278 @@
+// A container model → the files Finit runs it from:
+//   pod-NAME.conf  the stanza: a short fixed command, nothing from the unit file on it but
+//                  validated names, a hash and a sanitised description;
+//   pod-NAME.argv  the real podman command lines (run, stop, reload), one argument per line,
+//                  read by the runner script without eval, so no value is ever split,
+//                  truncated, expanded or executed by Finit's parser or wordexp(3).
+// The hash of everything is an argument on the stanza line: when anything changes, Finit sees
+// new arguments and restarts the pod; when nothing changes, the files stay byte-identical.
+
+import { createHash } from 'node:crypto';
+import { shellJoin } from '../lib/shell.js';
+import { type ContainerModel, podmanArgv } from '../model/container.js';
+import { type Diagnostic, error, warning } from '../model/diagnostics.js';
+import type { FinitCaps } from './finit.js';
+
+export const OWNER_MARK = '# finit-pods: generated';
+export const READY_CONDITION = 'finit-pods';
+export const LABEL_MANAGED = 'io.finit-pods.managed';
+export const LABEL_POD = 'io.finit-pods.pod';
+export const LABEL_HASH = 'io.finit-pods.hash';
+export const RUNNER_NAME = 'finit-pods-run';
+
+export interface StanzaPaths {
+  /** Where stanzas live as seen by Finit, e.g. /etc/finit.d/enabled. */
+  stanzaDir: string;
+  /** The podman binary. */
+  podman: string;
+  /** initctl, for the usr/ conditions the runner sets on Finit before 4.4. */
+  initctl: string;
+}
+
+export interface RenderedPod {
+  pod: string;
+  container: string;
+  hash: string;
+  conf: string;
+  argv: string;
+  runArgv: string[];
+  stopArgv: string[];
+  diagnostics: Diagnostic[];
+}
+
+/** Escapes one argument for the argv file: backslash and newline, then a leading space marks it. */
+export function encodeArg(a: string): string {
+  return ` ${a.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`;
+}
+
+/** The condition another pod waits on while this one runs. */
+export function podCondition(pod: string, caps: FinitCaps): string {
+  return caps.serviceConditions ? `service/pod:${pod}/running` : `usr/pod-${pod}`;
+}
+
+// Finit's parser reads the description as text, but '#' and control characters are not safe
+// there on every version; quotes and '$' are kept out so the line never looks like shell.
+function sanitiseDescription(d: string): string {
+  return (
+    d
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we remove
+      .replace(/[\x00-\x1f\x7f#\\"'`$]/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
+}
+
+function truncateBytes(s: string, max: number): string {
+  if (Buffer.byteLength(s) <= max) return s;
+  let out = '';
+  for (const ch of s) {
+    if (Buffer.byteLength(`${out + ch}...`) > max) break;
+    out += ch;
+  }
+  return `${out}...`;
+}
+
+export function renderPod(
+  m: ContainerModel,
+  caps: FinitCaps,
+  paths: StanzaPaths,
+  dependsOn: string[],
+): RenderedPod {
+  const diagnostics: Diagnostic[] = [];
+  const at = { file: m.sources[0] ?? m.name.filename, line: 0 };
+  const pod = m.pod;
+  if (pod.length > caps.maxId) {
+    diagnostics.push(
+      error(
+        at,
+        `pod name "${pod}" is ${pod.length} characters; Finit ${caps.version} keeps at most ${caps.maxId} of a service :ID`,
+      ),
+    );
+  }
+  const kill = m.stopTimeout + 5;
+  if (kill > caps.maxKill) {
+    diagnostics.push(
+      error(
+        at,
+        `StopTimeout=${m.stopTimeout} is too long for Finit ${caps.version}: its kill delay (stop timeout + 5 s) can be at most ${caps.maxKill} s`,
+      ),
+    );
+  }
+  if (m.service.environment.size > 0) {
+    diagnostics.push(
+      warning(
+        at,
+        '[Service] Environment= is not passed to podman under finit-pods; use [Container] Environment= for the container',
+      ),
+    );
+  }
+
+  const base = [paths.podman, ...m.globalArgs];
+  const stopArgv = [...base, 'stop', '--ignore', '-t', String(m.stopTimeout), m.containerName];
+  let reloadArgv: string[] | undefined;
+  if (m.reload && 'command' in m.reload) reloadArgv = [...base, 'exec', m.containerName, ...m.reload.command];
+  else if (m.reload) reloadArgv = [...base, 'kill', '--signal', m.reload.signal, m.containerName];
+
+  const conditions = [`usr/${READY_CONDITION}`, ...dependsOn.map((d) => podCondition(d, caps))];
+  const restart =
+    m.service.restart === 'no'
+      ? 'norestart'
+      : m.service.restart === 'always'
+        ? caps.restartAlways
+          ? 'restart:always'
+          : 'restart:100'
+        : '';
+  const description = truncateBytes(
+    sanitiseDescription(m.service.description ?? `Podman container ${m.containerName}`),
+    63,
+  );
+
+  // Everything that defines the pod goes into the hash, so any change restarts it.
+  const identity = (hashValue: string) => [
+    `--label`,
+    `${LABEL_MANAGED}=true`,
+    '--label',
+    `${LABEL_POD}=${pod}`,
+    '--label',
+    `${LABEL_HASH}=${hashValue}`,
+    '--replace',
+    '--rm',
+  ];
+  const unhashedRun = podmanArgv(m, paths.podman, identity(''));
+  const settings: [string, string][] = [
+    ['POD', pod],
+    ['CONTAINER', m.containerName],
+    ['STOP_TIMEOUT', String(m.stopTimeout)],
+  ];
+  if (m.service.restartSec !== undefined)
+    settings.push(['RESTART_SEC', String(Math.ceil(m.service.restartSec))]);
+  if (!caps.serviceConditions) settings.push(['INITCTL', paths.initctl], ['COND', `pod-${pod}`]);
+  const hash = createHash('sha256')
+    .update(
+      JSON.stringify({
+        unhashedRun,
+        stopArgv,
+        reloadArgv,
+        settings,
+        conditions,
+        restart,
+        description,
+        runlevels: m.service.runlevels,
+        kill,
+      }),
+    )
+    .digest('hex')
+    .slice(0, 12);
+  const runArgv = podmanArgv(m, paths.podman, identity(hash));
+
+  const argvLines = [
+    `${OWNER_MARK} from ${m.sources[0]}; do not edit: finit-pods sync rewrites it.`,
+    '# Read by finit-pods-run: KEY=VALUE settings, then sections whose arguments are one per line,',
+    '# each after one space, with "\\\\" and "\\n" escaped.',
+    ...settings.map(([k, v]) => `${k}=${v}`),
+    '@run',
+    ...runArgv.map(encodeArg),
+    '@stop',
+    ...stopArgv.map(encodeArg),
+    ...(reloadArgv ? ['@reload', ...reloadArgv.map(encodeArg)] : []),
+  ];
+  const runner = `${paths.stanzaDir}/${RUNNER_NAME}`;
+  const options = [
+    `[${m.service.runlevels}]`,
+    `<${conditions.join(',')}>`,
+    'name:pod',
+    `:${pod}`,
+    `kill:${Math.min(kill, caps.maxKill)}`,
+  ];
+  if (restart) options.push(restart);
+  options.push('log');
+  const line = `service ${options.join(' ')} /bin/sh ${runner} ${pod} ${hash} -- ${description}`;
+  if (Buffer.byteLength(line) > 1000)
+    diagnostics.push(
+      error(at, `the stanza line would be ${Buffer.byteLength(line)} bytes; Finit reads at most 1024`),
+    );
+  if (Buffer.byteLength(runner) > 63)
+    diagnostics.push(
+      error(at, `the runner path ${runner} is longer than the 63 bytes Finit 4.2 keeps of an argument`),
+    );
+
+  const conf = [
+    `${OWNER_MARK} from ${m.sources.join(', ')}`,
+    '# Do not edit: `finit-pods sync` rewrites this file. The pod runs:',
+    `#   ${shellJoin(runArgv)}`,
+    `# and stops with: ${shellJoin(stopArgv)}`,
+    ...(reloadArgv ? [`# reload (SIGHUP): ${shellJoin(reloadArgv)}`] : []),
+    line,
+    '',
+  ].join('\n');
+  return {
+    pod,
+    container: m.containerName,
+    hash,
+    conf,
+    argv: `${argvLines.join('\n')}\n`,
+    runArgv,
+    stopArgv,
+    diagnostics,
+  };
+}
+
+/**
+ * The runner every pod stanza starts: reads pod-NAME.argv beside it without eval, runs podman,
+ * and on SIGTERM runs the stop command (podman stop -t TIMEOUT), so a container whose PID 1
+ * ignores SIGTERM still stops within its timeout and leaves nothing behind.
+ */
+export const RUNNER_SCRIPT = `#!/bin/sh
+${OWNER_MARK}; do not edit: finit-pods sync rewrites it.
+# Usage: ${RUNNER_NAME} POD HASH   (HASH only makes Finit restart the pod when its config changes)
+dir=\${0%/*}
+pod=$1
+f=$dir/pod-$pod.argv
+[ -r "$f" ] || { echo "finit-pods: $f is missing" >&2; exit 1; }
+
+# run SECTION [exec]: runs the arguments of @SECTION in $f, one per line; never evaluated.
+run() {
+	want=@$1 how=\${2:-} in=
+	set --
+	while IFS= read -r l || [ -n "$l" ]; do
+		case $l in
+		@*) if [ "$l" = "$want" ]; then in=1; else in=; fi ;;
+		" "*)
+			[ -n "$in" ] || continue
+			l=\${l# }
+			case $l in *\\\\*) l=$(printf '%bx' "$l"); l=\${l%x} ;; esac
+			set -- "$@" "$l" ;;
+		esac
+	done <"$f"
+	[ $# -gt 0 ] || return 0
+	if [ "$how" = exec ]; then exec "$@"; fi
+	"$@"
+}
+setting() { sed -n "s/^$1=//p" "$f"; }
+
+restart_sec=$(setting RESTART_SEC)
+cond=$(setting COND)
+initctl=$(setting INITCTL)
+mark=/run/finit-pods/started/$pod
+if [ -n "$restart_sec" ] && [ -e "$mark" ]; then sleep "$restart_sec"; fi
+mkdir -p /run/finit-pods/started && : >"$mark"
+
+child=
+on_term() { run stop; }
+on_hup() {
+	if grep -qx '@reload' "$f"; then run reload; elif [ -n "$child" ]; then kill -HUP "$child" 2>/dev/null; fi
+}
+trap on_term TERM INT
+trap on_hup HUP
+run run exec &
+child=$!
+# Finit before 4.4 has no service conditions: pods that depend on this one wait for usr/pod-NAME
+if [ -n "$cond" ] && [ -n "$initctl" ]; then "$initctl" cond set "$cond" >/dev/null 2>&1; fi
+while :; do
+	wait "$child"
+	rc=$?
+	kill -0 "$child" 2>/dev/null || break # wait was interrupted by a trapped signal
+done
+if [ -n "$cond" ] && [ -n "$initctl" ]; then "$initctl" cond clear "$cond" >/dev/null 2>&1; fi
+exit $rc
+`;
