@@ -62,6 +62,28 @@ function sanitiseDescription(d: string): string {
   );
 }
 
+/**
+ * Comment lines for the stanza file. Finit reads a .conf line by line into a fixed buffer, so a
+ * very long line would be cut and its rest read as a line of its own: every comment line is kept
+ * well under that size, and control characters (a newline from a file name) are replaced, so
+ * nothing from a unit can ever become a directive.
+ */
+export function commentLines(prefix: string, text: string, max = 900): string[] {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we replace
+  const clean = text.replace(/[\x00-\x1f\x7f]/g, '?');
+  const lines: string[] = [];
+  let cur = prefix;
+  for (const ch of clean) {
+    if (Buffer.byteLength(cur + ch) > max) {
+      lines.push(cur);
+      cur = '#     ';
+    }
+    cur += ch;
+  }
+  lines.push(cur);
+  return lines;
+}
+
 function truncateBytes(s: string, max: number): string {
   if (Buffer.byteLength(s) <= max) return s;
   let out = '';
@@ -166,7 +188,7 @@ export function renderPod(
   const runArgv = podmanArgv(m, paths.podman, identity(hash));
 
   const argvLines = [
-    `${OWNER_MARK} from ${m.sources[0]}; do not edit: finit-pods sync rewrites it.`,
+    ...commentLines(`${OWNER_MARK} from `, `${m.sources[0]}; do not edit: finit-pods sync rewrites it.`),
     '# Read by finit-pods-run: KEY=VALUE settings, then sections whose arguments are one per line,',
     '# each after one space, with "\\\\" and "\\n" escaped.',
     ...settings.map(([k, v]) => `${k}=${v}`),
@@ -197,11 +219,11 @@ export function renderPod(
     );
 
   const conf = [
-    `${OWNER_MARK} from ${m.sources.join(', ')}`,
+    ...commentLines(`${OWNER_MARK} from `, m.sources.join(', ')),
     '# Do not edit: `finit-pods sync` rewrites this file. The pod runs:',
-    `#   ${shellJoin(runArgv)}`,
-    `# and stops with: ${shellJoin(stopArgv)}`,
-    ...(reloadArgv ? [`# reload (SIGHUP): ${shellJoin(reloadArgv)}`] : []),
+    ...commentLines('#   ', shellJoin(runArgv)),
+    ...commentLines('# and stops with: ', shellJoin(stopArgv)),
+    ...(reloadArgv ? commentLines('# reload (SIGHUP): ', shellJoin(reloadArgv)) : []),
     line,
     '',
   ].join('\n');
