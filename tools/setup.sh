@@ -42,7 +42,7 @@ apt_install() {   # apt_install [apt-get options...] -- packages...
 		timeout 600 apt-get "${APT_OPTS[@]}" update -q
 		apt_updated=1
 	fi
-	log "apt-get install ${opts[*]} ${pkgs[*]}"
+	log "apt-get install ${opts[*]:+${opts[*]} }${pkgs[*]}"
 	timeout 1800 apt-get "${APT_OPTS[@]}" install -y -q "${opts[@]}" "${pkgs[@]}"
 }
 
@@ -50,7 +50,7 @@ install_packages() {
 	apt_install -- "${PKGS[@]}"
 	apt_install --no-install-recommends -- "${PKGS_NO_RECOMMENDS[@]}"
 	# Guard: the host must keep its own init (finit-sysv would have replaced /sbin/init).
-	if [ -n "$(missing finit-sysv)" ]; then :; else
+	if [ -z "$(missing finit-sysv)" ]; then
 		echo "error: finit-sysv is installed; it owns /sbin/init. Remove it." >&2
 		exit 1
 	fi

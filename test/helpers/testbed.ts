@@ -289,7 +289,8 @@ export class Testbed {
     const rows: ServiceRow[] = [];
     for (const line of stdout.split('\n')) {
       const m = /^\s*(\d+)\s+(\S+)\s+(\S+)\s+(\[[^\]]*\])\s*(.*)$/.exec(line);
-      if (m) rows.push({ pid: Number(m[1]), ident: m[2]!, status: m[3]!, runlevels: m[4]!, description: m[5]! });
+      if (!m) continue;
+      rows.push({ pid: Number(m[1]), ident: m[2]!, status: m[3]!, runlevels: m[4]!, description: m[5]! });
     }
     return rows;
   }
@@ -321,7 +322,11 @@ export class Testbed {
   }
 
   /** HTTP GET http://HOST:PORT/PATH from inside the sandbox's network namespace (curl). */
-  async httpGet(port: number, urlPath = '/', { host = '127.0.0.1', timeout = 5_000 } = {}): Promise<HttpResponse> {
+  async httpGet(
+    port: number,
+    urlPath = '/',
+    { host = '127.0.0.1', timeout = 5_000 } = {},
+  ): Promise<HttpResponse> {
     const url = `http://${host}:${port}/${urlPath.replace(/^\//, '')}`;
     const seconds = String(Math.max(1, Math.floor(timeout / 1000)));
     const res = await this.exec(['curl', '-s', '-m', seconds, '-w', '\n%{http_code}', url], {
@@ -412,7 +417,8 @@ export class Testbed {
   }
 
   private tool(args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const env = this.binds.length > 0 ? { FINIT_PODS_TESTBED_BINDS: this.binds.join(' ') } : {};
+    const env: Record<string, string> = {};
+    if (this.binds.length > 0) env.FINIT_PODS_TESTBED_BINDS = this.binds.join(' ');
     return tool(this.stack, this.name, args, opts, env);
   }
 }
@@ -439,7 +445,10 @@ async function tool(
     command: `tools/testbed ${argv.join(' ')}`,
   };
   if (res.timedOut) {
-    throw new TestbedError(`timed out after ${timeout} ms: ${result.command}\n${tail(result.stderr)}`, result);
+    throw new TestbedError(
+      `timed out after ${timeout} ms: ${result.command}\n${tail(result.stderr)}`,
+      result,
+    );
   }
   if (reject && result.exitCode !== 0) {
     const why = res.signal ? `killed by ${res.signal}` : `exit code ${result.exitCode}`;

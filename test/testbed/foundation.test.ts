@@ -91,11 +91,19 @@ for (const stack of stacksFromEnv()) {
       await tb.powerCut();
       await tb.start();
       // Finit restarts it restart:3 times, each `podman run` fails at once, then gives up.
-      t.equal(await tb.waitForStatus('pod:web', 'crashed', { timeout: 90_000 }), 'crashed', 'pod:web crashed');
+      t.equal(
+        await tb.waitForStatus('pod:web', 'crashed', { timeout: 90_000 }),
+        'crashed',
+        'pod:web crashed',
+      );
 
       const ps = await tb.podman('ps', '-a', '--filter', 'name=^web$', '--format', '{{.Names}} {{.State}}');
       const expected = stack === 'bookworm' ? 'created' : 'exited';
-      t.equal(ps.stdout.trim().toLowerCase(), `web ${expected}`, `the old container holds the name (${expected})`);
+      t.equal(
+        ps.stdout.trim().toLowerCase(),
+        `web ${expected}`,
+        `the old container holds the name (${expected})`,
+      );
       const log = (await tb.readInside('/var/log/pod-web.log')) ?? '';
       t.match(log, /name "web" is already in use/, 'podman run failed: name already in use');
       t.equal((await tb.httpGet(8080, '/', { timeout: 2_000 })).status, 0, 'nothing answers on 8080');
