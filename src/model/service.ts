@@ -29,9 +29,9 @@ const TARGET_RUNLEVELS: Record<string, string> = {
   'default.target': '2345',
   'multi-user.target': '2345',
   'graphical.target': '5',
-  'rescue.target': 'S1',
+  'rescue.target': '1',
   'basic.target': '2345',
-  'sysinit.target': 'S2345',
+  'sysinit.target': 'S',
 };
 
 /** Parses a systemd time span ("10", "10s", "1min 30s", "500ms", "infinity") into seconds. */
@@ -138,7 +138,11 @@ export function readService(
           ),
         );
     }
-    if (levels.size > 0) model.runlevels = [...levels].sort().join('');
+    // Finit writes S (bootstrap) first: [S12345]
+    if (levels.size > 0)
+      model.runlevels = [...levels]
+        .sort((a, b) => (a === 'S' ? -1 : b === 'S' ? 1 : a < b ? -1 : 1))
+        .join('');
   }
   return model;
 }
