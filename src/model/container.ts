@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { LoadedUnit, UnitName } from '../parse/load.js';
-import type { SpecifierContext } from '../parse/specifiers.js';
+import { expandSpecifiers, type SpecifierContext } from '../parse/specifiers.js';
 import { type Diagnostic, error, nearest, type Origin, warning } from './diagnostics.js';
 import type { UnitIndex } from './index.js';
 import { defaultContainerName } from './index.js';
@@ -93,6 +93,15 @@ export function translateContainer(
           error(at, `${ref} is a template: only a template instance (NAME@INSTANCE) can use it`),
         );
         return undefined;
+      }
+      // An explicit NetworkName=/VolumeName= of the template is expanded for this instance (%i).
+      if (info.templateName !== undefined) {
+        try {
+          return expandSpecifiers(info.templateName, spec);
+        } catch (e) {
+          diagnostics.push(error(at, `${ref}: its name ${info.templateName}: ${(e as Error).message}`));
+          return undefined;
+        }
       }
       return templateResource(ref, name);
     }

@@ -2,6 +2,7 @@
 // use it to resolve `Network=db.network`, `Volume=data.volume:/data`, `Network=web.container`.
 
 import type { LoadedUnit, UnitName } from '../parse/load.js';
+import { expandSpecifiers } from '../parse/specifiers.js';
 
 export interface UnitInfo {
   name: UnitName;
@@ -9,6 +10,11 @@ export interface UnitInfo {
   resource: string;
   /** The unit's service name: ServiceName= or the file's stem. */
   serviceName: string;
+  /**
+   * For a template (`net@.network`), its NetworkName=/VolumeName=/... as written: specifiers such
+   * as %i in it belong to the instance that uses the template, so they are expanded there.
+   */
+  templateName?: string;
 }
 
 export type UnitIndex = ReadonlyMap<string, UnitInfo>;
@@ -43,13 +49,25 @@ export function buildIndex(units: readonly LoadedUnit[]): UnitIndex {
   for (const { name, unit } of units) {
     const section = SECTION[name.kind]!;
     const serviceName = unit.lookup(section, 'ServiceName')?.value || name.stem;
+    // Names are expanded in the unit's own context, as its translator expands them, so that
+    // `NetworkName=%N-net` means the same network here and where the network is created.
+    const spec = { filename: name.filename, path: unit.path, serviceName };
+    const expand = (v: string): string => {
+      try {
+        return expandSpecifiers(v, spec);
+      } catch {
+        return v; // the unit's own translation reports the bad specifier
+      }
+    };
     let resource = name.kind === 'container' ? defaultContainerName(name) : name.stem;
     const rk = RESOURCE_KEY[name.kind];
     const explicit = rk && unit.lookup(rk[0], rk[1])?.value;
-    if (explicit) resource = explicit;
-    else if (name.kind === 'image') resource = unit.lookup('Image', 'Image')?.value ?? '';
-    else if (name.kind === 'build') resource = unit.all('Build', 'ImageTag')[0]?.value ?? '';
-    index.set(name.filename, { name, resource, serviceName });
+    if (explicit) resource = expand(explicit);
+    else if (name.kind === 'image') resource = expand(unit.lookup('Image', 'Image')?.value ?? '');
+    else if (name.kind === 'build') resource = expand(unit.all('Build', 'ImageTag')[0]?.value ?? '');
+    const info: UnitInfo = { name, resource, serviceName };
+    if (name.isTemplate && explicit) info.templateName = explicit;
+    index.set(name.filename, info);
   }
   return index;
 }
