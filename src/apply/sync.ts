@@ -184,7 +184,9 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
         keepPods.add(pod);
         runnerNeeded = true;
         const argvPath = join(cfg.stanzaDir, `pod-${pod}.argv`);
-        if (!ownedOrAbsent(conf) || !ownedOrAbsent(argvPath)) {
+        const oldConf = readIfExists(conf);
+        const oldArgv = readIfExists(argvPath);
+        if (!ownedOrAbsent(oldConf) || !ownedOrAbsent(oldArgv)) {
           report.state = 'error';
           report.diagnostics.push(
             error(
@@ -196,8 +198,10 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
           continue;
         }
         // The argv file first: the runner reads it when Finit starts the pod after the reload.
-        const a = writeIfChanged(argvPath, rendered.argv);
-        const c = writeIfChanged(conf, rendered.conf);
+        const a = oldArgv !== rendered.argv;
+        const c = oldConf !== rendered.conf;
+        if (a) writeAtomic(argvPath, rendered.argv);
+        if (c) writeAtomic(conf, rendered.conf);
         if (a) written.push(argvPath);
         if (c) written.push(conf);
         if (a || c) report.state = 'applied';
@@ -247,8 +251,7 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
 
 const SUPPORTED = new Set(['container', 'network', 'volume']);
 
-function ownedOrAbsent(path: string): boolean {
-  const text = readIfExists(path);
+function ownedOrAbsent(text: string | undefined): boolean {
   return text === undefined || text.startsWith(OWNER_MARK);
 }
 

@@ -71,14 +71,19 @@ function sanitiseDescription(d: string): string {
 export function commentLines(prefix: string, text: string, max = 900): string[] {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we replace
   const clean = text.replace(/[\x00-\x1f\x7f]/g, '?');
+  if (Buffer.byteLength(prefix) + Buffer.byteLength(clean) <= max) return [prefix + clean];
   const lines: string[] = [];
   let cur = prefix;
+  let bytes = Buffer.byteLength(prefix);
   for (const ch of clean) {
-    if (Buffer.byteLength(cur + ch) > max) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > max) {
       lines.push(cur);
       cur = '#     ';
+      bytes = cur.length;
     }
     cur += ch;
+    bytes += n;
   }
   lines.push(cur);
   return lines;
