@@ -1,12 +1,13 @@
 #!/bin/bash
 # npm run demo: a Podman container supervised by Finit, in a testbed sandbox (docs/testbed.md).
 #
-#   1. host setup (tools/setup.sh)
+#   1. host setup (tools/setup.sh), npm dependencies and the build
 #   2. boot a sandbox: Finit as PID 1, Podman inside (DEMO_STACK: bookworm (default) or trixie)
-#   3. install the pod -- for now a hand-written stanza; later the sync engine does this
-#   4. show it running: stanza, initctl status, podman ps, an HTTP answer
-#   5. power cut and boot again: the pod comes back
-#   6. tear down (also on error or Ctrl-C)
+#   3. copy examples/ (Quadlet units) into its /cfg/containers and run `finit-pods sync` inside
+#   4. show it running: stanzas, initctl status, podman ps, HTTP answers, pods talking by name
+#   5. sync again: nothing changed, nothing written, no reload
+#   6. power cut and boot again: `finit-pods sync` brings every pod back
+#   7. tear down (also on error or Ctrl-C)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 stack=${DEMO_STACK:-bookworm}
@@ -30,36 +31,34 @@ wait_until() {   # wait_until SECONDS DESCRIPTION CMD..: poll CMD every 0.2 s, b
 pod_running() { "${tb[@]}" initctl -p -t status | grep -Eq '^ *[0-9]+ +pod:web +running'; }
 web_answers() { "${tb[@]}" exec curl -sf -m 2 http://127.0.0.1:8080/; }
 
-# ---------------------------------------------------------------- the part the product replaces
-# Today: a hand-written stanza.  Later: write /cfg/containers/web.container into the sandbox and
-# run the sync engine inside (tools/testbed exec node $REPO/dist/cli/main.js ...), which writes
-# /etc/finit.d/enabled/pod-web.conf and reloads Finit.
-install_pod() {
-	local stanza=$1/etc/finit.d/enabled/pod-web.conf
-	echo "service [2345] name:pod :web kill:10 /usr/bin/podman run --rm --replace --init --name web" \
-		"-p 8080:8080 $IMAGE httpd -f -p 8080 -h /www -- Web server (demo)" >"$stanza.tmp"
-	mv "$stanza.tmp" "$stanza"   # Finit must never see half a .conf
-	show "initctl reload"
-	"${tb[@]}" initctl reload
-}
-# ----------------------------------------------------------------------------------------------
+repo=$(dirname "$here")
+finit_pods() { show "finit-pods $*"; "${tb[@]}" exec node "$repo/dist/cli/main.js" "$@"; }
+notes_answer() { "${tb[@]}" exec curl -sf -m 2 http://127.0.0.1:8081/; }
+client_reached_api() { "${tb[@]}" exec podman logs client 2>/dev/null | grep -q 'api says hi'; }
 
-show_pod() {
-	wait_until 30 "pod:web running" pod_running
-	wait_until 30 "an HTTP answer" web_answers
+show_pods() {
+	wait_until 40 "pod:web running" pod_running
+	wait_until 40 "an HTTP answer from web" web_answers
+	wait_until 40 "an HTTP answer from notes" notes_answer
 	show "initctl -p status"
 	"${tb[@]}" initctl -p status
 	show "podman ps"
-	"${tb[@]}" exec podman ps
-	show "curl http://127.0.0.1:8080/"
+	"${tb[@]}" exec podman ps --format 'table {{.Names}} {{.Status}} {{.Ports}} {{.Networks}}'
+	show "curl http://127.0.0.1:8080/    # web.container"
 	web_answers
+	show "curl http://127.0.0.1:8081/    # notes.container: Environment= written into notes.volume"
+	notes_answer
+	wait_until 40 "client to reach api by name" client_reached_api
+	show "podman logs client | tail -1    # client.container reaches api.container by name on app.network"
+	"${tb[@]}" exec podman logs client 2>/dev/null | tail -1
 }
 
 main() {
 	trap 'heading "tear down"; "${tb[@]}" destroy' EXIT
 
-	heading "host setup (tools/setup.sh)"
+	heading "host setup (tools/setup.sh), npm dependencies, build"
 	FINIT_PODS_STACKS=$stack "$here/setup.sh"
+	(cd "$repo" && { [ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund; } && npx tsc -p tsconfig.json)
 
 	heading "boot a $stack sandbox: Finit as PID 1, Podman inside"
 	"${tb[@]}" setup
@@ -68,18 +67,27 @@ main() {
 	"${tb[@]}" exec sh -c 'finit -v 2>/dev/null | head -1 || true; podman --version'
 	local dir; dir=$("${tb[@]}" dir)
 
-	heading "install the pod"
-	install_pod "$dir"
+	heading "drop the example units into /cfg/containers and sync"
+	show "ls examples/"
+	ls "$repo/examples"
+	cp "$repo"/examples/* "$dir/cfg/containers/"
+	finit_pods sync
 	show "cat /etc/finit.d/enabled/pod-web.conf"
 	cat "$dir"/etc/finit.d/enabled/pod-web.conf
 
-	heading "Finit supervises the pod"
-	show_pod
+	heading "Finit supervises the pods"
+	show_pods
+
+	heading "sync again: nothing changed, so nothing is written and Finit is not reloaded"
+	finit_pods sync
 
 	heading "power cut (SIGKILL Finit) and boot again"
 	"${tb[@]}" stop
 	"${tb[@]}" start >/dev/null
-	show_pod
+	show "initctl -p status    # pods wait for usr/finit-pods, which sync sets"
+	"${tb[@]}" initctl -p status
+	finit_pods sync
+	show_pods
 }
 
 main "$@"

@@ -283,10 +283,12 @@ async function createResource(
     );
     return undefined;
   }
-  const [file, ...args] = m.argv;
+  // Without --ignore (Podman 4.3 does not have it): an "already exists" answer means the same.
+  const [file, ...args] = m.argv.filter((a) => a !== '--ignore');
   const r = await exec(file === '/usr/bin/podman' ? cfg.podman : file!, args, { timeoutMs: 60_000 });
-  if (r.exitCode !== 0)
-    return `${args.slice(0, 2).join(' ')} failed: ${(r.stderr || r.stdout).trim() || `exit ${r.exitCode}`}`;
+  if (r.exitCode !== 0 && !/already exists/i.test(r.stderr)) {
+    return `podman ${m.kind} create failed: ${(r.stderr || r.stdout).trim() || `exit ${r.exitCode}`}`;
+  }
   return undefined;
 }
 

@@ -197,6 +197,7 @@ Exit status: 0 when every unit was applied, 1 when any unit has errors (named on
       }
       for (const r of report.removed) out(`removed   ${r}\n`);
       out(report.reloaded ? 'initctl reload: done\n' : 'nothing changed: no reload\n');
+      if (report.readySet) out('condition usr/finit-pods set: pods may start\n');
     }
     return report.ok ? 0 : 1;
   },

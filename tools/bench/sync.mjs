@@ -53,14 +53,18 @@ try {
   for (let i = 0; i < N; i++) writeFileSync(join(units, `b${i}.container`), unit(i));
 
   const first = syncJson();
-  console.log(`first sync of ${N} units: ${first.ms.toFixed(0)} ms, ${first.report.written.length} files written, reload: ${first.report.reloaded}`);
+  console.log(
+    `first sync of ${N} units: ${first.ms.toFixed(0)} ms, ${first.report.written.length} files written, reload: ${first.report.reloaded}`,
+  );
 
   // The testbed's exec (nsenter + env) costs time of its own; measure it to report sync alone.
-  const overhead = median(Array.from({ length: RUNS }, () => {
-    const t0 = process.hrtime.bigint();
-    tb('exec', 'true');
-    return Number(process.hrtime.bigint() - t0) / 1e6;
-  }));
+  const overhead = median(
+    Array.from({ length: RUNS }, () => {
+      const t0 = process.hrtime.bigint();
+      tb('exec', 'true');
+      return Number(process.hrtime.bigint() - t0) / 1e6;
+    }),
+  );
   const unchanged = Array.from({ length: RUNS }, () => syncJson());
   const ms = median(unchanged.map((r) => r.ms));
   const writes = unchanged.reduce((n, r) => n + r.report.written.length, 0);
@@ -70,11 +74,24 @@ try {
   const changed = syncJson();
 
   const withCA = process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'not set';
-  console.log(`\nsync, ${N} units, ${stack} testbed (NODE_EXTRA_CA_CERTS ${withCA} in the testbed's clean environment: not set)`);
-  console.log(`  unchanged: median ${ms.toFixed(0)} ms whole process (testbed exec overhead ${overhead.toFixed(0)} ms → sync ≈ ${(ms - overhead).toFixed(0)} ms); target ≤ 200 ms`);
-  console.log(`             files written ${writes} (target 0), reloads ${reloads} (target 0) over ${RUNS} runs`);
-  console.log(`  one changed: ${changed.ms.toFixed(0)} ms, files written ${changed.report.written.length} (${changed.report.written.map((p) => p.split('/').pop()).join(', ')}; target: that pod's .conf and .argv), reload: ${changed.report.reloaded} (target true)`);
-  const pass = ms - overhead <= 200 && writes === 0 && reloads === 0 && changed.report.reloaded && changed.report.written.length === 2;
+  console.log(
+    `\nsync, ${N} units, ${stack} testbed (NODE_EXTRA_CA_CERTS ${withCA} in the testbed's clean environment: not set)`,
+  );
+  console.log(
+    `  unchanged: median ${ms.toFixed(0)} ms whole process (testbed exec overhead ${overhead.toFixed(0)} ms → sync ≈ ${(ms - overhead).toFixed(0)} ms); target ≤ 200 ms`,
+  );
+  console.log(
+    `             files written ${writes} (target 0), reloads ${reloads} (target 0) over ${RUNS} runs`,
+  );
+  console.log(
+    `  one changed: ${changed.ms.toFixed(0)} ms, files written ${changed.report.written.length} (${changed.report.written.map((p) => p.split('/').pop()).join(', ')}; target: that pod's .conf and .argv), reload: ${changed.report.reloaded} (target true)`,
+  );
+  const pass =
+    ms - overhead <= 200 &&
+    writes === 0 &&
+    reloads === 0 &&
+    changed.report.reloaded &&
+    changed.report.written.length === 2;
   console.log(`  ${pass ? 'MEETS' : 'MISSES'} the targets`);
 } finally {
   tb('destroy');
