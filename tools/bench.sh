@@ -1,0 +1,12 @@
+#!/bin/bash
+# npm run bench: every benchmark, each printing its figures next to the baseline or target it is
+# compared with. Speed targets live here, never in the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh >/dev/null
+[ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund
+npx tsc -p tsconfig.json
+for b in tools/bench/*.mjs; do
+	printf '\n##### %s\n' "$b"
+	node "$b"
+done
