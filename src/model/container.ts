@@ -129,10 +129,11 @@ export function translateContainer(
 
   const containerName = r.nonEmpty('ContainerName')?.value ?? defaultContainerName(name);
   if (!PODMAN_NAME.test(containerName)) {
+    // Quadlet passes any name through; podman itself refuses it when the pod starts.
     diagnostics.push(
-      error(
+      warning(
         r.str('ContainerName')?.at ?? fileAt,
-        `"${containerName}" is not a valid container name: use letters, digits, "_", "." and "-", starting with a letter or digit`,
+        `"${containerName}" is not a valid container name, podman will refuse to start it: use letters, digits, "_", "." and "-", starting with a letter or digit`,
       ),
     );
   }
