@@ -791,6 +791,7 @@ const EXACT: [written: string, word: string][] = [
   [`'say "hi"'`, 'say "hi"'],
   [`"say \\"hi\\""`, 'say "hi"'],
   ['$HOME', '$HOME'],
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} is what is tested
   ['${HOME}', '${HOME}'],
   ['"$(id -u)"', '$(id -u)'],
   ['$(id)', '$(id)'],
