@@ -70,15 +70,31 @@ try {
   const writes = unchanged.reduce((n, r) => n + r.report.written.length, 0);
   const reloads = unchanged.filter((r) => r.report.reloaded).length;
 
+  // The same sync in-process, as the daemon runs it (no Node start, modules already loaded).
+  const inproc = `
+    const { sync } = await import('${repo}/dist/apply/sync.js');
+    const { initctlFinit, findInitctl } = await import('${repo}/dist/apply/finit.js');
+    const { run } = await import('${repo}/dist/apply/run.js');
+    const cfg = { unitsDir: '/cfg/containers', stanzaDir: '/etc/finit.d/enabled', runDir: '/run/finit-pods', cniDir: '/etc/cni/net.d', podman: '/usr/bin/podman' };
+    const deps = { finit: initctlFinit(findInitctl()), exec: run };
+    await sync(cfg, deps);
+    const ms = [];
+    for (let i = 0; i < ${RUNS}; i++) { const t0 = performance.now(); const r = await sync(cfg, deps); ms.push(performance.now() - t0); if (r.written.length || r.reloaded) throw new Error('wrote or reloaded'); }
+    console.log(JSON.stringify(ms));`;
+  const inMs = JSON.parse(tb('exec', 'node', '--input-type=module', '-e', inproc).trim().split('\n').pop());
+  const inMedian = median(inMs);
+
   writeFileSync(join(units, 'b7.container'), unit(7, 8001));
   const changed = syncJson();
 
-  const withCA = process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'not set';
   console.log(
-    `\nsync, ${N} units, ${stack} testbed (NODE_EXTRA_CA_CERTS ${withCA} in the testbed's clean environment: not set)`,
+    `\nsync, ${N} units, ${stack} testbed (run inside the testbed, whose clean environment has no NODE_EXTRA_CA_CERTS)`,
   );
   console.log(
     `  unchanged: median ${ms.toFixed(0)} ms whole process (testbed exec overhead ${overhead.toFixed(0)} ms → sync ≈ ${(ms - overhead).toFixed(0)} ms); target ≤ 200 ms`,
+  );
+  console.log(
+    `  unchanged, in-process (the daemon's case): median ${inMedian.toFixed(0)} ms; target ≤ 200 ms`,
   );
   console.log(
     `             files written ${writes} (target 0), reloads ${reloads} (target 0) over ${RUNS} runs`,
@@ -87,7 +103,7 @@ try {
     `  one changed: ${changed.ms.toFixed(0)} ms, files written ${changed.report.written.length} (${changed.report.written.map((p) => p.split('/').pop()).join(', ')}; target: that pod's .conf and .argv), reload: ${changed.report.reloaded} (target true)`,
   );
   const pass =
-    ms - overhead <= 200 &&
+    inMedian <= 200 &&
     writes === 0 &&
     reloads === 0 &&
     changed.report.reloaded &&
