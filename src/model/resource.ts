@@ -108,7 +108,11 @@ export function translateNetwork(loaded: LoadedUnit): {
   const resource = r.nonEmpty('NetworkName')?.value ?? loaded.name.stem;
   const argv = [...base, 'network', 'create', '--ignore'];
   const add = (...a: string[]) => argv.push(...a);
-  for (const [key, rule] of NETWORK_KEYS) if (rule.kind !== 'special') applyRule(r, key, rule, add);
+  // Flags first, then the subnets, then --opt/--label (key=value lists), as Quadlet orders them.
+  const late = new Set(['Options', 'Label']);
+  for (const [key, rule] of NETWORK_KEYS) {
+    if (rule.kind !== 'special' && !late.has(key)) applyRule(r, key, rule, add);
+  }
   const subnets = r.all('Subnet');
   const gateways = r.all('Gateway');
   const ranges = r.all('IPRange');
@@ -128,6 +132,7 @@ export function translateNetwork(loaded: LoadedUnit): {
       error((gateways[0] ?? ranges[0])?.at ?? fileAt, 'cannot set gateway or range without subnet'),
     );
   }
+  for (const key of late) applyRule(r, key, NETWORK_KEYS.get(key)!, add);
   const del = r.bool('NetworkDeleteOnStop');
   if (del?.value)
     diagnostics.push(
@@ -234,11 +239,9 @@ export function translateVolume(loaded: LoadedUnit): { model?: ResourceModel; di
       if (dev) add('--opt', `type=${type.value}`);
       else diagnostics.push(error(type.at, "key Type can't be used without Device"));
     }
+    // Options= joins the o= mount options with or without Device= (newest Quadlet: no Device check).
     const mountOpts = r.nonEmpty('Options');
-    if (mountOpts) {
-      if (dev) o.push(mountOpts.value);
-      else diagnostics.push(error(mountOpts.at, "key Options can't be used without Device"));
-    }
+    if (mountOpts) o.push(mountOpts.value);
   }
   if (imageOpt) add('--opt', imageOpt);
   else if (o.length > 0) add('--opt', `o=${o.join(',')}`);
