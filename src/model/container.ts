@@ -256,7 +256,7 @@ export function translateContainer(
           const opt = parts.length >= 3 ? `:${parts.slice(2).join(':')}` : '';
           let source = src;
           if (source.startsWith('.')) source = absolute(source);
-          else if (source.endsWith('.volume'))
+          else if (source.endsWith('.volume') || source.endsWith('.artifact'))
             source = resolveRef(source, v.at, 'Volume=: Quadlet unit') ?? source;
           add('-v', source === '' ? dst : `${source}:${dst}${opt}`);
         }
