@@ -361,6 +361,12 @@ const CASES: Record<string, Case[]> = {
       want: ['-v', 'shared-data:/data'],
     },
     { lines: 'Volume=missing.volume:/data', errors: [/Volume=: Quadlet unit missing\.volume was not found/] },
+    {
+      lines: 'Volume=model.artifact:/models',
+      others: { 'model.artifact': '[Artifact]\nArtifact=quay.io/x/model:1\n' },
+      want: ['-v', 'quay.io/x/model:1:/models'],
+    },
+    { lines: 'Volume=app.image:/x', want: ['-v', 'app.image:/x'] },
   ],
   AutoUpdate: [
     {
