@@ -256,6 +256,14 @@ dir=\${0%/*}
 pod=$1
 f=$dir/pod-$pod.argv
 [ -r "$f" ] || { echo "finit-pods: $f is missing" >&2; exit 1; }
+# Work from a private copy: sync removes or rewrites pod-NAME.argv before Finit stops the pod
+# (on reload), and the pod must still be stopped with the command it was started with.
+snaps=/run/finit-pods/argv
+mkdir -p "$snaps" || exit 1
+for o in "$snaps/$pod".*; do [ -e "$o" ] && ! kill -0 "\${o##*.}" 2>/dev/null && rm -f "$o"; done
+snap=$snaps/$pod.$$
+cat "$f" >"$snap" || exit 1
+f=$snap
 
 # run SECTION [exec]: runs the arguments of @SECTION in $f, one per line; never evaluated.
 run() {
@@ -301,5 +309,6 @@ while :; do
 	kill -0 "$child" 2>/dev/null || break # wait was interrupted by a trapped signal
 done
 if [ -n "$cond" ] && [ -n "$initctl" ]; then "$initctl" cond clear "$cond" >/dev/null 2>&1; fi
+rm -f "$snap"
 exit $rc
 `;
