@@ -181,22 +181,20 @@ export const SERVICE_KEYS_MAPPED: ReadonlySet<string> = new Set([
   'Environment',
 ]);
 
-/** [Unit] keys that finit-pods reads; the rest are systemd-only and warned about. */
+/**
+ * [Unit] keys that finit-pods reads (Documentation= and SourcePath= are informational); the rest
+ * are systemd-only and warned about. Before= is among the rest: Finit orders a pod by what it
+ * waits for, so the other unit needs After= on this one.
+ */
 export const UNIT_KEYS_MAPPED: ReadonlySet<string> = new Set([
   'Description',
   'Requires',
   'Wants',
   'After',
   'BindsTo',
-  'Before',
   'Documentation',
   'SourcePath',
 ]);
 
 /** [Install] keys: WantedBy=/RequiredBy= choose Finit runlevels; the rest are warned about. */
-export const INSTALL_KEYS_MAPPED: ReadonlySet<string> = new Set([
-  'WantedBy',
-  'RequiredBy',
-  'DefaultInstance',
-  'Alias',
-]);
+export const INSTALL_KEYS_MAPPED: ReadonlySet<string> = new Set(['WantedBy', 'RequiredBy']);

@@ -34,37 +34,66 @@ const TARGET_RUNLEVELS: Record<string, string> = {
   'sysinit.target': 'S',
 };
 
-/** Parses a systemd time span ("10", "10s", "1min 30s", "500ms", "infinity") into seconds. */
+const TIME_UNITS: Record<string, number> = {
+  '': 1,
+  usec: 1e-6,
+  us: 1e-6,
+  µs: 1e-6,
+  msec: 1e-3,
+  ms: 1e-3,
+  seconds: 1,
+  second: 1,
+  sec: 1,
+  s: 1,
+  minutes: 60,
+  minute: 60,
+  min: 60,
+  m: 60,
+  hours: 3600,
+  hour: 3600,
+  hr: 3600,
+  h: 3600,
+  days: 86400,
+  day: 86400,
+  d: 86400,
+  weeks: 604800,
+  week: 604800,
+  w: 604800,
+  months: 2629800,
+  month: 2629800,
+  M: 2629800,
+  years: 31557600,
+  year: 31557600,
+  y: 31557600,
+};
+
+/** Parses a systemd time span ("10", "10s", "1min 30s", "500ms", "2d", "infinity") into seconds. */
 export function parseTimeSpan(text: string): number | undefined {
   const t = text.trim();
   if (t === 'infinity') return Number.POSITIVE_INFINITY;
-  const units: Record<string, number> = {
-    '': 1,
-    us: 1e-6,
-    ms: 1e-3,
-    s: 1,
-    sec: 1,
-    second: 1,
-    seconds: 1,
-    m: 60,
-    min: 60,
-    minute: 60,
-    minutes: 60,
-    h: 3600,
-    hr: 3600,
-    hour: 3600,
-    hours: 3600,
-  };
   let total = 0;
   let matched = 0;
-  for (const m of t.matchAll(/(\d+(?:\.\d+)?)\s*([a-z]*)\s*/g)) {
-    const mult = units[m[2]!];
-    if (mult === undefined) return undefined;
+  for (const m of t.matchAll(/(\d+(?:\.\d+)?)\s*([a-zA-Zµ]*)\s*/g)) {
+    const mult = TIME_UNITS[m[2]!];
+    if (mult === undefined || m.index !== matched) return undefined;
     total += Number(m[1]) * mult;
     matched += m[0].length;
   }
   return matched === t.length && matched > 0 ? total : undefined;
 }
+
+/** Targets finit-pods' own start order stands for: pods start once the system is up. */
+const KNOWN_TARGETS: ReadonlySet<string> = new Set([
+  'network-online.target',
+  'network.target',
+  'local-fs.target',
+  'remote-fs.target',
+  'basic.target',
+  'sysinit.target',
+  'multi-user.target',
+  'default.target',
+]);
+const QUADLET_UNIT = /\.(container|network|volume|pod|kube|image|build|artifact)$/;
 
 function warnUnmapped(r: SectionReader, mapped: ReadonlySet<string>, why: string, ds: Diagnostic[]): void {
   for (const e of r.unit.keys(r.section)) {
@@ -85,7 +114,17 @@ export function readService(
   warnUnmapped(serviceR, SERVICE_KEYS_MAPPED, 'has no effect: Finit, not systemd, runs the pod', ds);
   warnUnmapped(installR, INSTALL_KEYS_MAPPED, 'has no Finit counterpart', ds);
 
-  const words = (r: SectionReader, key: string) => r.strv(key).map((v) => v.value);
+  const words = (r: SectionReader, key: string) =>
+    r.strv(key).flatMap((v) => {
+      if (QUADLET_UNIT.test(v.value) || KNOWN_TARGETS.has(v.value)) return [v.value];
+      ds.push(
+        warning(
+          v.at,
+          `${key}=${v.value}: finit-pods orders pods only after NAME.container/.network/.volume units of this directory; ignored`,
+        ),
+      );
+      return [];
+    });
   const model: ServiceModel = {
     requires: [...words(unitR, 'Requires'), ...words(unitR, 'BindsTo')],
     wants: words(unitR, 'Wants'),
@@ -124,7 +163,10 @@ export function readService(
   if (tss) ds.push(warning(tss.at, 'TimeoutStartSec= has no effect: Finit does not time out a starting pod'));
   for (const [k, v] of serviceR.keyVals('Environment')) model.environment.set(k, v.value ?? '');
 
-  const targets = [...installR.strv('WantedBy'), ...installR.strv('RequiredBy')];
+  const targets = [
+    ...installR.strv('WantedBy').map((v) => ({ ...v, key: 'WantedBy' })),
+    ...installR.strv('RequiredBy').map((v) => ({ ...v, key: 'RequiredBy' })),
+  ];
   if (targets.length > 0) {
     const levels = new Set<string>();
     for (const t of targets) {
@@ -134,7 +176,7 @@ export function readService(
         ds.push(
           warning(
             t.at,
-            `WantedBy=${t.value}: not a target finit-pods maps to runlevels; the pod runs in [2345]`,
+            `${t.key}=${t.value}: not a target finit-pods maps to runlevels; the pod runs in [2345]`,
           ),
         );
     }
