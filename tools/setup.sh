@@ -7,7 +7,7 @@
 # there.  Used by `npm test`, `npm run demo` and CI.
 #
 # Env: FINIT_PODS_STACKS  stacks to prepare, space/comma separated (default "bookworm trixie");
-#                         the trixie root (~80 s, ~340 MB) is only built when trixie is listed.
+#                         the trixie root (1-3 min, ~340 MB) is only built when trixie is listed.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
