@@ -11,7 +11,7 @@ import type { UnitIndex } from './index.js';
 import { defaultContainerName } from './index.js';
 import { CONTAINER_KEYS, type KeyRule, QUADLET_KEYS } from './keys.js';
 import { SectionReader, type Value } from './reader.js';
-import { readService, type ServiceModel } from './service.js';
+import { readService, type ServiceModel, warnUnknownSections } from './service.js';
 
 export interface TranslateOptions {
   index: UnitIndex;
@@ -79,6 +79,8 @@ export function translateContainer(
     if (!QUADLET_KEYS.has(e.key)) diagnostics.push(error(e, `unsupported key ${e.key}= in [Quadlet]`));
   }
   if (!unit.sections.has('Container')) diagnostics.push(error(fileAt, 'no [Container] section'));
+  warnUnknownSections(unit, ['Container', 'Unit', 'Service', 'Install', 'Quadlet'], diagnostics);
+  const containerAt = unit.headers.get('Container') ?? fileAt;
 
   const resolveRef = (ref: string, at: Origin, what: string): string | undefined => {
     const info = opts.index.get(ref);
@@ -113,8 +115,8 @@ export function translateContainer(
   // Image or Rootfs: exactly one.
   const image = r.nonEmpty('Image');
   const rootfs = r.nonEmpty('Rootfs');
-  if (!image && !rootfs)
-    diagnostics.push(error(fileAt, 'no Image= or Rootfs= key in [Container]: a container needs one'));
+  if (!image && !rootfs && unit.sections.has('Container'))
+    diagnostics.push(error(containerAt, 'no Image= or Rootfs= key in [Container]: a container needs one'));
   if (image && rootfs) diagnostics.push(error(rootfs.at, 'Image= and Rootfs= conflict: set only one'));
   let imageRef = image?.value ?? '';
   if (image && /\.(image|build)$/.test(image.value)) {

@@ -14,10 +14,30 @@ export interface Diagnostic {
 export interface Origin {
   file: string;
   line: number;
+  /** Set when the origin is a Key= line: the key and the [Section] it is in. */
+  key?: string;
+  section?: string;
 }
 
-export const error = (at: Origin, message: string): Diagnostic => ({ severity: 'error', ...at, message });
-export const warning = (at: Origin, message: string): Diagnostic => ({ severity: 'warning', ...at, message });
+/**
+ * Makes every message about a Key= line name the key and its section: `[Container] Group=: …`
+ * (messages that already name the section, or start with `Key=`, are only completed).
+ */
+export function about(at: Origin, message: string): string {
+  if (at.key === undefined || at.section === undefined) return message;
+  if (message.includes(`[${at.section}]`)) return message;
+  if (message.startsWith(`${at.key}=`)) return `[${at.section}] ${message}`;
+  return `[${at.section}] ${at.key}=: ${message}`;
+}
+
+const make = (severity: Severity, at: Origin, message: string): Diagnostic => ({
+  severity,
+  file: at.file,
+  line: at.line,
+  message: about(at, message),
+});
+export const error = (at: Origin, message: string): Diagnostic => make('error', at, message);
+export const warning = (at: Origin, message: string): Diagnostic => make('warning', at, message);
 
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.line > 0 ? `${d.file}:${d.line}` : d.file;

@@ -8,6 +8,7 @@ import type { SpecifierContext } from '../parse/specifiers.js';
 import { type Diagnostic, error, nearest, type Origin, warning } from './diagnostics.js';
 import { type KeyRule, NETWORK_KEYS, QUADLET_KEYS, VOLUME_KEYS } from './keys.js';
 import { SectionReader } from './reader.js';
+import { warnUnknownSections } from './service.js';
 
 export interface ResourceModel {
   kind: 'network' | 'volume';
@@ -50,12 +51,16 @@ function unknownKeys(
   }
 }
 
-function warnSystemdSections(loaded: LoadedUnit, ds: Diagnostic[]) {
-  for (const s of ['Service', 'Install']) {
+const INFORMATIONAL = new Set(['Description', 'Documentation', 'SourcePath']);
+
+function warnSystemdSections(loaded: LoadedUnit, own: string, ds: Diagnostic[]) {
+  for (const s of ['Unit', 'Service', 'Install']) {
     for (const e of loaded.unit.keys(s)) {
+      if (s === 'Unit' && INFORMATIONAL.has(e.key)) continue;
       ds.push(warning(e, `${e.key}= in [${s}] has no effect on a ${loaded.name.kind} unit under finit-pods`));
     }
   }
+  warnUnknownSections(loaded.unit, [own, 'Unit', 'Service', 'Install', 'Quadlet'], ds);
 }
 
 function setup(loaded: LoadedUnit, section: string) {
@@ -104,7 +109,7 @@ export function translateNetwork(loaded: LoadedUnit): {
   if (loaded.unit.sections.has('HostDevice')) return translateHostDevice(loaded);
   const { diagnostics, r, base } = setup(loaded, 'Network');
   unknownKeys(loaded, 'Network', NETWORK_KEYS, diagnostics);
-  warnSystemdSections(loaded, diagnostics);
+  warnSystemdSections(loaded, 'Network', diagnostics);
   const resource = r.nonEmpty('NetworkName')?.value ?? loaded.name.stem;
   const argv = [...base, 'network', 'create', '--ignore'];
   const add = (...a: string[]) => argv.push(...a);
@@ -160,13 +165,16 @@ function translateHostDevice(loaded: LoadedUnit): { model?: HostDeviceModel; dia
       error(e, `${e.key}= in [Network]: a host-device network is described by [HostDevice] alone`),
     );
   }
-  warnSystemdSections(loaded, diagnostics);
+  warnSystemdSections(loaded, 'HostDevice', diagnostics);
   const fileAt: Origin = { file: loaded.unit.path, line: 0 };
   const resource = r.nonEmpty('NetworkName')?.value ?? loaded.name.stem;
   const device = r.nonEmpty('Device');
   if (!device)
     diagnostics.push(
-      error(fileAt, 'no Device= in [HostDevice]: name the host interface to hand over, e.g. Device=veth0b'),
+      error(
+        loaded.unit.headers.get('HostDevice') ?? fileAt,
+        'no Device= in [HostDevice]: name the host interface to hand over, e.g. Device=veth0b',
+      ),
     );
   else if (!IFNAME.test(device.value))
     diagnostics.push(error(device.at, `Device=${device.value} is not an interface name`));
@@ -209,7 +217,7 @@ function translateHostDevice(loaded: LoadedUnit): { model?: HostDeviceModel; dia
 export function translateVolume(loaded: LoadedUnit): { model?: ResourceModel; diagnostics: Diagnostic[] } {
   const { diagnostics, r, base } = setup(loaded, 'Volume');
   unknownKeys(loaded, 'Volume', VOLUME_KEYS, diagnostics);
-  warnSystemdSections(loaded, diagnostics);
+  warnSystemdSections(loaded, 'Volume', diagnostics);
   const resource = r.nonEmpty('VolumeName')?.value ?? loaded.name.stem;
   const argv = [...base, 'volume', 'create', '--ignore'];
   const add = (...a: string[]) => argv.push(...a);

@@ -2,6 +2,7 @@
 // offers: description, dependencies (as Finit conditions later), restart policy, stop timeout and
 // runlevels. Keys with no Finit counterpart are warned about, never silently dropped.
 
+import type { UnitFile } from '../parse/unitfile.js';
 import { type Diagnostic, nearest, warning } from './diagnostics.js';
 import { INSTALL_KEYS_MAPPED, SERVICE_KEYS_MAPPED, UNIT_KEYS_MAPPED } from './keys.js';
 import type { SectionReader } from './reader.js';
@@ -187,4 +188,22 @@ export function readService(
         .join('');
   }
   return model;
+}
+
+/**
+ * Warns about sections finit-pods does not read (a typo such as [Servcie] gets a suggestion).
+ * `X-` sections are extension data for other tools and are ignored silently, as systemd does.
+ */
+export function warnUnknownSections(unit: UnitFile, known: readonly string[], ds: Diagnostic[]): void {
+  for (const name of unit.sections.keys()) {
+    if (known.includes(name) || name.startsWith('X-')) continue;
+    const at = unit.headers.get(name) ?? { file: unit.path, line: 0 };
+    const near = nearest(name, known);
+    ds.push(
+      warning(
+        at,
+        `section [${name}] is not read by finit-pods; its keys are ignored${near ? ` (did you mean [${near}]?)` : ''}`,
+      ),
+    );
+  }
 }

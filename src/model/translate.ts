@@ -57,7 +57,8 @@ function translateOne(loaded: LoadedUnit, index: UnitIndex, opts: DirOptions): U
   if (r.model?.kind === 'container' && !name.isTemplate) {
     const pod = r.model.pod;
     const max = opts.maxPodName ?? FINIT_ID_MAX;
-    const at = { file: path, line: 0 };
+    // about the file's name, or about ServiceName= when that is what names the pod
+    const at = loaded.unit.lookup('Container', 'ServiceName') ?? { file: path, line: 0 };
     const fix = 'rename the file or set ServiceName=';
     if (!POD_NAME.test(pod)) {
       r.diagnostics.push(

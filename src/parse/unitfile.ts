@@ -8,11 +8,15 @@ import type { Diagnostic, Origin } from '../model/diagnostics.js';
 export interface Entry extends Origin {
   key: string;
   value: string;
+  /** The [Section] the line is in. */
+  section: string;
 }
 
 export class UnitFile {
   /** Section name → entries, in file order (drop-ins appended). */
   readonly sections = new Map<string, Entry[]>();
+  /** Section name → where its first [Section] header is (the main file's before a drop-in's). */
+  readonly headers = new Map<string, Origin>();
 
   constructor(
     /** Path of the main file. */
@@ -33,6 +37,7 @@ export class UnitFile {
   /** Merges another file (a drop-in) into this one: its entries follow ours, section by section. */
   merge(other: UnitFile): void {
     for (const [name, entries] of other.sections) this.section(name).push(...entries);
+    for (const [name, at] of other.headers) if (!this.headers.has(name)) this.headers.set(name, at);
   }
 
   /** Distinct keys of a section, in first-seen order. */
@@ -95,6 +100,7 @@ export function parseUnitText(
   const diagnostics: Diagnostic[] = [];
   const lines = text.replace(/\n$/, '').split('\n');
   let current: Entry[] | null = null;
+  let currentName = '';
   /** Line of the last [Section] header when it was invalid (its keys belong to no section). */
   let invalidHeader = 0;
   let pending = '';
@@ -133,6 +139,8 @@ export function parseUnitText(
           invalidHeader = lineNo;
         } else {
           current = unit.section(name);
+          currentName = name;
+          if (!unit.headers.has(name)) unit.headers.set(name, at);
           invalidHeader = 0;
         }
         continue;
@@ -153,7 +161,7 @@ export function parseUnitText(
         });
         continue;
       }
-      current.push({ key, value, ...at });
+      current.push({ key, value, section: currentName, ...at });
       continue;
     }
     diagnostics.push({

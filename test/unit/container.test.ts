@@ -749,9 +749,18 @@ t.test('templates and instances', async (t) => {
   t.same(
     plain.errors.map((d) => [d.line, d.message]),
     [
-      [3, 'net@.network is a template: only a template instance (NAME@INSTANCE) can use it'],
-      [4, 'named@.network is a template: only a template instance (NAME@INSTANCE) can use it'],
-      [5, 'data@.volume is a template: only a template instance (NAME@INSTANCE) can use it'],
+      [
+        3,
+        '[Container] Network=: net@.network is a template: only a template instance (NAME@INSTANCE) can use it',
+      ],
+      [
+        4,
+        '[Container] Network=: named@.network is a template: only a template instance (NAME@INSTANCE) can use it',
+      ],
+      [
+        5,
+        '[Container] Volume=: data@.volume is a template: only a template instance (NAME@INSTANCE) can use it',
+      ],
     ],
   );
 });
@@ -768,9 +777,14 @@ t.test('unknown keys and sections', async (t) => {
       [7, 'unsupported key Nope= in [Quadlet]'],
     ],
   );
-  t.match(
-    render('[Unit]\nDescription=x\n').errors.map((d) => d.message),
-    ['no [Container] section', /no Image= or Rootfs= key/],
+  t.same(
+    render('[Unit]\nDescription=x\n').errors.map((d) => [d.line, d.message]),
+    [[0, 'no [Container] section']],
+  );
+  t.same(
+    render('# c\n[Container]\nExec=x\n').errors.map((d) => [d.line, d.message]),
+    [[2, 'no Image= or Rootfs= key in [Container]: a container needs one']],
+    'a missing key is reported at its section header',
   );
 });
 

@@ -356,16 +356,16 @@ t.test('[HostDevice]: errors', async (t) => {
       .diagnostics.filter((d) => d.severity === 'error')
       .map((d) => [d.line, d.message]);
   t.same(errs('[HostDevice]\nAddress=10.0.0.2/24\n'), [
-    [0, 'no Device= in [HostDevice]: name the host interface to hand over, e.g. Device=veth0b'],
+    [1, 'no Device= in [HostDevice]: name the host interface to hand over, e.g. Device=veth0b'],
   ]);
-  t.same(errs('[HostDevice]\nDevice=eth0:1\n'), [[2, 'Device=eth0:1 is not an interface name']]);
+  t.same(errs('[HostDevice]\nDevice=eth0:1\n'), [[2, '[HostDevice] Device=eth0:1 is not an interface name']]);
   t.same(errs('[HostDevice]\nDevice=averyveryverylong\n'), [
-    [2, 'Device=averyveryverylong is not an interface name'],
+    [2, '[HostDevice] Device=averyveryverylong is not an interface name'],
   ]);
   for (const bad of ['300.1.1.1/24', '10.0.0.1', '10.0.0.1/33', 'host/24', '10.0.0/24']) {
     t.same(
       errs(`[HostDevice]\nDevice=eth0\nAddress=${bad}\n`),
-      [[3, `Address=${bad} is not an address with prefix length, e.g. 192.168.0.42/24`]],
+      [[3, `[HostDevice] Address=${bad} is not an address with prefix length, e.g. 192.168.0.42/24`]],
       bad,
     );
   }

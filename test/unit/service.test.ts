@@ -59,7 +59,9 @@ Wants=metrics.container
 
 t.test('a dependency on a Quadlet unit that is not there is an error at its line', async (t) => {
   const r = service('[Unit]\nDescription=x\nAfter=network-online.target\nRequires=gone.container\n');
-  t.same(msgs(r.errors), [[6, 'unable to translate dependency for gone.container: no such unit in /units']]);
+  t.same(msgs(r.errors), [
+    [6, '[Unit] Requires=: unable to translate dependency for gone.container: no such unit in /units'],
+  ]);
 });
 
 t.test('dependencies on systemd units: well-known targets are fine, others are warned about', async (t) => {
@@ -70,11 +72,11 @@ t.test('dependencies on systemd units: well-known targets are fine, others are w
   t.same(msgs(r.warnings), [
     [
       6,
-      'Requires=postgresql.service: finit-pods orders pods only after NAME.container/.network/.volume units of this directory; ignored',
+      '[Unit] Requires=postgresql.service: finit-pods orders pods only after NAME.container/.network/.volume units of this directory; ignored',
     ],
     [
       7,
-      'After=dbus.socket: finit-pods orders pods only after NAME.container/.network/.volume units of this directory; ignored',
+      '[Unit] After=dbus.socket: finit-pods orders pods only after NAME.container/.network/.volume units of this directory; ignored',
     ],
   ]);
 });
@@ -111,8 +113,8 @@ t.test('[Service] RestartSec= and TimeoutStopSec=', async (t) => {
   t.equal(inf.service.restartSec, 0.5);
   const bad = service('[Service]\nRestartSec=soon\nTimeoutStopSec=5 parsecs\n');
   t.same(msgs(bad.warnings), [
-    [4, 'RestartSec=soon is not a time span; ignored'],
-    [5, 'TimeoutStopSec=5 parsecs is not a time span; ignored'],
+    [4, '[Service] RestartSec=soon is not a time span; ignored'],
+    [5, '[Service] TimeoutStopSec=5 parsecs is not a time span; ignored'],
   ]);
   t.equal(bad.service.restartSec, undefined);
   t.equal(bad.service.timeoutStopSec, undefined);
@@ -148,7 +150,9 @@ t.test('parseTimeSpan follows systemd.time(7)', async (t) => {
 
 t.test('[Service] TimeoutStartSec= and Environment=', async (t) => {
   const r = service('[Service]\nTimeoutStartSec=900\nEnvironment=A=1 "B=two words"\n');
-  t.same(msgs(r.warnings), [[4, 'TimeoutStartSec= has no effect: Finit does not time out a starting pod']]);
+  t.same(msgs(r.warnings), [
+    [4, '[Service] TimeoutStartSec= has no effect: Finit does not time out a starting pod'],
+  ]);
   t.same(
     [...r.service.environment],
     [
@@ -176,8 +180,14 @@ t.test('[Install] WantedBy=/RequiredBy= → runlevels', async (t) => {
   }
   const odd = service('[Install]\nWantedBy=sockets.target\nRequiredBy=custom.target\n');
   t.same(msgs(odd.warnings), [
-    [4, 'WantedBy=sockets.target: not a target finit-pods maps to runlevels; the pod runs in [2345]'],
-    [5, 'RequiredBy=custom.target: not a target finit-pods maps to runlevels; the pod runs in [2345]'],
+    [
+      4,
+      '[Install] WantedBy=sockets.target: not a target finit-pods maps to runlevels; the pod runs in [2345]',
+    ],
+    [
+      5,
+      '[Install] RequiredBy=custom.target: not a target finit-pods maps to runlevels; the pod runs in [2345]',
+    ],
   ]);
   t.equal(odd.service.runlevels, '2345');
 });

@@ -23,8 +23,8 @@ Restart=always
   t.same(diagnostics, []);
   t.same([...unit.sections.keys()], ['Unit', 'Container', 'Service']);
   t.same(unit.sections.get('Container'), [
-    { key: 'Image', value: 'nginx', file: '/units/web.container', line: 5 },
-    { key: 'PublishPort', value: '8080:80', file: '/units/web.container', line: 6 },
+    { key: 'Image', value: 'nginx', section: 'Container', file: '/units/web.container', line: 5 },
+    { key: 'PublishPort', value: '8080:80', section: 'Container', file: '/units/web.container', line: 6 },
   ]);
   t.equal(unit.lookup('Unit', 'Description')?.value, 'Web server');
   t.equal(unit.lookup('Service', 'Restart')?.line, 8);
