@@ -4,7 +4,11 @@ import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { findInitctl, initctlFinit } from '../apply/finit.js';
 import { run } from '../apply/run.js';
-import { formatReport, type SyncConfig, sync } from '../apply/sync.js';
+import { formatReport, type SyncConfig, type SyncReport, sync } from '../apply/sync.js';
+import { request } from '../daemon/control.js';
+import { controlPath, Daemon } from '../daemon/daemon.js';
+import { makeLogger } from '../daemon/log.js';
+import { type DaemonState, readState } from '../daemon/state.js';
 import { shellJoin } from '../lib/shell.js';
 import { podmanArgv } from '../model/container.js';
 import { type Diagnostic, formatDiagnostic } from '../model/diagnostics.js';
@@ -180,26 +184,111 @@ Exit status: 0 when every unit was applied, 1 when any unit has errors (named on
   async run(args) {
     const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, ...PATH_OPTIONS } });
     const cfg = syncConfig(values);
+    // With a daemon running, it applies (one applier at a time); --wait is its traditional name.
+    const viaDaemon = (await request(controlPath(cfg.runDir), { cmd: 'sync' }, 120_000).catch(
+      () => undefined,
+    )) as SyncReport | { error: string } | undefined;
+    if (viaDaemon && 'error' in viaDaemon) {
+      err(`finit-pods sync: the daemon could not apply: ${viaDaemon.error}\n`);
+      return 1;
+    }
+    if (viaDaemon) return printSync(viaDaemon, values.json === true);
     const initctl = findInitctl();
     if (!initctl) {
       err('finit-pods sync: initctl not found (set FINIT_PODS_INITCTL)\n');
       return 1;
     }
-    const report = await sync(cfg, { finit: initctlFinit(initctl), exec: run });
-    for (const line of formatReport(report)) err(`${line}\n`);
-    if (values.json) out(`${JSON.stringify(report, null, 2)}\n`);
-    else {
-      for (const u of report.units) {
-        const what = u.pod ? `pod:${u.pod}` : u.file;
-        const note =
-          u.state === 'kept' ? ' (broken; its last good stanza is kept and the pod keeps running)' : '';
-        out(`${u.state.padEnd(9)} ${what}${note}\n`);
-      }
-      for (const r of report.removed) out(`removed   ${r}\n`);
-      out(report.reloaded ? 'initctl reload: done\n' : 'nothing changed: no reload\n');
-      if (report.readySet) out('condition usr/finit-pods set: pods may start\n');
+    return printSync(await sync(cfg, { finit: initctlFinit(initctl), exec: run }), values.json === true);
+  },
+};
+
+function printSync(report: SyncReport, json: boolean): number {
+  for (const line of formatReport(report)) err(`${line}\n`);
+  if (json) out(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    for (const u of report.units) {
+      const what = u.pod ? `pod:${u.pod}` : u.file;
+      const note =
+        u.state === 'kept' ? ' (broken; its last good stanza is kept and the pod keeps running)' : '';
+      out(`${u.state.padEnd(9)} ${what}${note}\n`);
     }
-    return report.ok ? 0 : 1;
+    for (const r of report.removed) out(`removed   ${r}\n`);
+    out(report.reloaded ? 'initctl reload: done\n' : 'nothing changed: no reload\n');
+    if (report.readySet) out('condition usr/finit-pods set: pods may start\n');
+  }
+  return report.ok ? 0 : 1;
+}
+
+const daemonCmd: Command = {
+  summary: 'watch the units directory and apply every change (run it as a Finit service)',
+  help: `Usage: finit-pods daemon [--log-format text|json] [OPTIONS]
+
+Applies the units directory at start, then on every change to it (create, edit, rename, move,
+delete, symlink), coalesced so a burst of edits gives one apply and one "initctl reload", plus a
+full re-scan every 30 s. A unit that breaks keeps its running pod; a units directory that goes
+away changes nothing until it is back. State: RUN_DIR/state.json; control: RUN_DIR/control.sock
+("finit-pods sync" and "finit-pods status" use it while the daemon runs).
+
+  --log-format F    text (default; one line per event, for syslog through Finit's log) or json
+${PATH_HELP}`,
+  async run(args) {
+    const { values } = parseArgs({ args, options: { 'log-format': { type: 'string' }, ...PATH_OPTIONS } });
+    const format = values['log-format'] ?? 'text';
+    if (format !== 'text' && format !== 'json') {
+      err('finit-pods daemon: --log-format is text or json\n');
+      return 2;
+    }
+    const cfg = syncConfig(values);
+    const initctl = findInitctl();
+    if (!initctl) {
+      err('finit-pods daemon: initctl not found (set FINIT_PODS_INITCTL)\n');
+      return 1;
+    }
+    const log = makeLogger(format);
+    const d = new Daemon(cfg, { log, finit: initctlFinit(initctl), exec: run });
+    await d.start();
+    await new Promise<void>((resolve) => {
+      const stop = (sig: string) => {
+        log.info(`${sig}: stopping (pods keep running)`);
+        void d.stop().then(resolve);
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    return 0;
+  },
+};
+
+const statusCmd: Command = {
+  summary: 'show each unit: applied, or its errors with FILE:LINE',
+  help: `Usage: finit-pods status [--json] [OPTIONS]
+
+One row per unit from the running daemon (or, without one, from RUN_DIR/state.json).
+  --json   print the state as JSON
+${PATH_HELP}
+Exit status: 0 when every unit is ok, 1 otherwise.
+`,
+  async run(args) {
+    const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, ...PATH_OPTIONS } });
+    const cfg = syncConfig(values);
+    const live = (await request(controlPath(cfg.runDir), { cmd: 'status' }, 10_000).catch(() => undefined)) as
+      | DaemonState
+      | undefined;
+    const state = live ?? readState(cfg.runDir);
+    if (!state) {
+      err(`finit-pods status: no daemon answers and there is no ${cfg.runDir}/state.json yet\n`);
+      return 1;
+    }
+    if (values.json) out(`${JSON.stringify(state, null, 2)}\n`);
+    else {
+      if (state.unitsDirError) out(`units directory: ${state.unitsDirError}\n`);
+      for (const [file, u] of Object.entries(state.units)) {
+        const since = u.appliedAt ? ` since ${u.appliedAt}` : '';
+        out(`${(u.pod ? `pod:${u.pod}` : file).padEnd(24)} ${u.state.padEnd(8)} ${u.last}${since}\n`);
+        for (const m of u.messages) out(`    ${m}\n`);
+      }
+    }
+    return !state.unitsDirError && Object.values(state.units).every((u) => u.state !== 'error') ? 0 : 1;
   },
 };
 
@@ -207,6 +296,8 @@ export const commands = new Map<string, Command>([
   ['check', check],
   ['render', render],
   ['sync', syncCmd],
+  ['daemon', daemonCmd],
+  ['status', statusCmd],
 ]);
 
 export function usage(): string {

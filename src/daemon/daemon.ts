@@ -1,0 +1,189 @@
+// finit-pods daemon: a Finit service that watches the units directory and applies every change
+// through the sync engine, within a second, without a command to run.
+//  - chokidar events (create, write, rename, move in/out, delete, symlink) → a coalesced apply;
+//  - a full relist every 30 s catches anything an event missed;
+//  - a units directory that disappears (unmounted, renamed) changes nothing: sync refuses to
+//    read it, the daemon reports it and re-attaches when it is back;
+//  - restarting the daemon never restarts an unchanged pod and never clears usr/finit-pods.
+
+import { mkdirSync, statSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { basename, dirname, join } from 'node:path';
+import { type FSWatcher, watch } from 'chokidar';
+import type { Logger } from 'pino';
+import type { Finit } from '../apply/finit.js';
+import type { Runner } from '../apply/run.js';
+import { type SyncConfig, type SyncReport, sync } from '../apply/sync.js';
+import { isIgnoredName, parseUnitName } from '../parse/load.js';
+import { listenControl } from './control.js';
+import { ApplyLoop } from './loop.js';
+import { type DaemonState, readState, stateFromReport, writeState } from './state.js';
+
+export interface DaemonOptions {
+  log: Logger;
+  finit: Finit;
+  exec: Runner;
+  relistMs?: number;
+  /** How often the units directory's identity is checked (re-attach after it was replaced). */
+  dirCheckMs?: number;
+  debounceMs?: number;
+  /** Runs once per boot before the first apply (boot recovery); returns when pods may start. */
+  beforeFirstApply?: () => Promise<void>;
+}
+
+export const controlPath = (runDir: string) => join(runDir, 'control.sock');
+
+/** Whether a path inside the units directory can change what sync does. */
+export function isRelevant(unitsDir: string, path: string): boolean {
+  if (path === unitsDir) return true;
+  const name = basename(path);
+  if (isIgnoredName(name)) return false;
+  const parent = dirname(path);
+  if (parent === unitsDir) return parseUnitName(name) !== undefined || name.endsWith('.d');
+  // inside a drop-in directory: NAME.container.d/*.conf, container.d/*.conf
+  return dirname(parent) === unitsDir && basename(parent).endsWith('.d') && name.endsWith('.conf');
+}
+
+export class Daemon {
+  private watcher: FSWatcher | undefined;
+  private dirId: string | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private server: Server | undefined;
+  private state: DaemonState | undefined;
+  readonly loop: ApplyLoop<SyncReport | undefined>;
+
+  constructor(
+    readonly cfg: SyncConfig,
+    readonly opts: DaemonOptions,
+  ) {
+    this.loop = new ApplyLoop((reasons) => this.apply(reasons), opts.debounceMs ?? 200);
+  }
+
+  private get log(): Logger {
+    return this.opts.log;
+  }
+
+  private async apply(reasons: string[]): Promise<SyncReport | undefined> {
+    let rep: SyncReport;
+    try {
+      rep = await sync(this.cfg, { finit: this.opts.finit, exec: this.opts.exec });
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (this.state?.unitsDirError !== msg) this.log.error({ reasons }, msg);
+      this.state = {
+        ...(this.state ?? { units: {} }),
+        updatedAt: new Date().toISOString(),
+        unitsDirError: msg,
+      };
+      writeState(this.cfg.runDir, this.state);
+      return undefined;
+    }
+    if (this.state?.unitsDirError)
+      this.log.info({ dir: this.cfg.unitsDir }, 'units directory readable again');
+    const next = stateFromReport(rep, this.state);
+    for (const u of rep.units) {
+      const what = u.pod ? `pod:${u.pod}` : u.file;
+      const prev = this.state?.units[u.file];
+      const messages = next.units[u.file]?.messages ?? [];
+      if (u.state === 'applied') this.log.info({ unit: u.file, hash: u.hash }, `applied ${what}`);
+      else if (u.state === 'kept') {
+        if (JSON.stringify(prev?.messages) !== JSON.stringify(messages)) {
+          this.log.error(
+            { unit: u.file, errors: messages },
+            `${what} is broken; its last good stanza is kept and the pod keeps running`,
+          );
+        }
+      } else if (u.state === 'error' || u.state === 'skipped') {
+        if (JSON.stringify(prev?.messages) !== JSON.stringify(messages))
+          this.log.error({ unit: u.file, errors: messages }, `skipped ${what}`);
+      }
+    }
+    for (const r of rep.removed) this.log.info({ stanza: r }, `removed ${r}`);
+    if (rep.reloaded) this.log.info({ reasons }, 'initctl reload');
+    if (rep.readySet) this.log.info('condition usr/finit-pods set: pods may start');
+    this.state = next;
+    writeState(this.cfg.runDir, next);
+    return rep;
+  }
+
+  private currentDirId(): string | undefined {
+    try {
+      const s = statSync(this.cfg.unitsDir);
+      return s.isDirectory() ? `${s.dev}:${s.ino}` : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** (Re)attaches the watcher when the units directory appears or was replaced. */
+  private attaching = false;
+
+  private async attach(): Promise<void> {
+    if (this.attaching) return;
+    this.attaching = true;
+    try {
+      await this.attachNow();
+    } finally {
+      this.attaching = false;
+    }
+  }
+
+  private async attachNow(): Promise<void> {
+    const id = this.currentDirId();
+    if (id === this.dirId) return;
+    this.dirId = id;
+    await this.watcher?.close();
+    this.watcher = undefined;
+    if (id === undefined) {
+      this.log.warn({ dir: this.cfg.unitsDir }, 'units directory is missing; pods are left as they are');
+      void this.loop.request('units directory missing').catch(() => undefined);
+      return;
+    }
+    const dir = this.cfg.unitsDir;
+    this.watcher = watch(dir, {
+      ignoreInitial: true,
+      depth: 1,
+      ignored: (p: string) => p !== dir && !isRelevant(dir, p) && !p.endsWith('.d'),
+    });
+    const onEvent = (event: string) => (p: string) => {
+      if (!isRelevant(dir, p)) return;
+      this.log.debug({ event, path: p }, 'change');
+      void this.loop.request(`${event} ${p}`).catch(() => undefined);
+    };
+    for (const ev of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const)
+      this.watcher.on(ev, onEvent(ev));
+    this.watcher.on('error', (e) => this.log.warn({ err: String(e) }, 'watch error'));
+    await new Promise<void>((resolve) => this.watcher?.once('ready', () => resolve()));
+    void this.loop.request('units directory attached').catch(() => undefined);
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.cfg.runDir, { recursive: true });
+    this.state = readState(this.cfg.runDir);
+    this.server = await listenControl(join(this.cfg.runDir, 'control.sock'), async (req) => {
+      if (req.cmd === 'ping') return { ok: true };
+      if (req.cmd === 'sync')
+        return (await this.loop.request('control: sync')) ?? { error: this.state?.unitsDirError };
+      if (req.cmd === 'status') return this.state ?? {};
+      return { error: `unknown command ${req.cmd}` };
+    });
+    if (this.opts.beforeFirstApply) await this.opts.beforeFirstApply();
+    await this.attach();
+    await this.loop.request('start');
+    this.timers.push(
+      setInterval(
+        () => void this.loop.request('relist').catch(() => undefined),
+        this.opts.relistMs ?? 30_000,
+      ),
+    );
+    this.timers.push(setInterval(() => void this.attach(), this.opts.dirCheckMs ?? 1000));
+    this.log.info({ dir: this.cfg.unitsDir }, 'watching');
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.watcher?.close();
+    await this.loop.stop();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}

@@ -1,0 +1,74 @@
+// /run/finit-pods/state.json: what the last apply found, per unit, written atomically after
+// each apply so `status` can answer without the daemon.
+
+import { join } from 'node:path';
+import { readIfExists, writeAtomic } from '../apply/files.js';
+import type { SyncReport } from '../apply/sync.js';
+import { formatDiagnostic } from '../model/diagnostics.js';
+
+export interface UnitState {
+  kind: string;
+  pod?: string;
+  /** ok, warning or error (error also when the last good stanza is kept). */
+  state: 'ok' | 'warning' | 'error';
+  /** What the last apply did: applied, unchanged, kept, error, skipped. */
+  last: string;
+  messages: string[];
+  hash?: string;
+  stanza?: string;
+  /** When this configuration (hash) was applied. */
+  appliedAt?: string;
+}
+
+export interface DaemonState {
+  updatedAt: string;
+  finitVersion?: string;
+  /** Set while the units directory cannot be read; pods are left as they are. */
+  unitsDirError?: string;
+  units: Record<string, UnitState>;
+}
+
+export const statePath = (runDir: string) => join(runDir, 'state.json');
+
+export function readState(runDir: string): DaemonState | undefined {
+  const t = readIfExists(statePath(runDir));
+  return t ? (JSON.parse(t) as DaemonState) : undefined;
+}
+
+export function stateFromReport(
+  rep: SyncReport,
+  prev: DaemonState | undefined,
+  now = new Date(),
+): DaemonState {
+  const units: Record<string, UnitState> = {};
+  for (const u of rep.units) {
+    const errors = u.diagnostics.some((d) => d.severity === 'error');
+    const s: UnitState = {
+      kind: u.kind,
+      state:
+        errors || u.state === 'error' || u.state === 'kept' || u.state === 'skipped'
+          ? 'error'
+          : u.diagnostics.length
+            ? 'warning'
+            : 'ok',
+      last: u.state,
+      messages: u.diagnostics.map(formatDiagnostic),
+    };
+    if (u.pod) s.pod = u.pod;
+    if (u.stanza) s.stanza = u.stanza;
+    const old = prev?.units[u.file];
+    if (u.hash) {
+      s.hash = u.hash;
+      s.appliedAt = old?.hash === u.hash && old.appliedAt ? old.appliedAt : now.toISOString();
+    } else if (u.state === 'kept' && old?.hash) {
+      s.hash = old.hash;
+      if (old.appliedAt) s.appliedAt = old.appliedAt;
+    }
+    units[u.file] = s;
+  }
+  return { updatedAt: now.toISOString(), finitVersion: rep.finitVersion, units };
+}
+
+export function writeState(runDir: string, s: DaemonState): void {
+  writeAtomic(statePath(runDir), `${JSON.stringify(s, null, 2)}\n`);
+}
