@@ -57,6 +57,7 @@ export function initctlFinit(initctl: string, exec: Runner = run): Finit {
     async condGet(name) {
       // `cond get` exists from Finit 4.3; on 4.2 read the condition's file instead
       const r = await call(['cond', 'get', name]);
+      if (/no such command/i.test(r.stdout + r.stderr)) return condFileSet(name);
       if (r.exitCode === 0) return true;
       if (r.exitCode === 1) return false;
       return condFileSet(name);
