@@ -1,0 +1,22 @@
+// The tree is lint- and format-clean: `biome check src test tools` reports nothing, not even a
+// warning (biome exits 0 on warnings, so --error-on-warnings and the printed summary are checked).
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const local = join(root, 'node_modules/.bin/biome');
+
+t.test('biome check src test tools: no findings', async (t) => {
+  const [cmd, args] = existsSync(local)
+    ? [local, ['check', '--error-on-warnings', 'src', 'test', 'tools']]
+    : ['npx', ['biome', 'check', '--error-on-warnings', 'src', 'test', 'tools']];
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const out = `${r.stdout}${r.stderr}`;
+  t.equal(r.status, 0, `biome exit status\n${out}`);
+  t.notMatch(out, /Found \d+ (error|warning|info)/, 'no errors, warnings or infos');
+  t.match(out, /Checked \d+ files?/, 'biome ran over the files');
+});
