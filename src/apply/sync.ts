@@ -4,7 +4,7 @@
 // last good stanza, so its pod keeps running; files finit-pods did not write are never touched.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerModel } from '../model/container.js';
 import { type Diagnostic, error, formatDiagnostic } from '../model/diagnostics.js';
@@ -15,6 +15,7 @@ import { type FinitCaps, finitCaps } from '../render/finit.js';
 import { OWNER_MARK, READY_CONDITION, RUNNER_NAME, RUNNER_SCRIPT, renderPod } from '../render/stanza.js';
 import { readIfExists, removeIfExists, writeAtomic, writeIfChanged } from './files.js';
 import type { Finit } from './finit.js';
+import { imagePresent, type Podman, podmanCli } from './podman.js';
 import type { Runner } from './run.js';
 
 export interface SyncConfig {
@@ -31,14 +32,23 @@ export interface SyncDeps {
   exec: Runner;
   /** Set the ready condition when it is not set (false during boot recovery, which sets it later). */
   setReady?: boolean;
+  /**
+   * Which pods' images to look for before writing their stanzas: 'all' at boot, 'changed' (the
+   * default: only pods whose stanza would be written), 'none'. A pod whose image is missing gets
+   * no stanza (it would only crash-loop) and is reported as "image missing"; an image given as
+   * an archive (oci-archive:/path, docker-archive:/path) is loaded once.
+   */
+  checkImages?: 'all' | 'changed' | 'none';
 }
 
-export type UnitState = 'applied' | 'unchanged' | 'kept' | 'error' | 'skipped';
+export type UnitState = 'applied' | 'unchanged' | 'kept' | 'error' | 'skipped' | 'image-missing';
 
 export interface UnitReport {
   file: string;
   kind: string;
   pod?: string;
+  container?: string;
+  image?: string;
   state: UnitState;
   stanza?: string;
   hash?: string;
@@ -152,6 +162,7 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
   const podOf = new Map<string, string>();
   for (const r of containers) if (r.model?.kind === 'container') podOf.set(r.name.filename, r.model.pod);
   const runnerPath = join(cfg.stanzaDir, RUNNER_NAME);
+  const images = new ImageCache(podmanCli(cfg.podman, deps.exec));
   const paths = { stanzaDir: cfg.stanzaDir, podman: cfg.podman, initctl: deps.finit.initctl };
   let runnerNeeded = false;
 
@@ -169,7 +180,18 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
     reports.push(report);
     const broken = r.model?.kind !== 'container' || !r.ok || isBlockedByBrokenResource(r.model, results);
     if (!broken) {
-      const m = r.model as ContainerModel;
+      let m = r.model as ContainerModel;
+      report.container = m.containerName;
+      const archive = archiveImage(m.image);
+      if (archive) {
+        if ('error' in archive) {
+          report.state = 'error';
+          report.diagnostics.push(error({ file: r.path, line: 0 }, archive.error));
+          continue;
+        }
+        m = { ...m, image: archive.tag };
+      }
+      report.image = m.image;
       const dependsOn = m.needs.flatMap((f) =>
         f.endsWith('.container') && podOf.has(f) ? [podOf.get(f)!] : [],
       );
@@ -197,9 +219,21 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
           keepPods.delete(pod);
           continue;
         }
-        // The argv file first: the runner reads it when Finit starts the pod after the reload.
         const a = oldArgv !== rendered.argv;
         const c = oldConf !== rendered.conf;
+        if (
+          (deps.checkImages ?? 'changed') === 'all' ||
+          ((deps.checkImages ?? 'changed') === 'changed' && (a || c))
+        ) {
+          const missing = await ensureImage(m.image, archive, images);
+          if (missing) {
+            report.state = 'image-missing';
+            report.diagnostics.push(error({ file: r.path, line: 0 }, missing));
+            keepPods.delete(pod); // no stanza: it could only crash-loop; the next sync looks again
+            continue;
+          }
+        }
+        // The argv file first: the runner reads it when Finit starts the pod after the reload.
         if (a) writeAtomic(argvPath, rendered.argv);
         if (c) writeAtomic(conf, rendered.conf);
         if (a) written.push(argvPath);
@@ -245,11 +279,65 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
     await deps.finit.condSet(READY_CONDITION);
     readySet = true;
   }
-  const ok = reports.every((r) => r.state !== 'error' && r.state !== 'kept' && r.state !== 'skipped');
+  const ok = reports.every((r) => r.state === 'applied' || r.state === 'unchanged');
   return { units: reports, written, removed, reloaded, readySet, finitVersion: version, ok };
 }
 
 const SUPPORTED = new Set(['container', 'network', 'volume']);
+
+const ARCHIVE = /^(oci-archive|docker-archive):(\/[^:]+)(?::.*)?$/;
+
+/**
+ * Image=oci-archive:/path or docker-archive:/path: podman would read the archive again at every
+ * start, so finit-pods loads it once and runs it under a tag made from the archive's identity
+ * (path, size, modification time): a new archive gives a new tag, so the pod restarts with it.
+ */
+export function archiveImage(image: string): { tag: string; path: string } | { error: string } | undefined {
+  const m = image.match(ARCHIVE);
+  if (!m) return undefined;
+  const path = m[2]!;
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch {
+    return { error: `image archive ${path} does not exist` };
+  }
+  const id = createHash('sha256').update(`${path}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 12);
+  return { tag: `localhost/finit-pods/archive-${id}:latest`, path };
+}
+
+/** The local image list, read at most once per sync and only when a pod needs it. */
+class ImageCache {
+  private local: { names: Set<string>; ids: Set<string> } | undefined;
+  constructor(readonly podman: Podman) {}
+  async has(ref: string): Promise<boolean> {
+    this.local ??= await this.podman.images();
+    return imagePresent(ref, this.local);
+  }
+  async loadAs(path: string, tag: string): Promise<void> {
+    const id = await this.podman.load(path);
+    await this.podman.tag(id, tag);
+    this.local?.names.add(tag);
+  }
+}
+
+/** Returns why the image cannot be had, or undefined when it is present (loading an archive if needed). */
+async function ensureImage(
+  image: string,
+  archive: ReturnType<typeof archiveImage>,
+  images: ImageCache,
+): Promise<string | undefined> {
+  if (await images.has(image)) return undefined;
+  if (archive && 'path' in archive) {
+    try {
+      await images.loadAs(archive.path, archive.tag);
+      return undefined;
+    } catch (e) {
+      return `image missing: loading ${archive.path} failed: ${(e as Error).message}`;
+    }
+  }
+  return `image missing: ${image} is not in local storage and no archive is named (Image=oci-archive:/path loads one); the pod is not started`;
+}
 
 function ownedOrAbsent(text: string | undefined): boolean {
   return text === undefined || text.startsWith(OWNER_MARK);

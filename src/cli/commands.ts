@@ -2,6 +2,7 @@
 
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { bootRecovery, type CleanupRun, cleanup, isFirstRunSinceBoot } from '../apply/boot.js';
 import { findInitctl, initctlFinit } from '../apply/finit.js';
 import { run } from '../apply/run.js';
 import { formatReport, type SyncConfig, type SyncReport, sync } from '../apply/sync.js';
@@ -198,7 +199,52 @@ Exit status: 0 when every unit was applied, 1 when any unit has errors (named on
       err('finit-pods sync: initctl not found (set FINIT_PODS_INITCTL)\n');
       return 1;
     }
-    return printSync(await sync(cfg, { finit: initctlFinit(initctl), exec: run }), values.json === true);
+    const deps = { finit: initctlFinit(initctl), exec: run };
+    if (isFirstRunSinceBoot(cfg.runDir)) {
+      // the first sync of a boot also cleans up what a power cut left behind
+      const boot = await bootRecovery(cfg, deps);
+      printCleanup(boot.cleanup);
+      return printSync(boot.sync, values.json === true);
+    }
+    return printSync(await sync(cfg, deps), values.json === true);
+  },
+};
+
+function printCleanup(r: CleanupRun): void {
+  const verb = r.dryRun ? 'would remove' : 'removed';
+  for (const x of [...r.plan.remove, ...r.plan.ghosts])
+    err(`${verb} ${x.name} (${x.id.slice(0, 12)}): ${x.reason}\n`);
+  for (const x of r.plan.blocking) err(`left alone: ${x.name} (${x.id.slice(0, 12)}): ${x.reason}\n`);
+  for (const e of r.errors) err(`cleanup: ${e}\n`);
+}
+
+const cleanupCmd: Command = {
+  summary: 'remove containers that would keep pods from starting (lingering, ghost)',
+  help: `Usage: finit-pods cleanup [--dry-run] [OPTIONS]
+
+Removes what would block a pod: every finit-pods container that is not running, any container
+that is not running but holds a pod's name (e.g. left "Created" by a power cut), and
+storage-only containers holding a pod's name. A running container finit-pods does not own is
+never removed: it is reported. The daemon does this at every boot before pods may start.
+
+  --dry-run   only print what would be removed, and why
+${PATH_HELP}
+Exit status: 0 when everything that should go is gone, 1 otherwise.
+`,
+  async run(args) {
+    const { values } = parseArgs({ args, options: { 'dry-run': { type: 'boolean' }, ...PATH_OPTIONS } });
+    const cfg = syncConfig(values);
+    const pods = new Map<string, string>();
+    for (const r of translateDir(cfg.unitsDir).results) {
+      if (r.model?.kind === 'container' && !r.name.isTemplate) pods.set(r.model.containerName, r.model.pod);
+    }
+    const r = await cleanup(cfg, run, pods, { dryRun: values['dry-run'] === true });
+    printCleanup(r);
+    const n = r.plan.remove.length + r.plan.ghosts.length;
+    out(
+      `${r.dryRun ? 'would remove' : 'removed'} ${n} container${n === 1 ? '' : 's'}${r.plan.blocking.length ? `; ${r.plan.blocking.length} left alone` : ''}\n`,
+    );
+    return r.errors.length === 0 ? 0 : 1;
   },
 };
 
@@ -297,6 +343,7 @@ export const commands = new Map<string, Command>([
   ['render', render],
   ['sync', syncCmd],
   ['daemon', daemonCmd],
+  ['cleanup', cleanupCmd],
   ['status', statusCmd],
 ]);
 

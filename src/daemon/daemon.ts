@@ -11,6 +11,7 @@ import type { Server } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import type { Logger } from 'pino';
+import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
 import type { Finit } from '../apply/finit.js';
 import type { Runner } from '../apply/run.js';
 import { type SyncConfig, type SyncReport, sync } from '../apply/sync.js';
@@ -27,8 +28,6 @@ export interface DaemonOptions {
   /** How often the units directory's identity is checked (re-attach after it was replaced). */
   dirCheckMs?: number;
   debounceMs?: number;
-  /** Runs once per boot before the first apply (boot recovery); returns when pods may start. */
-  beforeFirstApply?: () => Promise<void>;
 }
 
 export const controlPath = (runDir: string) => join(runDir, 'control.sock');
@@ -167,7 +166,7 @@ export class Daemon {
       if (req.cmd === 'status') return this.state ?? {};
       return { error: `unknown command ${req.cmd}` };
     });
-    if (this.opts.beforeFirstApply) await this.opts.beforeFirstApply();
+    if (isFirstRunSinceBoot(this.cfg.runDir)) await this.boot();
     await this.attach();
     await this.loop.request('start');
     this.timers.push(
@@ -178,6 +177,33 @@ export class Daemon {
     );
     this.timers.push(setInterval(() => void this.attach(), this.opts.dirCheckMs ?? 1000));
     this.log.info({ dir: this.cfg.unitsDir }, 'watching');
+  }
+
+  /** Boot recovery, logged: what was removed and why, which images are missing. */
+  private async boot(): Promise<void> {
+    const t0 = Date.now();
+    try {
+      const r = await bootRecovery(this.cfg, { finit: this.opts.finit, exec: this.opts.exec });
+      for (const x of r.cleanup.plan.remove)
+        this.log.info({ container: x.name, id: x.id.slice(0, 12) }, `removed: ${x.reason}`);
+      for (const x of r.cleanup.plan.ghosts)
+        this.log.info({ container: x.name, id: x.id.slice(0, 12) }, `removed: ${x.reason}`);
+      for (const x of r.cleanup.plan.blocking)
+        this.log.warn({ container: x.name, id: x.id.slice(0, 12) }, x.reason);
+      for (const e of r.cleanup.errors) this.log.error(`cleanup: ${e}`);
+      for (const u of r.sync.units)
+        if (u.state === 'image-missing')
+          this.log.error({ unit: u.file }, `pod:${u.pod}: ${u.diagnostics.at(-1)?.message}`);
+      this.log.info(
+        { ms: Date.now() - t0, podmanCalls: r.cleanup.calls },
+        'boot recovery done: condition usr/finit-pods set, pods may start',
+      );
+    } catch (e) {
+      this.log.error(
+        `boot recovery failed: ${(e as Error).message}; pods are held back until the next attempt`,
+      );
+      throw e;
+    }
   }
 
   async stop(): Promise<void> {

@@ -354,17 +354,21 @@ export function translateContainer(
   }
 
   const service = readService(reader('Unit'), reader('Service'), reader('Install'));
-  for (const dep of [...service.requires, ...service.wants, ...service.after]) {
-    if (!/\.(container|network|volume|pod|kube|image|build|artifact)$/.test(dep)) continue;
-    if (!opts.index.has(dep)) {
-      const e = unit
-        .all('Unit', 'Requires')
-        .concat(unit.all('Unit', 'After'), unit.all('Unit', 'Wants'), unit.all('Unit', 'BindsTo'));
-      const at = e.find((x) => x.value.includes(dep)) ?? fileAt;
-      diagnostics.push(
-        error(at, `unable to translate dependency for ${dep}: no such unit in ${dirname(unit.path)}`),
-      );
-    } else needs.add(dep);
+  // Each Quadlet unit named in a dependency must exist; reported once, at the line naming it.
+  const depsAt = new SectionReader(unit, 'Unit', spec, []); // (readService reported split problems)
+  const reported = new Set<string>();
+  for (const key of ['Requires', 'BindsTo', 'Wants', 'After']) {
+    for (const v of depsAt.strv(key)) {
+      const dep = v.value;
+      if (!/\.(container|network|volume|pod|kube|image|build|artifact)$/.test(dep)) continue;
+      if (opts.index.has(dep)) needs.add(dep);
+      else if (!reported.has(dep)) {
+        reported.add(dep);
+        diagnostics.push(
+          error(v.at, `unable to translate dependency for ${dep}: no such unit in ${dirname(unit.path)}`),
+        );
+      }
+    }
   }
 
   if (name.isTemplate) {

@@ -1,0 +1,110 @@
+// The Podman adapter: the few podman calls finit-pods makes, each with a timeout and parsed
+// output. Everything else about podman lives in the argv the model renders.
+
+import type { Runner } from './run.js';
+
+export interface ContainerInfo {
+  id: string;
+  names: string[];
+  state: string;
+  image: string;
+  labels: Record<string, string>;
+}
+
+export interface Podman {
+  /** Every container (`ps -a`); with `external`, also storage-only ones no podman database knows. */
+  containers(external?: boolean): Promise<ContainerInfo[]>;
+  /** Force-removes containers (`rm -f -t 0`, or `rm --storage` for storage-only ones); returns podman's error text, if any. */
+  remove(ids: string[], storage?: boolean): Promise<string | undefined>;
+  /** Names (repo:tag) and IDs of every local image. */
+  images(): Promise<{ names: Set<string>; ids: Set<string> }>;
+  /** Loads an image archive; returns the loaded image's ID. */
+  load(path: string): Promise<string>;
+  tag(id: string, name: string): Promise<void>;
+}
+
+export class PodmanError extends Error {}
+
+interface PsRow {
+  Id?: string;
+  ID?: string;
+  Names?: string[] | string | null;
+  State?: string;
+  Image?: string;
+  Labels?: Record<string, string> | null;
+}
+
+export function parsePs(json: string): ContainerInfo[] {
+  const rows = (JSON.parse(json || '[]') ?? []) as PsRow[];
+  return rows.map((r) => ({
+    id: r.Id ?? r.ID ?? '',
+    names: Array.isArray(r.Names) ? r.Names : r.Names ? [r.Names] : [],
+    state: (r.State ?? '').toLowerCase(),
+    image: r.Image ?? '',
+    labels: r.Labels ?? {},
+  }));
+}
+
+export function podmanCli(podman: string, exec: Runner): Podman {
+  const call = async (args: string[], timeoutMs = 60_000) => {
+    const r = await exec(podman, args, { timeoutMs });
+    if (r.timedOut) throw new PodmanError(`podman ${args[0]} timed out after ${timeoutMs / 1000} s`);
+    return r;
+  };
+  return {
+    async containers(external = false) {
+      const r = await call(['ps', '-a', ...(external ? ['--external'] : []), '--format', 'json']);
+      if (r.exitCode !== 0) throw new PodmanError(`podman ps failed: ${r.stderr.trim()}`);
+      return parsePs(r.stdout);
+    },
+    async remove(ids, storage = false) {
+      if (ids.length === 0) return undefined;
+      const r = await call(storage ? ['rm', '--storage', ...ids] : ['rm', '-f', '-t', '0', ...ids], 120_000);
+      return r.exitCode === 0 ? undefined : (r.stderr || r.stdout).trim() || `exit ${r.exitCode}`;
+    },
+    async images() {
+      const r = await call(['images', '--format', 'json']);
+      if (r.exitCode !== 0) throw new PodmanError(`podman images failed: ${r.stderr.trim()}`);
+      const rows = (JSON.parse(r.stdout || '[]') ?? []) as { Id?: string; Names?: string[] | null }[];
+      const names = new Set<string>();
+      const ids = new Set<string>();
+      for (const row of rows) {
+        if (row.Id) ids.add(row.Id);
+        for (const n of row.Names ?? []) names.add(n);
+      }
+      return { names, ids };
+    },
+    async load(path) {
+      const r = await call(['load', '-q', '-i', path], 600_000);
+      if (r.exitCode !== 0)
+        throw new PodmanError(`podman load -i ${path} failed: ${(r.stderr || r.stdout).trim()}`);
+      const m = r.stdout.match(/Loaded image(?:\(s\))?:\s*(\S+)/);
+      if (!m)
+        throw new PodmanError(
+          `podman load -i ${path}: cannot tell which image it loaded: ${r.stdout.trim()}`,
+        );
+      return m[1]!;
+    },
+    async tag(id, name) {
+      const r = await call(['tag', id, name]);
+      if (r.exitCode !== 0) throw new PodmanError(`podman tag ${id} ${name} failed: ${r.stderr.trim()}`);
+    },
+  };
+}
+
+/** Whether an image reference is among the local images (short names match any registry). */
+export function imagePresent(ref: string, local: { names: Set<string>; ids: Set<string> }): boolean {
+  if (local.names.has(ref)) return true;
+  const bare = ref.replace(/^(sha256:)?/, '');
+  if (/^[0-9a-f]{12,64}$/.test(bare)) return [...local.ids].some((id) => id.startsWith(bare));
+  const lastSlash = ref.lastIndexOf('/');
+  const hasTag = ref.lastIndexOf(':') > lastSlash || ref.includes('@');
+  const full = hasTag ? ref : `${ref}:latest`;
+  if (local.names.has(full)) return true;
+  const firstPart = ref.split('/')[0]!;
+  const qualified =
+    ref.includes('/') && (firstPart.includes('.') || firstPart.includes(':') || firstPart === 'localhost');
+  if (qualified) return false;
+  // a short name: podman resolves it against any registry, so any prefix counts
+  return [...local.names].some((n) => n.endsWith(`/${full}`) || n === full);
+}
