@@ -155,10 +155,13 @@ StopTimeout=${stop}
 
 // Stacks run in parallel (each its own sandbox), so a full run costs about one stack's time.
 t.jobs = 2;
+// Sandbox names carry this process's PID: a second run of this file at the same time (another
+// engineer's `npx tap test/testbed/`) would otherwise destroy and re-create our sandbox mid-test.
+const NAME = `sync-${process.pid}`;
 
 for (const stack of stacksFromEnv()) {
   t.test(stack, async (t) => {
-    const tb = await Testbed.boot({ stack, name: 'sync' });
+    const tb = await Testbed.boot({ stack, name: NAME });
     t.teardown(() => tb.destroy());
     await installCountingInitctl(tb);
 
@@ -585,7 +588,7 @@ StopTimeout=1
 
 if (stacksFromEnv().includes('bookworm')) {
   t.test('10. bookworm + CNI: a [HostDevice] network hands veth0b to the pod with its address', async (t) => {
-    const tb = await Testbed.create({ stack: 'bookworm', name: 'sync-cni' });
+    const tb = await Testbed.create({ stack: 'bookworm', name: `${NAME}-cni` });
     t.teardown(() => tb.destroy());
     // Podman 4.3 uses netavark by default; the seed's host-device setup is a CNI profile, so this
     // sandbox's containers.conf (copied into the sandbox at boot, before the first podman call)
