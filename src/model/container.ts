@@ -357,17 +357,17 @@ export function translateContainer(
   // Each Quadlet unit named in a dependency must exist; reported once, at the line naming it.
   const depsAt = new SectionReader(unit, 'Unit', spec, []); // (readService reported split problems)
   const reported = new Set<string>();
-  for (const key of ['Requires', 'BindsTo', 'Wants', 'After']) {
-    for (const v of depsAt.strv(key)) {
-      const dep = v.value;
-      if (!/\.(container|network|volume|pod|kube|image|build|artifact)$/.test(dep)) continue;
-      if (opts.index.has(dep)) needs.add(dep);
-      else if (!reported.has(dep)) {
-        reported.add(dep);
-        diagnostics.push(
-          error(v.at, `unable to translate dependency for ${dep}: no such unit in ${dirname(unit.path)}`),
-        );
-      }
+  const named = ['Requires', 'BindsTo', 'Wants', 'After'].flatMap((k) => depsAt.strv(k));
+  named.sort((a, b) => a.at.line - b.at.line); // first mention in the file (stable within a line)
+  for (const v of named) {
+    const dep = v.value;
+    if (!/\.(container|network|volume|pod|kube|image|build|artifact)$/.test(dep)) continue;
+    if (opts.index.has(dep)) needs.add(dep);
+    else if (!reported.has(dep)) {
+      reported.add(dep);
+      diagnostics.push(
+        error(v.at, `unable to translate dependency for ${dep}: no such unit in ${dirname(unit.path)}`),
+      );
     }
   }
 

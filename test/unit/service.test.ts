@@ -64,6 +64,16 @@ t.test('a dependency on a Quadlet unit that is not there is an error at its line
   ]);
 });
 
+t.test('each missing dependency is reported once, at the line that names it', async (t) => {
+  const r = service(
+    '[Unit]\nWants=gone.container\nAfter=other.container gone.container\nBindsTo=other.container\n',
+  );
+  t.same(msgs(r.errors), [
+    [4, '[Unit] Wants=: unable to translate dependency for gone.container: no such unit in /units'],
+    [5, '[Unit] After=: unable to translate dependency for other.container: no such unit in /units'],
+  ]);
+});
+
 t.test('dependencies on systemd units: well-known targets are fine, others are warned about', async (t) => {
   const r = service(
     '[Unit]\nWants=network-online.target\nAfter=network-online.target network.target local-fs.target\nRequires=postgresql.service\nAfter=dbus.socket\n',
