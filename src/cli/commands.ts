@@ -9,7 +9,10 @@ import { formatReport, type SyncConfig, type SyncReport, sync } from '../apply/s
 import { request } from '../daemon/control.js';
 import { controlPath, Daemon } from '../daemon/daemon.js';
 import { makeLogger } from '../daemon/log.js';
-import { type DaemonState, readState } from '../daemon/state.js';
+import { readState } from '../daemon/state.js';
+import { doctor, formatFindings } from '../inspect/doctor.js';
+import { show } from '../inspect/show.js';
+import { collectStatus, formatStatus, type StatusView } from '../inspect/status.js';
 import { shellJoin } from '../lib/shell.js';
 import { podmanArgv } from '../model/container.js';
 import { type Diagnostic, formatDiagnostic } from '../model/diagnostics.js';
@@ -20,6 +23,7 @@ import {
   translateFile,
   type UnitResult,
 } from '../model/translate.js';
+import { finitCaps } from '../render/finit.js';
 
 export interface Command {
   summary: string;
@@ -306,35 +310,98 @@ ${PATH_HELP}`,
 };
 
 const statusCmd: Command = {
-  summary: 'show each unit: applied, or its errors with FILE:LINE',
-  help: `Usage: finit-pods status [--json] [OPTIONS]
+  summary: 'show every unit: its problems (FILE:LINE), Finit state, container, image, uptime',
+  help: `Usage: finit-pods status [--json] [OPTIONS] [NAME...]
 
-One row per unit from the running daemon (or, without one, from RUN_DIR/state.json).
-  --json   print the state as JSON
+One row per unit (or only the NAMEs given: pod names or unit file names): the unit's state (ok,
+warning, error with FILE:LINE), Finit's state and restarts, the container's state and ID, whether
+its image is present, and uptime. Works with or without the daemon. The JSON form's schema is in
+docs/status.md.
+
+  --json   print the view as JSON
 ${PATH_HELP}
-Exit status: 0 when every unit is ok, 1 otherwise.
+Exit status: 0 when every unit is healthy (usable, running), 1 otherwise.
 `,
   async run(args) {
-    const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, ...PATH_OPTIONS } });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { json: { type: 'boolean' }, ...PATH_OPTIONS },
+      allowPositionals: true,
+    });
     const cfg = syncConfig(values);
-    const live = (await request(controlPath(cfg.runDir), { cmd: 'status' }, 10_000).catch(() => undefined)) as
-      | DaemonState
-      | undefined;
-    const state = live ?? readState(cfg.runDir);
-    if (!state) {
-      err(`finit-pods status: no daemon answers and there is no ${cfg.runDir}/state.json yet\n`);
+    const initctl = findInitctl();
+    if (!initctl) {
+      err('finit-pods status: initctl not found (set FINIT_PODS_INITCTL)\n');
       return 1;
     }
-    if (values.json) out(`${JSON.stringify(state, null, 2)}\n`);
-    else {
-      if (state.unitsDirError) out(`units directory: ${state.unitsDirError}\n`);
-      for (const [file, u] of Object.entries(state.units)) {
-        const since = u.appliedAt ? ` since ${u.appliedAt}` : '';
-        out(`${(u.pod ? `pod:${u.pod}` : file).padEnd(24)} ${u.state.padEnd(8)} ${u.last}${since}\n`);
-        for (const m of u.messages) out(`    ${m}\n`);
-      }
+    let view: StatusView;
+    try {
+      view = await collectStatus(cfg, initctlFinit(initctl), run, positionals);
+    } catch (e) {
+      err(`finit-pods status: ${(e as Error).message}\n`);
+      const daemon = readState(cfg.runDir);
+      if (daemon?.unitsDirError) err(`the daemon reports: ${daemon.unitsDirError}\n`);
+      return 1;
     }
-    return !state.unitsDirError && Object.values(state.units).every((u) => u.state !== 'error') ? 0 : 1;
+    out(values.json ? `${JSON.stringify(view, null, 2)}\n` : formatStatus(view));
+    return view.healthy ? 0 : 1;
+  },
+};
+
+const showCmd: Command = {
+  summary: 'show a unit merged with its drop-ins, its stanza, and the podman command to try by hand',
+  help: `Usage: finit-pods show [OPTIONS] NAME
+
+NAME is a pod name or a unit file name. Prints the unit as merged with its drop-ins (with where
+each line came from), the Finit stanza that runs it, and the podman command line (detached, -d)
+ready to paste into a shell.
+${PATH_HELP}`,
+  async run(args) {
+    const { values, positionals } = parseArgs({ args, options: PATH_OPTIONS, allowPositionals: true });
+    if (positionals.length !== 1) {
+      err(`finit-pods show: name one pod or unit\n\n${this.help}`);
+      return 2;
+    }
+    const cfg = syncConfig(values);
+    const initctl = findInitctl();
+    const version = initctl
+      ? await initctlFinit(initctl)
+          .version()
+          .catch(() => '4.17')
+      : '4.17';
+    const r = show(cfg, positionals[0]!, finitCaps(version), initctl ?? '/sbin/initctl');
+    (r.found ? out : err)(r.text);
+    return r.found ? 0 : 1;
+  },
+};
+
+const doctorCmd: Command = {
+  summary: 'say why each pod is not running; --fix applies the safe remedy',
+  help: `Usage: finit-pods doctor [--fix] [OPTIONS]
+
+For every pod that is not running, the reason in one sentence: unit invalid (FILE:LINE), image
+missing, name held by a lingering container (with its ID and state), port already taken, network
+missing, pods held back by the start condition, Finit gave up (crashed). With --fix: removes the
+lingering non-running container, loads the image from its archive, recreates the network, writes
+missing stanzas (all through sync), then runs "initctl restart pod:NAME", and reports what it did.
+A running container finit-pods does not own is never touched.
+
+  --fix    apply the safe remedies
+${PATH_HELP}
+Exit status: 0 when every pod runs (after --fix: when nothing is left to fix), 1 otherwise.
+`,
+  async run(args) {
+    const { values } = parseArgs({ args, options: { fix: { type: 'boolean' }, ...PATH_OPTIONS } });
+    const cfg = syncConfig(values);
+    const initctl = findInitctl();
+    if (!initctl) {
+      err('finit-pods doctor: initctl not found (set FINIT_PODS_INITCTL)\n');
+      return 1;
+    }
+    const fix = values.fix === true;
+    const findings = await doctor(cfg, initctlFinit(initctl), run, { fix });
+    out(formatFindings(findings, fix));
+    return findings.every((f) => f.done !== undefined && !/failed/.test(f.done)) ? 0 : 1;
   },
 };
 
@@ -345,6 +412,8 @@ export const commands = new Map<string, Command>([
   ['daemon', daemonCmd],
   ['cleanup', cleanupCmd],
   ['status', statusCmd],
+  ['show', showCmd],
+  ['doctor', doctorCmd],
 ]);
 
 export function usage(): string {

@@ -1,0 +1,219 @@
+// finit-pods doctor: for every pod that is not running, the reason in one sentence, and with
+// --fix the safe remedy: remove the lingering container that holds its name (never a running
+// container finit-pods does not own), load its image from the archive, recreate its network,
+// write a missing stanza or set the start condition (all through sync), then
+// `initctl restart pod:NAME`.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Finit } from '../apply/finit.js';
+import { podmanCli } from '../apply/podman.js';
+import type { Runner } from '../apply/run.js';
+import { type SyncConfig, sync } from '../apply/sync.js';
+import { translateDir } from '../model/translate.js';
+import { LABEL_MANAGED } from '../render/stanza.js';
+import { collectStatus, type PodView } from './status.js';
+
+export interface Finding {
+  pod: string;
+  problem: string;
+  /** What --fix does about it (absent: nothing safe to do). */
+  remedy?: string;
+  /** With --fix: what was done. */
+  done?: string;
+}
+
+const BUILTIN_NETWORKS = /^(host|none|private|bridge|slirp4netns|pasta|podman|ns:|container:)/;
+
+/** TCP ports something listens on, from /proc/net/tcp and tcp6 (state 0A = LISTEN). */
+export function listeningPorts(procNet = '/proc/net'): Set<number> {
+  const ports = new Set<number>();
+  for (const f of ['tcp', 'tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(join(procNet, f), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === '0A' && cols[1]) ports.add(Number.parseInt(cols[1].split(':').pop()!, 16));
+    }
+  }
+  return ports;
+}
+
+/** Host ports of --publish values: ip:host:ctr, host:ctr, :host:ctr? no; a bare ctr has none. */
+export function publishedHostPorts(runArgs: readonly string[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < runArgs.length - 1; i++) {
+    if (runArgs[i] !== '--publish' && runArgs[i] !== '-p') continue;
+    const v = runArgs[i + 1]!.replace(/\/(tcp|udp|sctp)$/, '');
+    const parts = v.replace(/^\[[^\]]*\]/, 'ip').split(':');
+    const host = parts.length >= 3 ? parts[1] : parts.length === 2 ? parts[0] : undefined;
+    if (host && /^\d+$/.test(host)) out.push(Number(host));
+  }
+  return out;
+}
+
+export async function doctor(
+  cfg: SyncConfig,
+  finit: Finit,
+  exec: Runner,
+  opts: { fix?: boolean } = {},
+): Promise<Finding[]> {
+  const view = await collectStatus(cfg, finit, exec);
+  const findings: Finding[] = [];
+  const podman = podmanCli(cfg.podman, exec);
+  const containers = await podman.containers();
+  const models = new Map(
+    translateDir(cfg.unitsDir).results.flatMap((r) =>
+      r.model?.kind === 'container' ? [[r.model.pod, r.model] as const] : [],
+    ),
+  );
+  let networks: Set<string> | undefined;
+  const listening = listeningPorts();
+  const toRemove: { pod: string; id: string }[] = [];
+  let needSync = false;
+  const restart: string[] = [];
+
+  for (const u of view.units) {
+    if (u.kind !== 'container' || u.healthy) continue;
+    const m = models.get(u.name);
+    const f = (problem: string, remedy?: string) => {
+      const x: Finding = { pod: u.name, problem };
+      if (remedy) x.remedy = remedy;
+      findings.push(x);
+      return x;
+    };
+    if (!m || u.unit.state === 'error') {
+      f(u.problem ?? 'unit invalid');
+      continue;
+    }
+    if (u.image && !u.image.present) {
+      const archive = /^(oci|docker)-archive:/.test(m.image);
+      f(
+        `image missing: ${u.image.ref}`,
+        archive ? 'load the image from its archive (finit-pods sync)' : undefined,
+      );
+      if (archive) needSync = true;
+      continue;
+    }
+    const holder = containers.find((c) => c.names.includes(m.containerName));
+    const running = (s: string) => s === 'running' || s === 'paused' || s === 'stopping';
+    if (holder && !running(holder.state) && u.finit?.status !== 'running') {
+      f(
+        `name "${m.containerName}" is held by a lingering container ${holder.id.slice(0, 12)} (${holder.state})`,
+        `remove container ${holder.id.slice(0, 12)}`,
+      );
+      toRemove.push({ pod: u.name, id: holder.id });
+      restart.push(u.name);
+      continue;
+    }
+    if (holder && running(holder.state) && holder.labels[LABEL_MANAGED] !== 'true') {
+      f(
+        `name "${m.containerName}" is held by a running container ${holder.id.slice(0, 12)} that finit-pods did not start; it is left alone`,
+      );
+      continue;
+    }
+    const taken = publishedHostPorts(m.runArgs).filter((p) => listening.has(p));
+    if (taken.length > 0 && u.container?.state !== 'running') {
+      f(`port ${taken.join(', ')} is already taken by another process or container`);
+      continue;
+    }
+    const named = m.runArgs.flatMap((a, i) =>
+      a === '--network' && m.runArgs[i + 1] ? [m.runArgs[i + 1]!.split(':')[0]!] : [],
+    );
+    const wanted = named.filter((n) => !BUILTIN_NETWORKS.test(n));
+    if (wanted.length > 0) {
+      networks ??= await networkNames(cfg.podman, exec);
+      const missing = wanted.filter((n) => !networks!.has(n));
+      if (missing.length > 0) {
+        f(`network ${missing.join(', ')} is missing`, 'recreate it (finit-pods sync)');
+        needSync = true;
+        restart.push(u.name);
+        continue;
+      }
+    }
+    if (!u.finit) {
+      f('it has no Finit stanza yet', 'write it (finit-pods sync)');
+      needSync = true;
+      continue;
+    }
+    if (!view.ready) {
+      f(
+        'pods are held back: the condition usr/finit-pods is not set',
+        'set it after boot recovery (finit-pods sync)',
+      );
+      needSync = true;
+      continue;
+    }
+    if (u.finit.status === 'crashed') {
+      f('Finit gave up restarting it (crashed)', `initctl restart pod:${u.name}`);
+      restart.push(u.name);
+      continue;
+    }
+    f(
+      u.problem ?? `Finit says ${u.finit.status}, the container is ${u.container?.state ?? 'missing'}`,
+      `initctl restart pod:${u.name}`,
+    );
+    restart.push(u.name);
+  }
+
+  if (!opts.fix) return findings;
+  const done = (pod: string, what: string) => {
+    for (const x of findings) if (x.pod === pod && x.remedy) x.done = x.done ? `${x.done}; ${what}` : what;
+  };
+  if (toRemove.length > 0) {
+    const err = await podman.remove(toRemove.map((t) => t.id));
+    const again = err ? await podman.remove(toRemove.map((t) => t.id)) : undefined; // see cleanup.ts: retry once
+    for (const t of toRemove)
+      done(t.pod, again ? `removing ${t.id.slice(0, 12)} failed: ${again}` : `removed ${t.id.slice(0, 12)}`);
+  }
+  if (needSync) {
+    if (networks) await resetResources(cfg);
+    const rep = await sync(cfg, { finit, exec, checkImages: 'all' });
+    for (const u of rep.units) if (u.pod) done(u.pod, `finit-pods sync: ${u.state}`);
+  }
+  for (const pod of new Set(restart)) {
+    const r = await exec(finit.initctl, ['restart', `pod:${pod}`], { timeoutMs: 30_000 });
+    done(
+      pod,
+      r.exitCode === 0
+        ? `initctl restart pod:${pod}`
+        : `initctl restart pod:${pod} failed: ${(r.stderr || r.stdout).trim()}`,
+    );
+  }
+  return findings;
+}
+
+async function networkNames(podman: string, exec: Runner): Promise<Set<string>> {
+  const r = await exec(podman, ['network', 'ls', '--format', '{{.Name}}'], { timeoutMs: 30_000 });
+  return new Set(
+    r.stdout
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+}
+
+/** Forget which networks/volumes were created this boot, so sync creates the missing ones again. */
+async function resetResources(cfg: SyncConfig): Promise<void> {
+  const { rm } = await import('node:fs/promises');
+  await rm(join(cfg.runDir, 'resources.json'), { force: true });
+}
+
+export function formatFindings(fs: Finding[], fixed: boolean): string {
+  if (fs.length === 0) return 'every pod is running\n';
+  return `${fs
+    .map((f) => {
+      let s = `pod:${f.pod}: ${f.problem}`;
+      if (f.done) s += `\n    fixed: ${f.done}`;
+      else if (f.remedy)
+        s += `\n    ${fixed ? 'not fixed' : 'fix'}: ${f.remedy}${fixed ? '' : ' (finit-pods doctor --fix)'}`;
+      return s;
+    })
+    .join('\n')}\n`;
+}
+
+export type { PodView };
