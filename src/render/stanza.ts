@@ -136,6 +136,20 @@ export function renderPod(
 
   const base = [paths.podman, ...m.globalArgs];
   const stopArgv = [...base, 'stop', '--ignore', '-t', String(m.stopTimeout), m.containerName];
+  // Before each start: remove a container of this pod's name that finit-pods made (a stale one
+  // after conmon was killed still "runs"). Not --replace: a container finit-pods does not own is
+  // never removed at run time; if one holds the name, the pod fails and doctor says why.
+  const prestartArgv = [
+    ...base,
+    'rm',
+    '-f',
+    '-t',
+    '0',
+    '--filter',
+    `label=${LABEL_MANAGED}=true`,
+    '--filter',
+    `name=^${m.containerName.replace(/\./g, '\\.')}$`,
+  ];
   let reloadArgv: string[] | undefined;
   if (m.reload && 'command' in m.reload) reloadArgv = [...base, 'exec', m.containerName, ...m.reload.command];
   else if (m.reload) reloadArgv = [...base, 'kill', '--signal', m.reload.signal, m.containerName];
@@ -162,7 +176,6 @@ export function renderPod(
     `${LABEL_POD}=${pod}`,
     '--label',
     `${LABEL_HASH}=${hashValue}`,
-    '--replace',
     '--rm',
   ];
   const unhashedRun = podmanArgv(m, paths.podman, identity(''));
@@ -178,6 +191,7 @@ export function renderPod(
     .update(
       JSON.stringify({
         unhashedRun,
+        prestartArgv,
         stopArgv,
         reloadArgv,
         settings,
@@ -199,6 +213,8 @@ export function renderPod(
     ...settings.map(([k, v]) => `${k}=${v}`),
     '@run',
     ...runArgv.map(encodeArg),
+    '@prestart',
+    ...prestartArgv.map(encodeArg),
     '@stop',
     ...stopArgv.map(encodeArg),
     ...(reloadArgv ? ['@reload', ...reloadArgv.map(encodeArg)] : []),
@@ -299,6 +315,8 @@ on_hup() {
 }
 trap on_term TERM INT
 trap on_hup HUP
+# a stale container of ours may need a second rm -f after a crash (see finit-pods cleanup)
+run prestart >/dev/null 2>&1 || run prestart >/dev/null 2>&1
 run run exec &
 child=$!
 # Finit before 4.4 has no service conditions: pods that depend on this one wait for usr/pod-NAME
