@@ -1,0 +1,465 @@
+// Boot cleanup without a machine: what planCleanup decides for every kind of container
+// (src/apply/cleanup.ts), how executeCleanup batches and retries against a fake Podman adapter,
+// the podman adapter itself against a fake runner (src/apply/podman.ts: parsePs, imagePresent,
+// argv), and cleanup() from src/apply/boot.ts: a constant number of podman calls.
+
+import t from 'tap';
+import { cleanup } from '../../src/apply/boot.js';
+import { type CleanupPlan, executeCleanup, planCleanup } from '../../src/apply/cleanup.js';
+import { type ContainerInfo, imagePresent, type Podman, parsePs, podmanCli } from '../../src/apply/podman.js';
+import type { Runner, RunResult } from '../../src/apply/run.js';
+import type { SyncConfig } from '../../src/apply/sync.js';
+import { LABEL_MANAGED, LABEL_POD } from '../../src/render/stanza.js';
+
+const hex = (n: number) => n.toString(16).padStart(64, '0');
+
+function ctr(
+  name: string,
+  state: string,
+  opts: { managed?: boolean; pod?: string; id?: string; names?: string[] } = {},
+): ContainerInfo {
+  const labels: Record<string, string> = {};
+  if (opts.managed) {
+    labels[LABEL_MANAGED] = 'true';
+    labels[LABEL_POD] = opts.pod ?? name;
+  }
+  return {
+    id: opts.id ?? hex(Buffer.from(name).reduce((a, b) => a * 31 + b, 7)),
+    names: opts.names ?? [name],
+    state,
+    image: 'localhost/busybox:latest',
+    labels,
+  };
+}
+
+/** Container name → pod name, as boot recovery builds it from the units. */
+const PODS = new Map([
+  ['web', 'web'],
+  ['notes', 'notes'],
+  ['systemd-db', 'db'], // ContainerName= differs from the pod's name
+]);
+
+const names = (xs: { name: string }[]) => xs.map((x) => x.name).sort();
+
+t.test('planCleanup', async (t) => {
+  t.test('a managed container that is not running goes, whatever its name', async (t) => {
+    for (const state of ['created', 'exited', 'stopped', 'configured']) {
+      const plan = planCleanup([ctr('web', state, { managed: true })], [], PODS, false);
+      t.same(names(plan.remove), ['web'], `${state}: removed`);
+      t.match(plan.remove[0]?.reason, /^finit-pods container of pod web, /, `${state}: reason names the pod`);
+      t.match(plan.remove[0]?.reason, state, `${state}: reason names the state`);
+      t.same(plan.blocking, [], `${state}: nothing blocking`);
+    }
+    // a pod that is no longer defined: its label names it
+    const gone = planCleanup([ctr('old', 'exited', { managed: true, pod: 'old' })], [], PODS, false);
+    t.same(names(gone.remove), ['old'], 'a managed container of a pod no longer defined goes too');
+    t.match(gone.remove[0]?.reason, /pod old/);
+  });
+
+  t.test('a running managed container stays, except at boot (before any pod was started)', async (t) => {
+    for (const state of ['running', 'paused', 'stopping']) {
+      const live = planCleanup([ctr('web', state, { managed: true })], [], PODS, false);
+      t.same(
+        live,
+        { remove: [], ghosts: [], blocking: [] },
+        `${state}, not at boot: left alone, not blocking`,
+      );
+      const boot = planCleanup([ctr('web', state, { managed: true })], [], PODS, true);
+      t.same(
+        names(boot.remove),
+        ['web'],
+        `${state} at boot: a leftover podman still thinks is running, removed`,
+      );
+    }
+  });
+
+  t.test('a foreign container that is not running goes only when it holds a pod name', async (t) => {
+    for (const state of ['created', 'exited']) {
+      const plan = planCleanup(
+        [ctr('web', state), ctr('systemd-db', state), ctr('loner', state)],
+        [],
+        PODS,
+        true,
+      );
+      t.same(names(plan.remove), ['systemd-db', 'web'], `${state}: the two holding pod names`);
+      const web = plan.remove.find((r) => r.name === 'web');
+      t.equal(web?.reason, `${state} container holds the name of pod web`, 'reason: state and pod');
+      const db = plan.remove.find((r) => r.name === 'systemd-db');
+      t.equal(
+        db?.reason,
+        `${state} container holds the name of pod db`,
+        'reason names the pod, not the container',
+      );
+      t.same(plan.blocking, [], 'nothing blocking');
+    }
+  });
+
+  t.test('a running foreign container is never removed: blocking when it holds a pod name', async (t) => {
+    for (const atBoot of [false, true]) {
+      const plan = planCleanup([ctr('web', 'running'), ctr('bystander', 'running')], [], PODS, atBoot);
+      t.same(plan.remove, [], `atBoot=${atBoot}: nothing removed`);
+      t.same(names(plan.blocking), ['web'], `atBoot=${atBoot}: the one holding a pod name is reported`);
+      t.match(plan.blocking[0]?.reason, /not started by finit-pods holds the name of pod web; left alone/);
+      t.equal(plan.blocking[0]?.state, 'running');
+    }
+  });
+
+  t.test('storage-only (ghost) containers from --external', async (t) => {
+    const known = [ctr('notes', 'created', { managed: true })];
+    const ghost = ctr('web', 'storage', { id: hex(1) });
+    const ghostOther = ctr('buildah-working', 'storage', { id: hex(2) });
+    // `ps -a --external` lists the known containers too: they are not ghosts
+    const plan = planCleanup(known, [...known, ghost, ghostOther], PODS, true);
+    t.same(names(plan.remove), ['notes'], 'the known one is planned as a normal removal');
+    t.same(
+      plan.ghosts.map((g) => [g.id, g.name, g.state]),
+      [[hex(1), 'web', 'storage']],
+      'only the ghost holding a pod name',
+    );
+    t.equal(plan.ghosts[0]?.reason, 'storage-only container holds the name of pod web');
+    const noState = planCleanup([], [{ ...ghost, state: '' }], PODS, true);
+    t.equal(noState.ghosts[0]?.state, 'storage', 'an empty state reads as storage');
+  });
+
+  t.test('names: any of a container’s names counts; a nameless one is shown by its short ID', async (t) => {
+    const plan = planCleanup([ctr('x', 'exited', { names: ['alias', 'notes'] })], [], PODS, false);
+    t.same(
+      plan.remove.map((r) => r.reason),
+      ['exited container holds the name of pod notes'],
+    );
+    const anon = planCleanup(
+      [ctr('', 'exited', { names: [], managed: true, id: hex(255) })],
+      [],
+      PODS,
+      false,
+    );
+    t.equal(anon.remove[0]?.name, hex(255).slice(0, 12));
+  });
+
+  t.test('a realistic boot: everything at once', async (t) => {
+    const containers = [
+      ctr('web', 'created', { managed: true }),
+      ctr('notes', 'exited', { managed: true }),
+      ctr('systemd-db', 'created'), // made by hand, holds pod db's container name
+      ctr('loner', 'created'),
+      ctr('bystander', 'running'),
+    ];
+    const plan = planCleanup(containers, containers, PODS, true);
+    t.same(names(plan.remove), ['notes', 'systemd-db', 'web']);
+    t.same(plan.ghosts, []);
+    t.same(plan.blocking, []);
+  });
+});
+
+/** A fake Podman adapter: records every call; `failRemoves` makes the first N remove calls fail. */
+function fakePodman(initial: ContainerInfo[], failRemoves = 0) {
+  const calls: { op: string; ids?: string[]; storage?: boolean }[] = [];
+  let present = [...initial];
+  let failures = failRemoves;
+  const podman: Podman = {
+    async containers(external) {
+      calls.push({ op: external ? 'ps --external' : 'ps' });
+      return present;
+    },
+    async remove(ids, storage = false) {
+      calls.push({ op: 'rm', ids: [...ids], storage });
+      if (failures > 0) {
+        failures--;
+        // podman removes what it can and fails on the rest: the first one stays
+        present = present.filter((c) => c.id === ids[0] || !ids.includes(c.id));
+        return `Error: cannot remove container ${ids[0]} as it could not be stopped: timed out waiting for file /run/libpod/exits/${ids[0]}`;
+      }
+      present = present.filter((c) => !ids.includes(c.id));
+      return undefined;
+    },
+    async images() {
+      calls.push({ op: 'images' });
+      return { names: new Set(), ids: new Set() };
+    },
+    async load() {
+      calls.push({ op: 'load' });
+      return '';
+    },
+    async tag() {
+      calls.push({ op: 'tag' });
+    },
+  };
+  return { podman, calls, present: () => present };
+}
+
+const lingering = (n: number) =>
+  Array.from({ length: n }, (_, i) => ctr(`p${i}`, 'created', { managed: true, id: hex(1000 + i) }));
+
+const planFor = (cs: ContainerInfo[], ghosts: ContainerInfo[] = []): CleanupPlan =>
+  planCleanup(cs, [...cs, ...ghosts], new Map(ghosts.map((g) => [g.names[0]!, g.names[0]!])), true);
+
+t.test('executeCleanup', async (t) => {
+  t.test('nothing to do: no podman call', async (t) => {
+    const f = fakePodman([]);
+    const r = await executeCleanup(f.podman, planFor([]));
+    t.equal(r.calls, 0);
+    t.same(f.calls, []);
+    t.same(r.errors, []);
+  });
+
+  t.test('batched: one rm for 1 container and one rm for 50', async (t) => {
+    const counts: number[] = [];
+    for (const n of [1, 5, 50]) {
+      const cs = lingering(n);
+      const f = fakePodman(cs);
+      const r = await executeCleanup(f.podman, planFor(cs));
+      t.same(r.errors, [], `${n}: no errors`);
+      const rms = f.calls.filter((c) => c.op === 'rm');
+      t.equal(rms.length, 1, `${n}: one rm call`);
+      t.same(
+        rms[0]?.ids,
+        cs.map((c) => c.id),
+        `${n}: with every ID`,
+      );
+      t.equal(rms[0]?.storage, false, `${n}: rm -f, not --storage`);
+      t.equal(r.calls, f.calls.length, `${n}: calls counts every podman call`);
+      t.same(f.present(), [], `${n}: all gone`);
+      counts.push(r.calls);
+    }
+    t.same(counts, [1, 1, 1], 'constant in the number of containers');
+  });
+
+  t.test('ghosts: one rm --storage for all of them', async (t) => {
+    const ghosts = Array.from({ length: 20 }, (_, i) => ctr(`g${i}`, 'storage', { id: hex(5000 + i) }));
+    const cs = lingering(3);
+    const f = fakePodman([...cs, ...ghosts]);
+    const r = await executeCleanup(f.podman, planFor(cs, ghosts));
+    const rms = f.calls.filter((c) => c.op === 'rm');
+    t.same(
+      rms.map((c) => [c.storage, c.ids?.length]),
+      [
+        [false, 3],
+        [true, 20],
+      ],
+      'one rm -f for the containers, one rm --storage for the ghosts',
+    );
+    t.equal(r.calls, 2);
+    t.same(r.errors, []);
+  });
+
+  t.test('the first rm -f after a crash fails: retried once, and only once', async (t) => {
+    for (const n of [1, 50]) {
+      const cs = lingering(n);
+      const f = fakePodman(cs, 1);
+      const r = await executeCleanup(f.podman, planFor(cs));
+      const rms = f.calls.filter((c) => c.op === 'rm');
+      t.equal(rms.length, 2, `${n}: two rm calls`);
+      t.ok(rms[1]?.ids?.includes(cs[0]!.id), `${n}: the retry includes the one that failed`);
+      t.same(r.errors, [], `${n}: the retry succeeded: no errors`);
+      t.same(f.present(), [], `${n}: all gone`);
+      t.equal(r.calls, f.calls.length, `${n}: calls counts every podman call`);
+      t.ok(r.calls <= 3, `${n}: at most 3 podman calls (${r.calls})`);
+    }
+    const counts = await Promise.all(
+      [1, 50].map(async (n) => {
+        const cs = lingering(n);
+        return (await executeCleanup(fakePodman(cs, 1).podman, planFor(cs))).calls;
+      }),
+    );
+    t.equal(counts[0], counts[1], 'constant with a retry too');
+
+    const cs = lingering(4);
+    const f = fakePodman(cs, 5); // every rm fails
+    const r = await executeCleanup(f.podman, planFor(cs));
+    t.equal(f.calls.filter((c) => c.op === 'rm').length, 2, 'never a third rm');
+    t.equal(r.errors.length, 1, 'the second failure is reported');
+    t.match(r.errors[0], /could not be stopped/);
+  });
+});
+
+t.test('parsePs', async (t) => {
+  t.same(parsePs(''), [], 'empty output');
+  t.same(parsePs('null'), [], 'null');
+  t.same(parsePs('[]'), [], 'empty array');
+  const rows = parsePs(
+    JSON.stringify([
+      { Id: 'a1', Names: ['web'], State: 'running', Image: 'localhost/busybox:latest', Labels: { k: 'v' } },
+      { Id: 'b2', Names: null, State: 'Created', Image: 'x', Labels: null },
+      { ID: 'c3', Names: 'solo', State: 'exited' }, // docker-style fields
+      { Id: 'd4', State: 'storage' },
+    ]),
+  );
+  t.same(rows, [
+    { id: 'a1', names: ['web'], state: 'running', image: 'localhost/busybox:latest', labels: { k: 'v' } },
+    { id: 'b2', names: [], state: 'created', image: 'x', labels: {} },
+    { id: 'c3', names: ['solo'], state: 'exited', image: '', labels: {} },
+    { id: 'd4', names: [], state: 'storage', image: '', labels: {} },
+  ]);
+});
+
+t.test('imagePresent', async (t) => {
+  const ID = `9a332944108b${'c'.repeat(52)}`;
+  const local = {
+    names: new Set([
+      'localhost/busybox:latest',
+      'docker.io/library/alpine:3.20',
+      'quay.io/team/app:1.2',
+      'registry.lan:5000/tools/probe:latest',
+      'localhost/finit-pods/archive-0123456789ab:latest',
+    ]),
+    ids: new Set([ID]),
+  };
+  const yes = (ref: string, why: string) => t.ok(imagePresent(ref, local), `${ref}: present (${why})`);
+  const no = (ref: string, why: string) => t.notOk(imagePresent(ref, local), `${ref}: missing (${why})`);
+
+  yes('localhost/busybox:latest', 'full name');
+  yes('localhost/busybox', ':latest by default');
+  yes('busybox', 'short name, any registry');
+  yes('busybox:latest', 'short name with tag');
+  yes('alpine:3.20', 'short name of a docker.io image');
+  yes('library/alpine:3.20', 'short repo path');
+  yes('docker.io/library/alpine:3.20', 'full name');
+  yes('registry.lan:5000/tools/probe', 'registry with a port, :latest by default');
+  yes('localhost/finit-pods/archive-0123456789ab:latest', 'an archive tag');
+  no('alpine', 'only 3.20 is there, not :latest');
+  no('busybox:1.36', 'other tag');
+  no('docker.io/library/busybox', 'qualified with another registry');
+  no('quay.io/other/app:1.2', 'other repository');
+  no('ghcr.io/team/app:1.2', 'same path, other registry');
+  no('registry.lan:5000/tools/probe:2', 'other tag');
+  yes(ID, 'full ID');
+  yes(ID.slice(0, 12), 'short ID');
+  yes(`sha256:${ID}`, 'sha256: ID');
+  no('0123456789ab', 'an unknown ID');
+  no(`sha256:${'f'.repeat(64)}`, 'an unknown full ID');
+});
+
+t.test('podmanCli: the argv it runs and what it makes of the answers', async (t) => {
+  const seen: string[][] = [];
+  let answer: Partial<RunResult> = {};
+  const exec: Runner = async (file, args) => {
+    seen.push([file, ...args]);
+    return { exitCode: 0, stdout: '', stderr: '', timedOut: false, ...answer };
+  };
+  const p = podmanCli('/usr/bin/podman', exec);
+
+  answer = { stdout: JSON.stringify([{ Id: 'x', Names: ['web'], State: 'exited', Labels: null }]) };
+  t.same(
+    (await p.containers()).map((c) => c.names),
+    [['web']],
+  );
+  await p.containers(true);
+  t.same(seen.splice(0), [
+    ['/usr/bin/podman', 'ps', '-a', '--format', 'json'],
+    ['/usr/bin/podman', 'ps', '-a', '--external', '--format', 'json'],
+  ]);
+
+  answer = {};
+  t.equal(await p.remove([]), undefined, 'no IDs: nothing to run');
+  t.same(seen.splice(0), [], 'and nothing run');
+  t.equal(await p.remove(['a', 'b']), undefined);
+  t.equal(await p.remove(['g'], true), undefined);
+  t.same(seen.splice(0), [
+    ['/usr/bin/podman', 'rm', '-f', '-t', '0', 'a', 'b'],
+    ['/usr/bin/podman', 'rm', '--storage', 'g'],
+  ]);
+  answer = { exitCode: 125, stderr: 'Error: container state improper\n' };
+  t.equal(await p.remove(['a']), 'Error: container state improper', 'the error text');
+  answer = { exitCode: 2, stderr: '', stdout: '' };
+  t.equal(await p.remove(['a']), 'exit 2', 'no text: the exit code');
+
+  answer = {
+    stdout: JSON.stringify([
+      { Id: 'i1', Names: ['localhost/busybox:latest'] },
+      { Id: 'i2', Names: null },
+    ]),
+  };
+  const imgs = await p.images();
+  t.same([...imgs.names], ['localhost/busybox:latest']);
+  t.same([...imgs.ids], ['i1', 'i2']);
+
+  answer = { stdout: 'Loaded image: localhost/arch:1\n' };
+  t.equal(await p.load('/x.tar'), 'localhost/arch:1');
+  answer = { stdout: 'Loaded image(s): sha256:abc\n' };
+  t.equal(await p.load('/x.tar'), 'sha256:abc');
+  answer = { exitCode: 125, stderr: 'no such file' };
+  await t.rejects(p.load('/x.tar'), /podman load -i \/x\.tar failed: no such file/);
+  answer = { timedOut: true, exitCode: 124 };
+  await t.rejects(p.containers(), /timed out/);
+  answer = { exitCode: 125, stderr: 'database is locked' };
+  await t.rejects(p.containers(), /podman ps failed: database is locked/);
+});
+
+/** A fake `podman` behind a Runner, for cleanup(): lists `state`, removes what rm names. */
+function fakeRunner(state: ContainerInfo[], opts: { failFirstRm?: boolean } = {}) {
+  const calls: string[][] = [];
+  let present = [...state];
+  let fail = opts.failFirstRm ?? false;
+  const toJson = (cs: ContainerInfo[]) =>
+    JSON.stringify(cs.map((c) => ({ Id: c.id, Names: c.names, State: c.state, Labels: c.labels })));
+  const exec: Runner = async (_file, args) => {
+    calls.push([...args]);
+    const ok = { exitCode: 0, stdout: '', stderr: '', timedOut: false };
+    if (args[0] === 'ps') {
+      const ext = args.includes('--external');
+      return { ...ok, stdout: toJson(ext ? present : present.filter((c) => c.state !== 'storage')) };
+    }
+    if (args[0] === 'rm') {
+      const ids = args.filter((a) => /^[0-9a-f]{64}$/.test(a));
+      if (fail) {
+        fail = false;
+        present = present.filter((c) => c.id === ids[0] || !ids.includes(c.id));
+        return { ...ok, exitCode: 125, stderr: 'Error: container state improper' };
+      }
+      present = present.filter((c) => !ids.includes(c.id));
+      return ok;
+    }
+    return { ...ok, exitCode: 125, stderr: `unexpected podman ${args.join(' ')}` };
+  };
+  return { exec, calls, present: () => present };
+}
+
+t.test('cleanup(): a constant number of podman calls, whatever the number of containers', async (t) => {
+  const cfg: SyncConfig = {
+    unitsDir: '/nonexistent',
+    stanzaDir: '/nonexistent',
+    runDir: '/nonexistent',
+    cniDir: '/nonexistent',
+    podman: '/usr/bin/podman',
+  };
+  const pods = (n: number) => new Map(Array.from({ length: n }, (_, i) => [`p${i}`, `p${i}`]));
+  const byCount = new Map<number, number>();
+  for (const n of [5, 50]) {
+    const f = fakeRunner([...lingering(n), ctr('bystander', 'running')]);
+    const r = await cleanup(cfg, f.exec, pods(n), { atBoot: true });
+    t.equal(r.plan.remove.length, n, `${n}: all lingering ones planned`);
+    t.same(r.errors, [], `${n}: no errors`);
+    t.same(
+      f.present().map((c) => c.names[0]),
+      ['bystander'],
+      `${n}: only the unrelated running one is left`,
+    );
+    t.equal(r.calls, f.calls.length, `${n}: calls counts every podman invocation (${r.calls})`);
+    t.equal(f.calls.filter((c) => c[0] === 'rm').length, 1, `${n}: one rm`);
+    byCount.set(n, r.calls);
+  }
+  t.equal(byCount.get(5), byCount.get(50), 'the same number of calls for 5 and 50');
+
+  const withRetry = await Promise.all(
+    [5, 50].map(async (n) => {
+      const f = fakeRunner(lingering(n), { failFirstRm: true });
+      const r = await cleanup(cfg, f.exec, pods(n), { atBoot: true });
+      t.same(r.errors, [], `${n}, first rm fails: retried, no errors`);
+      t.same(f.present(), [], `${n}, first rm fails: all gone after the retry`);
+      t.equal(r.calls, f.calls.length, `${n}, first rm fails: calls counts every invocation`);
+      return r.calls;
+    }),
+  );
+  t.equal(withRetry[0], withRetry[1], 'with a retry: the same number of calls for 5 and 50');
+
+  const f = fakeRunner(lingering(3));
+  const dry = await cleanup(cfg, f.exec, pods(3), { dryRun: true });
+  t.equal(dry.dryRun, true);
+  t.equal(dry.plan.remove.length, 3, 'dry run: planned');
+  t.same(
+    f.calls.filter((c) => c[0] !== 'ps'),
+    [],
+    'dry run: nothing but ps',
+  );
+  t.equal(f.present().length, 3, 'dry run: nothing removed');
+});
