@@ -16,7 +16,7 @@ export interface Podman {
   containers(external?: boolean): Promise<ContainerInfo[]>;
   /** Force-removes containers (`rm -f -t 0`, or `rm --storage` for storage-only ones); returns podman's error text, if any. */
   remove(ids: string[], storage?: boolean): Promise<string | undefined>;
-  /** Names (repo:tag) and IDs of every local image. */
+  /** Names (repo:tag and repo@digest) and IDs of every local image. */
   images(): Promise<{ names: Set<string>; ids: Set<string> }>;
   /** Loads an image archive; returns the loaded image's ID. */
   load(path: string): Promise<string>;
@@ -65,12 +65,17 @@ export function podmanCli(podman: string, exec: Runner): Podman {
     async images() {
       const r = await call(['images', '--format', 'json']);
       if (r.exitCode !== 0) throw new PodmanError(`podman images failed: ${r.stderr.trim()}`);
-      const rows = (JSON.parse(r.stdout || '[]') ?? []) as { Id?: string; Names?: string[] | null }[];
+      const rows = (JSON.parse(r.stdout || '[]') ?? []) as {
+        Id?: string;
+        Names?: string[] | null;
+        RepoDigests?: string[] | null;
+      }[];
       const names = new Set<string>();
       const ids = new Set<string>();
       for (const row of rows) {
         if (row.Id) ids.add(row.Id);
-        for (const n of row.Names ?? []) names.add(n);
+        // repo@sha256:… too: Image= may name an image by digest
+        for (const n of [...(row.Names ?? []), ...(row.RepoDigests ?? [])]) names.add(n);
       }
       return { names, ids };
     },
@@ -95,6 +100,12 @@ export function podmanCli(podman: string, exec: Runner): Podman {
 /** Whether an image reference is among the local images (short names match any registry). */
 export function imagePresent(ref: string, local: { names: Set<string>; ids: Set<string> }): boolean {
   if (local.names.has(ref)) return true;
+  // repo:tag@sha256:…: podman goes by the digest, which is listed as repo@sha256:…
+  const at = ref.indexOf('@');
+  if (at > 0 && ref.lastIndexOf(':', at) > ref.lastIndexOf('/', at)) {
+    const name = ref.slice(0, at);
+    return imagePresent(`${name.slice(0, name.lastIndexOf(':'))}${ref.slice(at)}`, local);
+  }
   const bare = ref.replace(/^(sha256:)?/, '');
   if (/^[0-9a-f]{12,64}$/.test(bare)) return [...local.ids].some((id) => id.startsWith(bare));
   const lastSlash = ref.lastIndexOf('/');

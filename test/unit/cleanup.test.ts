@@ -301,6 +301,9 @@ t.test('imagePresent', async (t) => {
       'quay.io/team/app:1.2',
       'registry.lan:5000/tools/probe:latest',
       'localhost/finit-pods/archive-0123456789ab:latest',
+      // RepoDigests, which the adapter adds to the names
+      `localhost/busybox@sha256:${'e'.repeat(64)}`,
+      `docker.io/library/alpine@sha256:${'a'.repeat(64)}`,
     ]),
     ids: new Set([ID]),
   };
@@ -322,6 +325,12 @@ t.test('imagePresent', async (t) => {
   no('quay.io/other/app:1.2', 'other repository');
   no('ghcr.io/team/app:1.2', 'same path, other registry');
   no('registry.lan:5000/tools/probe:2', 'other tag');
+  yes(`localhost/busybox@sha256:${'e'.repeat(64)}`, 'by digest');
+  yes(`localhost/busybox:latest@sha256:${'e'.repeat(64)}`, 'tag and digest: podman goes by the digest');
+  yes(`alpine@sha256:${'a'.repeat(64)}`, 'short name by digest');
+  yes(`alpine:edge@sha256:${'a'.repeat(64)}`, 'short name, tag and digest');
+  no(`localhost/busybox@sha256:${'f'.repeat(64)}`, 'another digest');
+  no(`quay.io/library/alpine@sha256:${'a'.repeat(64)}`, 'the digest under another registry');
   yes(ID, 'full ID');
   yes(ID.slice(0, 12), 'short ID');
   yes(`sha256:${ID}`, 'sha256: ID');
@@ -365,12 +374,12 @@ t.test('podmanCli: the argv it runs and what it makes of the answers', async (t)
 
   answer = {
     stdout: JSON.stringify([
-      { Id: 'i1', Names: ['localhost/busybox:latest'] },
-      { Id: 'i2', Names: null },
+      { Id: 'i1', Names: ['localhost/busybox:latest'], RepoDigests: ['localhost/busybox@sha256:e1'] },
+      { Id: 'i2', Names: null, RepoDigests: null },
     ]),
   };
   const imgs = await p.images();
-  t.same([...imgs.names], ['localhost/busybox:latest']);
+  t.same([...imgs.names], ['localhost/busybox:latest', 'localhost/busybox@sha256:e1'], 'names and digests');
   t.same([...imgs.ids], ['i1', 'i2']);
 
   answer = { stdout: 'Loaded image: localhost/arch:1\n' };
