@@ -44,6 +44,21 @@ export interface ContainerModel {
   sources: string[];
 }
 
+/** The keys userMappings() reads: it runs (at UserNS= in the table) when any of them is set. */
+const USER_MAPPING_KEYS = [
+  'UserNS',
+  'UIDMap',
+  'GIDMap',
+  'SubUIDMap',
+  'SubGIDMap',
+  'RemapUsers',
+  'RemapUid',
+  'RemapGid',
+  'RemapUidSize',
+];
+
+const KEY_ORDER: ReadonlyMap<string, number> = new Map([...CONTAINER_KEYS.keys()].map((k, i) => [k, i]));
+
 const PORT_RANGE = /^\d+(-\d+)?(\/udp|\/tcp)?$/;
 const PODMAN_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -186,7 +201,15 @@ export function translateContainer(
   };
 
   const readOnly = r.bool('ReadOnly');
-  for (const [key, rule] of CONTAINER_KEYS) {
+  // Only keys that are set do anything (User= also answers for Group=, UserNS= for every
+  // user-namespace key), in table order: a unit's translation costs what its keys cost.
+  const present = new Set(unit.keys('Container').map((e) => e.key));
+  const todo = [...present].filter((k) => CONTAINER_KEYS.has(k));
+  if (present.has('Group') && !present.has('User')) todo.push('User');
+  if (!present.has('UserNS') && USER_MAPPING_KEYS.some((k) => present.has(k))) todo.push('UserNS');
+  todo.sort((a, b) => KEY_ORDER.get(a)! - KEY_ORDER.get(b)!);
+  for (const key of todo) {
+    const rule = CONTAINER_KEYS.get(key)!;
     if (rule.kind !== 'special') {
       generic(key, rule);
       continue;

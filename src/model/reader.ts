@@ -64,11 +64,13 @@ export class SectionReader {
 
   /** Every value, raw (no word splitting). */
   all(key: string): Value[] {
+    if (!this.unit.has(this.section, key)) return [];
     return this.unit.all(this.section, key).map((e) => ({ value: this.expand(e.value, e, key), at: e }));
   }
 
   /** Every value split into words like systemd's strv lists (quotes group words, backslashes kept). */
   strv(key: string): Value[] {
+    if (!this.unit.has(this.section, key)) return [];
     return this.unit
       .all(this.section, key)
       .flatMap((e) => (this.split(e, STRV_FLAGS, false) ?? []).map((value) => ({ value, at: e as Origin })));
@@ -76,6 +78,7 @@ export class SectionReader {
 
   /** Every value split like a command line (quotes group words, C escapes applied). */
   args(key: string): Value[] {
+    if (!this.unit.has(this.section, key)) return [];
     return this.unit
       .all(this.section, key)
       .flatMap((e) => (this.split(e, EXEC_FLAGS, false) ?? []).map((value) => ({ value, at: e as Origin })));
@@ -92,6 +95,7 @@ export class SectionReader {
   /** KEY=VALUE assignments from every value (Environment=, Label=), later ones override. */
   keyVals(key: string): Map<string, { value: string | null; at: Origin }> {
     const out = new Map<string, { value: string | null; at: Origin }>();
+    if (!this.unit.has(this.section, key)) return out;
     for (const e of this.unit.all(this.section, key)) {
       const words = this.split(e, EXEC_FLAGS, false);
       if (!words) continue;

@@ -3,11 +3,12 @@
 
 import { basename, dirname } from 'node:path';
 import {
+  LoadCache,
   type LoadedUnit,
-  listUnitNames,
   loadUnit,
   parseUnitName,
   SUPPORTED_KINDS,
+  scanDir,
   type UnitName,
 } from '../parse/load.js';
 import { type ContainerModel, type TranslateOptions, translateContainer } from './container.js';
@@ -88,7 +89,9 @@ function translateOne(loaded: LoadedUnit, index: UnitIndex, opts: DirOptions): U
 }
 
 export function loadDir(dir: string): LoadedUnit[] {
-  return listUnitNames(dir).map((n) => loadUnit(dir, n));
+  const { names, subdirs } = scanDir(dir);
+  const cache = new LoadCache(subdirs);
+  return names.map((n) => loadUnit(dir, n, undefined, cache));
 }
 
 /** Translates every unit in a directory. Throws only when the directory cannot be listed. */
@@ -126,14 +129,17 @@ export function translateFile(path: string, opts: DirOptions = {}): UnitResult {
     };
   }
   let others: LoadedUnit[] = [];
+  let cache = new LoadCache();
   try {
-    others = listUnitNames(dir)
+    const scan = scanDir(dir);
+    cache = new LoadCache(scan.subdirs);
+    others = scan.names
       .filter((n) => n.filename !== name.filename)
-      .map((n) => loadUnit(dir, n));
+      .map((n) => loadUnit(dir, n, undefined, cache));
   } catch {
     // the file alone still translates; references to other units will be reported missing
   }
-  const self = loadUnit(dir, name);
+  const self = loadUnit(dir, name, undefined, cache);
   const index = buildIndex([self, ...others]);
   return translateOne(self, index, opts);
 }

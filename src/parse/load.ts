@@ -60,15 +60,37 @@ export function isIgnoredName(name: string): boolean {
   );
 }
 
-/** Unit files in a directory, sorted by name. Throws when the directory cannot be read. */
-export function listUnitNames(dir: string): UnitName[] {
-  const out: UnitName[] = [];
+/**
+ * What one pass over a units directory reads only once, however many units share it: which
+ * subdirectories exist (so absent drop-in directories are never tried), each drop-in directory's
+ * listing, and each drop-in file (a type-wide `container.d/` file is read once, not per unit).
+ */
+export class LoadCache {
+  readonly listings = new Map<string, string[]>();
+  readonly dropins = new Map<string, { unit: UnitFile; diagnostics: Diagnostic[] } | { failed: string }>();
+  constructor(
+    /** Names of the units directory's subdirectories (and symlinks); undefined: not known. */
+    readonly subdirs?: ReadonlySet<string>,
+  ) {}
+}
+
+/** Unit files and subdirectory names of a directory. Throws when it cannot be read. */
+export function scanDir(dir: string): { names: UnitName[]; subdirs: Set<string> } {
+  const names: UnitName[] = [];
+  const subdirs = new Set<string>();
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory() || entry.isSymbolicLink()) subdirs.add(entry.name);
     if (isIgnoredName(entry.name) || entry.isDirectory()) continue;
     const n = parseUnitName(entry.name);
-    if (n) out.push(n);
+    if (n) names.push(n);
   }
-  return out.sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+  names.sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+  return { names, subdirs };
+}
+
+/** Unit files in a directory, sorted by name. Throws when the directory cannot be read. */
+export function listUnitNames(dir: string): UnitName[] {
+  return scanDir(dir).names;
 }
 
 /** Drop-in directory names for a unit, most specific first (Quadlet's GetUnitDropinPaths). */
@@ -104,11 +126,15 @@ export interface LoadedUnit {
   diagnostics: Diagnostic[];
 }
 
-/** Reads a unit file and merges its drop-ins from `dir`. Unreadable files become diagnostics. */
+/**
+ * Reads a unit file and merges its drop-ins from `dir`. Unreadable files become diagnostics.
+ * Pass one LoadCache to every unit of a directory to read shared drop-ins only once.
+ */
 export function loadUnit(
   dir: string,
   name: UnitName,
   readText = (p: string) => readFileSync(p, 'utf8'),
+  cache?: LoadCache,
 ): LoadedUnit {
   const path = join(dir, name.filename);
   let text: string;
@@ -131,27 +157,34 @@ export function loadUnit(
 
   const chosen = new Map<string, string>();
   for (const d of dropinDirs(name)) {
+    if (cache?.subdirs && !cache.subdirs.has(d)) continue;
     const full = join(dir, d);
-    for (const f of readDirNames(full)) {
+    let names = cache?.listings.get(full);
+    if (!names) {
+      names = readDirNames(full);
+      cache?.listings.set(full, names);
+    }
+    for (const f of names) {
       if (!f.endsWith('.conf') || isIgnoredName(f) || chosen.has(f)) continue;
       chosen.set(f, join(full, f));
     }
   }
+  if (chosen.size === 0) return { name, unit, sources, diagnostics };
   for (const f of [...chosen.keys()].sort()) {
     const p = chosen.get(f)!;
-    let dropText: string;
-    try {
-      dropText = readText(p);
-    } catch (e) {
-      diagnostics.push({
-        severity: 'error',
-        file: p,
-        line: 0,
-        message: `cannot read drop-in: ${(e as Error).message}`,
-      });
+    let d = cache?.dropins.get(p);
+    if (!d) {
+      try {
+        d = parseUnitText(readText(p), p, basename(p));
+      } catch (e) {
+        d = { failed: (e as Error).message };
+      }
+      cache?.dropins.set(p, d);
+    }
+    if ('failed' in d) {
+      diagnostics.push({ severity: 'error', file: p, line: 0, message: `cannot read drop-in: ${d.failed}` });
       continue;
     }
-    const d = parseUnitText(dropText, p, basename(p));
     diagnostics.push(...d.diagnostics);
     unit.merge(d.unit);
     sources.push(p);

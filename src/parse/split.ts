@@ -147,8 +147,18 @@ export function extractFirstWord(input: string, separators: string, flags: numbe
   }
 }
 
+const PLAIN = /^[^"'\\]*$/;
+const BLANKS = /[ \t\n\r]+/;
+
 /** Splits a whole string into words with the given flags. */
 export function splitWords(input: string, flags: number, separators = WHITESPACE): string[] {
+  // Fast path: without quotes or backslashes every flag combination splits on whitespace alone.
+  if (separators === WHITESPACE && PLAIN.test(input)) {
+    const words = input.split(BLANKS);
+    if (words[0] === '') words.shift();
+    if (words[words.length - 1] === '') words.pop();
+    return words;
+  }
   const out: string[] = [];
   let rest = input;
   for (;;) {

@@ -12,11 +12,15 @@ export interface Entry extends Origin {
   section: string;
 }
 
+const NONE: readonly Entry[] = Object.freeze([]);
+
 export class UnitFile {
   /** Section name → entries, in file order (drop-ins appended). */
   readonly sections = new Map<string, Entry[]>();
   /** Section name → where its first [Section] header is (the main file's before a drop-in's). */
   readonly headers = new Map<string, Origin>();
+  /** Section → key → entries, built on the first look-up and dropped when entries are added. */
+  private byKey: Map<string, Map<string, Entry[]>> | undefined;
 
   constructor(
     /** Path of the main file. */
@@ -26,6 +30,7 @@ export class UnitFile {
   ) {}
 
   section(name: string): Entry[] {
+    this.byKey = undefined;
     let s = this.sections.get(name);
     if (!s) {
       s = [];
@@ -40,28 +45,38 @@ export class UnitFile {
     for (const [name, at] of other.headers) if (!this.headers.has(name)) this.headers.set(name, at);
   }
 
-  /** Distinct keys of a section, in first-seen order. */
-  keys(section: string): Entry[] {
-    const seen = new Set<string>();
-    const out: Entry[] = [];
-    for (const e of this.sections.get(section) ?? []) {
-      if (!seen.has(e.key)) {
-        seen.add(e.key);
-        out.push(e);
+  /** The entries of one key in file order (a shared empty array when there are none). */
+  private entries(section: string, key: string): readonly Entry[] {
+    if (!this.byKey) {
+      this.byKey = new Map();
+      for (const [name, list] of this.sections) {
+        const m = new Map<string, Entry[]>();
+        for (const e of list) {
+          const l = m.get(e.key);
+          if (l) l.push(e);
+          else m.set(e.key, [e]);
+        }
+        this.byKey.set(name, m);
       }
     }
-    return out;
+    return this.byKey.get(section)?.get(key) ?? NONE;
+  }
+
+  /** Distinct keys of a section, each with its first entry, in first-seen order. */
+  keys(section: string): Entry[] {
+    if (!this.sections.has(section)) return [];
+    this.entries(section, '');
+    return [...this.byKey!.get(section)!.values()].map((l) => l[0]!);
   }
 
   has(section: string, key: string): boolean {
-    return (this.sections.get(section) ?? []).some((e) => e.key === key);
+    return this.entries(section, key).length > 0;
   }
 
   /** The last entry for a key (an empty value counts: it is how a drop-in unsets a key). */
   last(section: string, key: string): Entry | undefined {
-    const s = this.sections.get(section) ?? [];
-    for (let i = s.length - 1; i >= 0; i--) if (s[i]!.key === key) return s[i];
-    return undefined;
+    const l = this.entries(section, key);
+    return l[l.length - 1];
   }
 
   /**
@@ -73,18 +88,15 @@ export class UnitFile {
     if (!e) return undefined;
     let v = e.value.trimEnd();
     if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
-    return { ...e, value: v };
+    return v === e.value ? e : { ...e, value: v };
   }
 
   /** Every value for a key; an empty assignment (`Key=`) clears the values before it. */
   all(section: string, key: string): Entry[] {
-    let out: Entry[] = [];
-    for (const e of this.sections.get(section) ?? []) {
-      if (e.key !== key) continue;
-      if (e.value.length === 0) out = [];
-      else out.push(e);
-    }
-    return out;
+    const l = this.entries(section, key);
+    let from = 0;
+    for (let i = 0; i < l.length; i++) if (l[i]!.value.length === 0) from = i + 1;
+    return l.slice(from);
   }
 }
 
