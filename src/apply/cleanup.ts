@@ -46,7 +46,7 @@ export function planCleanup(
       const p = c.labels[LABEL_POD] ?? name;
       plan.remove.push({
         ...base,
-        reason: `finit-pods container of pod ${p}, ${c.state} from before the boot`,
+        reason: `finit-pods container of pod ${p}, ${c.state}${atBoot ? ' from before the boot' : ''}`,
       });
     } else if (pod && !running) {
       plan.remove.push({ ...base, reason: `${c.state} container holds the name of pod ${pod}` });

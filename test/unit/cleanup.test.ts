@@ -50,6 +50,16 @@ t.test('planCleanup', async (t) => {
       t.match(plan.remove[0]?.reason, state, `${state}: reason names the state`);
       t.same(plan.blocking, [], `${state}: nothing blocking`);
     }
+    t.equal(
+      planCleanup([ctr('web', 'exited', { managed: true })], [], PODS, true).remove[0]?.reason,
+      'finit-pods container of pod web, exited from before the boot',
+      'at boot: "from before the boot"',
+    );
+    t.equal(
+      planCleanup([ctr('web', 'exited', { managed: true })], [], PODS, false).remove[0]?.reason,
+      'finit-pods container of pod web, exited',
+      'later (finit-pods cleanup): no claim about the boot',
+    );
     // a pod that is no longer defined: its label names it
     const gone = planCleanup([ctr('old', 'exited', { managed: true, pod: 'old' })], [], PODS, false);
     t.same(names(gone.remove), ['old'], 'a managed container of a pod no longer defined goes too');
