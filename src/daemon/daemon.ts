@@ -13,9 +13,11 @@ import { type FSWatcher, watch } from 'chokidar';
 import type { Logger } from 'pino';
 import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
 import type { Finit } from '../apply/finit.js';
+import { finitServices } from '../apply/finit-status.js';
 import type { Runner } from '../apply/run.js';
 import { type SyncConfig, type SyncReport, sync } from '../apply/sync.js';
 import { isIgnoredName, parseUnitName } from '../parse/load.js';
+import { finitCaps } from '../render/finit.js';
 import { listenControl } from './control.js';
 import { ApplyLoop } from './loop.js';
 import { type DaemonState, readState, stateFromReport, writeState } from './state.js';
@@ -28,6 +30,8 @@ export interface DaemonOptions {
   /** How often the units directory's identity is checked (re-attach after it was replaced). */
   dirCheckMs?: number;
   debounceMs?: number;
+  /** How often Finit is asked about pods, to log them starting, stopping and crashing. */
+  podPollMs?: number;
 }
 
 export const controlPath = (runDir: string) => join(runDir, 'control.sock');
@@ -176,7 +180,51 @@ export class Daemon {
       ),
     );
     this.timers.push(setInterval(() => void this.attach(), this.opts.dirCheckMs ?? 1000));
+    this.timers.push(setInterval(() => void this.watchPods(), this.opts.podPollMs ?? 5000));
     this.log.info({ dir: this.cfg.unitsDir }, 'watching');
+  }
+
+  private podStatus = new Map<string, string>();
+  private polling = false;
+
+  /** Logs pods starting, stopping and crashing, as Finit reports them (one initctl call). */
+  private async watchPods(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const version = this.state?.finitVersion ?? (await this.opts.finit.version());
+      const services = await finitServices(
+        this.opts.finit.initctl,
+        finitCaps(version).serviceConditions,
+        this.opts.exec,
+      );
+      const seen = new Set<string>();
+      for (const s of services) {
+        if (!s.identity.startsWith('pod:')) continue;
+        seen.add(s.identity);
+        const before = this.podStatus.get(s.identity);
+        if (before !== s.status) {
+          this.podStatus.set(s.identity, s.status);
+          if (before !== undefined || s.status === 'running') {
+            const level = s.status === 'crashed' ? 'error' : 'info';
+            this.log[level](
+              { pod: s.identity, pid: s.pid, was: before ?? 'unknown' },
+              `${s.identity} ${s.status === 'running' ? 'started' : s.status}`,
+            );
+          }
+        }
+      }
+      for (const id of [...this.podStatus.keys()]) {
+        if (!seen.has(id)) {
+          this.podStatus.delete(id);
+          this.log.info({ pod: id }, `${id} removed from Finit`);
+        }
+      }
+    } catch (e) {
+      this.log.debug({ err: (e as Error).message }, 'pod status poll failed');
+    } finally {
+      this.polling = false;
+    }
   }
 
   /** Boot recovery, logged: what was removed and why, which images are missing. */
