@@ -325,7 +325,7 @@ function mapFlags(
         note(
           c,
           'warning',
-          `${f.words.join(' ')}: dropped; podman refuses --restart with the --rm podman-service always gave, and Finit restarts a pod that exits (see [Service] Restart= in docs/units.md)`,
+          `${f.words.join(' ')}: dropped; podman refuses --restart with the --rm podman-service always gave, and Finit restarts a pod that exits (its [Service] Restart= says when)`,
         );
         continue;
       case 'network':

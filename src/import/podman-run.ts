@@ -182,8 +182,14 @@ export interface RunFlag {
 export const takesValue = (name: string): boolean => name in VALUE_FLAGS;
 export const isBool = (name: string): boolean => name in BOOL_FLAGS;
 
-/** Parses `podman run` options; anything that is not one (a positional word) is a problem. */
-export function parseRunFlags(words: readonly string[]): { flags: RunFlag[]; problems: string[] } {
+/**
+ * Parses `podman run` options; anything that is not one (a positional word) is a problem, or,
+ * with `toImage`, where the options end: `end` is then the index of the image.
+ */
+export function parseRunFlags(
+  words: readonly string[],
+  toImage = false,
+): { flags: RunFlag[]; problems: string[]; end: number } {
   const flags: RunFlag[] = [];
   const problems: string[] = [];
   for (let i = 0; i < words.length; i++) {
@@ -248,7 +254,8 @@ export function parseRunFlags(words: readonly string[]): { flags: RunFlag[]; pro
       flags.push(...group);
       continue;
     }
+    if (toImage) return { flags, problems, end: i };
     problems.push(`"${w}" is not an option: podman would take it as the image`);
   }
-  return { flags, problems };
+  return { flags, problems, end: words.length };
 }
