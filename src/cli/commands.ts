@@ -176,26 +176,38 @@ const PATH_HELP = `  --units-dir DIR   unit files (env FINIT_PODS_UNITS_DIR, def
 
 const syncCmd: Command = {
   summary: 'apply the units directory: write Finit stanzas, create networks and volumes, reload Finit',
-  help: `Usage: finit-pods sync [--json] [OPTIONS]
+  help: `Usage: finit-pods sync [--json] [--wait] [OPTIONS]
 
 Turns every usable unit into a Finit stanza pod-NAME.conf, creates the networks and volumes
 pods need, and calls "initctl reload" once when anything changed (never when nothing did).
 A unit that was applied before and is now broken keeps its stanza, so its pod keeps running.
 Stanzas finit-pods did not write are never changed or removed.
+While the daemon runs, it applies: sync asks it over its control socket and prints the result of
+an apply that started after the request, so it includes every change made before sync was run.
 
   --json            print the report as JSON
+  --wait            accepted for scripts: sync always waits for the apply it asked for
 ${PATH_HELP}
 Exit status: 0 when every unit was applied, 1 when any unit has errors (named on stderr).
 `,
   async run(args) {
-    const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, ...PATH_OPTIONS } });
+    const { values } = parseArgs({
+      args,
+      options: { json: { type: 'boolean' }, wait: { type: 'boolean' }, ...PATH_OPTIONS },
+    });
     const cfg = syncConfig(values);
-    // With a daemon running, it applies (one applier at a time); --wait is its traditional name.
-    const viaDaemon = (await request(controlPath(cfg.runDir), { cmd: 'sync' }, 120_000).catch(
-      () => undefined,
-    )) as SyncReport | { error: string } | undefined;
-    if (viaDaemon && 'error' in viaDaemon) {
-      err(`finit-pods sync: the daemon could not apply: ${viaDaemon.error}\n`);
+    // With a daemon running, it applies (one applier at a time). A daemon that is there but does
+    // not answer in time is an error, never a reason to apply alongside it.
+    const sock = controlPath(cfg.runDir);
+    let viaDaemon: SyncReport | { error?: string } | undefined;
+    try {
+      viaDaemon = (await request(sock, { cmd: 'sync' }, 120_000)) as typeof viaDaemon;
+    } catch (e) {
+      err(`finit-pods sync: the daemon on ${sock} did not answer: ${(e as Error).message}\n`);
+      return 1;
+    }
+    if (viaDaemon && !('units' in viaDaemon)) {
+      err(`finit-pods sync: the daemon could not apply: ${viaDaemon.error ?? 'no report'}\n`);
       return 1;
     }
     if (viaDaemon) return printSync(viaDaemon, values.json === true);
