@@ -4,6 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+import { sortSmall } from '../lib/sort.js';
 import type { LoadedUnit, UnitName } from '../parse/load.js';
 import { expandSpecifiers, type SpecifierContext } from '../parse/specifiers.js';
 import { type Diagnostic, error, nearest, type Origin, warning } from './diagnostics.js';
@@ -57,7 +58,8 @@ const USER_MAPPING_KEYS = [
   'RemapUidSize',
 ];
 
-const KEY_ORDER: ReadonlyMap<string, number> = new Map([...CONTAINER_KEYS.keys()].map((k, i) => [k, i]));
+/** CONTAINER_KEYS as an array: walked once per unit, in table order. */
+const KEY_LIST: readonly (readonly [string, KeyRule])[] = [...CONTAINER_KEYS];
 
 const PORT_RANGE = /^\d+(-\d+)?(\/udp|\/tcp)?$/;
 const PODMAN_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -189,7 +191,7 @@ export function translateContainer(
         break;
       case 'keyval': {
         const kv = r.keyVals(key);
-        for (const k of [...kv.keys()].sort()) {
+        for (const k of sortSmall([...kv.keys()])) {
           const v = kv.get(k)!.value;
           add(rule.flag, v === null ? k : `${k}=${v}`);
         }
@@ -204,12 +206,12 @@ export function translateContainer(
   // Only keys that are set do anything (User= also answers for Group=, UserNS= for every
   // user-namespace key), in table order: a unit's translation costs what its keys cost.
   const present = new Set(unit.keys('Container').map((e) => e.key));
-  const todo = [...present].filter((k) => CONTAINER_KEYS.has(k));
-  if (present.has('Group') && !present.has('User')) todo.push('User');
-  if (!present.has('UserNS') && USER_MAPPING_KEYS.some((k) => present.has(k))) todo.push('UserNS');
-  todo.sort((a, b) => KEY_ORDER.get(a)! - KEY_ORDER.get(b)!);
-  for (const key of todo) {
-    const rule = CONTAINER_KEYS.get(key)!;
+  const userMapping = USER_MAPPING_KEYS.some((k) => present.has(k));
+  for (let i = 0; i < KEY_LIST.length; i++) {
+    const key = KEY_LIST[i]![0]; // (no destructuring: unoptimised code would allocate an iterator)
+    const rule = KEY_LIST[i]![1];
+    if (!present.has(key) && !(key === 'User' && present.has('Group')) && !(key === 'UserNS' && userMapping))
+      continue;
     if (rule.kind !== 'special') {
       generic(key, rule);
       continue;
@@ -381,7 +383,7 @@ export function translateContainer(
   const depsAt = new SectionReader(unit, 'Unit', spec, []); // (readService reported split problems)
   const reported = new Set<string>();
   const named = ['Requires', 'BindsTo', 'Wants', 'After'].flatMap((k) => depsAt.strv(k));
-  named.sort((a, b) => a.at.line - b.at.line); // first mention in the file (stable within a line)
+  sortSmall(named, (a, b) => a.at.line - b.at.line); // first mention in the file (stable within a line)
   for (const v of named) {
     const dep = v.value;
     if (!/\.(container|network|volume|pod|kube|image|build|artifact)$/.test(dep)) continue;

@@ -3,6 +3,7 @@
 // hands a host interface to a container with a static address (what the seed's
 // `cni create host NAME IFACE ADDR/LEN` wrote), which `podman network create` cannot express.
 
+import { sortSmall } from '../lib/sort.js';
 import type { LoadedUnit, UnitName } from '../parse/load.js';
 import type { SpecifierContext } from '../parse/specifiers.js';
 import { type Diagnostic, error, nearest, type Origin, warning } from './diagnostics.js';
@@ -91,7 +92,7 @@ function applyRule(r: SectionReader, key: string, rule: KeyRule, add: (...a: str
     }
     case 'keyval': {
       const kv = r.keyVals(key);
-      for (const k of [...kv.keys()].sort()) {
+      for (const k of sortSmall([...kv.keys()])) {
         const v = kv.get(k)!.value;
         add(rule.flag, v === null ? k : `${k}=${v}`);
       }

@@ -6,6 +6,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { sortSmall } from '../lib/sort.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { parseUnitText, type UnitFile } from './unitfile.js';
 
@@ -136,7 +137,10 @@ export function loadUnit(
   readText = (p: string) => readFileSync(p, 'utf8'),
   cache?: LoadCache,
 ): LoadedUnit {
-  const path = join(dir, name.filename);
+  // one normalisation per unit; the drop-in paths below are built on it by concatenation
+  const base = join(dir, '.');
+  const prefix = base === '.' ? '' : base.endsWith('/') ? base : `${base}/`;
+  const path = prefix + name.filename;
   let text: string;
   const diagnostics: Diagnostic[] = [];
   try {
@@ -158,7 +162,7 @@ export function loadUnit(
   const chosen = new Map<string, string>();
   for (const d of dropinDirs(name)) {
     if (cache?.subdirs && !cache.subdirs.has(d)) continue;
-    const full = join(dir, d);
+    const full = prefix + d;
     let names = cache?.listings.get(full);
     if (!names) {
       names = readDirNames(full);
@@ -166,11 +170,11 @@ export function loadUnit(
     }
     for (const f of names) {
       if (!f.endsWith('.conf') || isIgnoredName(f) || chosen.has(f)) continue;
-      chosen.set(f, join(full, f));
+      chosen.set(f, `${full}/${f}`);
     }
   }
   if (chosen.size === 0) return { name, unit, sources, diagnostics };
-  for (const f of [...chosen.keys()].sort()) {
+  for (const f of sortSmall([...chosen.keys()])) {
     const p = chosen.get(f)!;
     let d = cache?.dropins.get(p);
     if (!d) {

@@ -27,27 +27,32 @@ const hex = (c: string | undefined): number => {
 const oct = (c: string | undefined): number =>
   c !== undefined && c >= '0' && c <= '7' ? c.charCodeAt(0) - 48 : -1;
 
-/** Unescapes one C escape at s[0] (the character after the backslash). Returns [consumed, text] or null. */
-export function cUnescapeOne(s: string): [number, string] | null {
-  const c = s[0];
-  const simple: Record<string, string> = {
-    a: '\x07',
-    b: '\b',
-    f: '\f',
-    n: '\n',
-    r: '\r',
-    t: '\t',
-    v: '\v',
-    '\\': '\\',
-    '"': '"',
-    "'": "'",
-    s: ' ',
-  };
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  '"': '"',
+  "'": "'",
+  s: ' ',
+};
+
+/**
+ * Unescapes one C escape at s[at] (the character after the backslash). Returns [consumed, text]
+ * or null for an escape systemd does not accept.
+ */
+export function cUnescapeOne(s: string, at = 0): [number, string] | null {
+  const c = s[at];
   if (c === undefined) return null;
-  if (c in simple) return [1, simple[c]!];
+  const simple = SIMPLE_ESCAPES[c];
+  if (simple !== undefined) return [1, simple];
   if (c === 'x') {
-    const a = hex(s[1]);
-    const b = hex(s[2]);
+    const a = hex(s[at + 1]);
+    const b = hex(s[at + 2]);
     if (a < 0 || b < 0 || (a === 0 && b === 0)) return null;
     return [3, String.fromCodePoint((a << 4) | b)];
   }
@@ -55,7 +60,7 @@ export function cUnescapeOne(s: string): [number, string] | null {
     const n = c === 'u' ? 4 : 8;
     let v = 0;
     for (let i = 1; i <= n; i++) {
-      const d = hex(s[i]);
+      const d = hex(s[at + i]);
       if (d < 0) return null;
       v = v * 16 + d;
     }
@@ -63,9 +68,9 @@ export function cUnescapeOne(s: string): [number, string] | null {
     return [n + 1, String.fromCodePoint(v)];
   }
   if (c >= '0' && c <= '7') {
-    const a = oct(s[0]);
-    const b = oct(s[1]);
-    const d = oct(s[2]);
+    const a = oct(s[at]);
+    const b = oct(s[at + 1]);
+    const d = oct(s[at + 2]);
     if (a < 0 || b < 0 || d < 0) return null;
     const v = (a << 6) | (b << 3) | d;
     if (v === 0 || v > 255) return null;
@@ -74,34 +79,54 @@ export function cUnescapeOne(s: string): [number, string] | null {
   return null;
 }
 
+const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+
 /**
- * Extracts the first word of `input`. Returns [word, rest] or null when there is no word left.
- * Throws SplitError for unbalanced quotes/escapes (without Relax) and unsupported escapes.
+ * The word starting at or after `from`: [word, index after it and its trailing separators], or
+ * null when only separators are left. Runs of ordinary characters are copied as slices.
  */
-export function extractFirstWord(input: string, separators: string, flags: number): [string, string] | null {
-  let p = 0;
+function extractAt(input: string, from: number, separators: string, flags: number): [string, number] | null {
+  const isSep =
+    separators === WHITESPACE ? isBlank : (c: number) => separators.includes(String.fromCharCode(c));
+  const unquote = (flags & Split.Unquote) !== 0;
+  const escapes = (flags & Split.RetainEscape) === 0;
   const end = input.length;
-  // skip leading separators
-  while (p < end && separators.includes(input[p]!)) p++;
+  let p = from;
+  while (p < end && isSep(input.charCodeAt(p))) p++;
   if (p >= end) return null;
 
   let word = '';
-  let quote: string | null = null;
+  let quote = 0; // the open quote's char code, 0 outside quotes
   for (;;) {
-    const c = p < end ? input[p]! : null;
-    if (c === '\\' && !(flags & Split.RetainEscape)) {
+    // copy the run of ordinary characters up to the next one that needs attention
+    const start = p;
+    if (quote === 0) {
+      for (; p < end; p++) {
+        const c = input.charCodeAt(p);
+        if ((c === 92 && escapes) || ((c === 34 || c === 39) && unquote) || isSep(c)) break;
+      }
+    } else {
+      for (; p < end; p++) {
+        const c = input.charCodeAt(p);
+        if (c === quote || (c === 92 && escapes)) break;
+      }
+    }
+    if (p > start) word += input.slice(start, p);
+    if (p >= end) {
+      if (quote !== 0 && !(flags & Split.Relax)) throw new SplitError('unbalanced quotes');
+      return [word, end];
+    }
+    const c = input.charCodeAt(p);
+    if (c === 92 && escapes) {
       p++;
-      const n = p < end ? input[p]! : null;
-      if (n === null) {
-        if (flags & Split.UnescapeRelax && (quote === null || flags & Split.Relax)) {
-          word += '\\';
-          return [word, ''];
-        }
-        if (flags & Split.Relax) return [word, ''];
+      if (p >= end) {
+        if (flags & Split.UnescapeRelax && (quote === 0 || flags & Split.Relax)) return [`${word}\\`, end];
+        if (flags & Split.Relax) return [word, end];
         throw new SplitError('unbalanced escape');
       }
+      const n = input[p]!;
       if (flags & Split.CUnescape) {
-        const r = cUnescapeOne(input.slice(p));
+        const r = cUnescapeOne(input, p);
         if (r) {
           word += r[1];
           p += r[0];
@@ -115,36 +140,27 @@ export function extractFirstWord(input: string, separators: string, flags: numbe
         word += n;
         p++;
       }
-      continue;
-    }
-    if (quote !== null) {
-      if (c === null) {
-        if (flags & Split.Relax) return [word, ''];
-        throw new SplitError('unbalanced quotes');
-      }
-      if (c === quote) {
-        quote = null;
-        p++;
-        if (!(flags & Split.Unquote)) word += c;
-        continue;
-      }
-      word += c;
+    } else if (quote !== 0) {
+      quote = 0; // the closing quote (kept in the word only without Unquote, which never opens one)
       p++;
-      continue;
-    }
-    if (c === null) return [word, ''];
-    if ((c === "'" || c === '"') && flags & Split.Unquote) {
+    } else if (c === 34 || c === 39) {
       quote = c;
       p++;
-      continue;
+    } else {
+      // a separator ends the word; skip the rest of the run
+      while (p < end && isSep(input.charCodeAt(p))) p++;
+      return [word, p];
     }
-    if (separators.includes(c)) {
-      while (p < end && separators.includes(input[p]!)) p++;
-      return [word, input.slice(p)];
-    }
-    word += c;
-    p++;
   }
+}
+
+/**
+ * Extracts the first word of `input`. Returns [word, rest] or null when there is no word left.
+ * Throws SplitError for unbalanced quotes/escapes (without Relax) and unsupported escapes.
+ */
+export function extractFirstWord(input: string, separators: string, flags: number): [string, string] | null {
+  const r = extractAt(input, 0, separators, flags);
+  return r && [r[0], input.slice(r[1])];
 }
 
 const PLAIN = /^[^"'\\]*$/;
@@ -160,12 +176,12 @@ export function splitWords(input: string, flags: number, separators = WHITESPACE
     return words;
   }
   const out: string[] = [];
-  let rest = input;
+  let at = 0;
   for (;;) {
-    const r = extractFirstWord(rest, separators, flags);
+    const r = extractAt(input, at, separators, flags);
     if (!r) return out;
     out.push(r[0]);
-    rest = r[1];
+    at = r[1];
   }
 }
 

@@ -41,23 +41,30 @@ export class UnitFile {
 
   /** Merges another file (a drop-in) into this one: its entries follow ours, section by section. */
   merge(other: UnitFile): void {
-    for (const [name, entries] of other.sections) this.section(name).push(...entries);
-    for (const [name, at] of other.headers) if (!this.headers.has(name)) this.headers.set(name, at);
+    other.sections.forEach((entries, name) => {
+      const mine = this.section(name);
+      for (let i = 0; i < entries.length; i++) mine.push(entries[i]!);
+    });
+    other.headers.forEach((at, name) => {
+      if (!this.headers.has(name)) this.headers.set(name, at);
+    });
   }
 
   /** The entries of one key in file order (a shared empty array when there are none). */
   private entries(section: string, key: string): readonly Entry[] {
     if (!this.byKey) {
-      this.byKey = new Map();
-      for (const [name, list] of this.sections) {
+      const byKey = new Map<string, Map<string, Entry[]>>();
+      this.sections.forEach((list, name) => {
         const m = new Map<string, Entry[]>();
-        for (const e of list) {
+        for (let i = 0; i < list.length; i++) {
+          const e = list[i]!;
           const l = m.get(e.key);
           if (l) l.push(e);
           else m.set(e.key, [e]);
         }
-        this.byKey.set(name, m);
-      }
+        byKey.set(name, m);
+      });
+      this.byKey = byKey;
     }
     return this.byKey.get(section)?.get(key) ?? NONE;
   }
@@ -66,7 +73,11 @@ export class UnitFile {
   keys(section: string): Entry[] {
     if (!this.sections.has(section)) return [];
     this.entries(section, '');
-    return [...this.byKey!.get(section)!.values()].map((l) => l[0]!);
+    const out: Entry[] = [];
+    this.byKey!.get(section)!.forEach((l) => {
+      out.push(l[0]!);
+    });
+    return out;
   }
 
   has(section: string, key: string): boolean {
@@ -110,7 +121,7 @@ export function parseUnitText(
 ): { unit: UnitFile; diagnostics: Diagnostic[] } {
   const unit = new UnitFile(path, filename);
   const diagnostics: Diagnostic[] = [];
-  const lines = text.replace(/\n$/, '').split('\n');
+  const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
   let current: Entry[] | null = null;
   let currentName = '';
   /** Line of the last [Section] header when it was invalid (its keys belong to no section). */
@@ -138,9 +149,9 @@ export function parseUnitText(
       lineNo = pendingLine;
       pending = '';
     }
-    const at = { file: path, line: lineNo };
+    const at: Origin = { file: path, line: lineNo };
 
-    if (line.startsWith('[')) {
+    if (line.charCodeAt(0) === 91 /* [ */) {
       const end = line.indexOf(']');
       if (end !== -1 && /^[ \t]*$/.test(line.slice(end + 1))) {
         const name = line.slice(1, end);
@@ -173,7 +184,7 @@ export function parseUnitText(
         });
         continue;
       }
-      current.push({ key, value, section: currentName, ...at });
+      current.push({ key, value, section: currentName, file: path, line: lineNo });
       continue;
     }
     diagnostics.push({
