@@ -13,7 +13,10 @@ t.test('sortSmall orders like Array.prototype.sort', async (t) => {
   ];
   for (const c of cases) t.same(sortSmall([...c]), [...c].sort(), JSON.stringify(c));
   let seed = 7;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 50;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % 50;
+  };
   for (let n = 0; n < 30; n++) {
     const a = Array.from({ length: n }, () => `k${rnd()}`);
     t.same(sortSmall([...a]), [...a].sort(), `random ${n}`);
