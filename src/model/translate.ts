@@ -41,6 +41,9 @@ function translateOne(loaded: LoadedUnit, index: UnitIndex, opts: DirOptions): U
   const { name } = loaded;
   const path = loaded.unit.path;
   let r: { model?: Model; diagnostics: Diagnostic[] };
+  // A unit file that cannot be read gets that one error, not a cascade about its missing content.
+  const unreadable = loaded.diagnostics.find((d) => d.file === path && d.message.startsWith('cannot read:'));
+  if (unreadable) return { name, path, diagnostics: [unreadable], ok: false };
   if (!SUPPORTED_KINDS.has(name.kind)) {
     r = {
       diagnostics: [
