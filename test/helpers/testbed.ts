@@ -8,7 +8,7 @@
  *   await tb.initctl('reload');
  *   await tb.waitForStatus('pod:web', 'running');
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +94,10 @@ export interface HttpResponse {
 export interface HostProcess {
   pid: number;
   comm: string;
+  /** Start time in clock ticks since boot (/proc/PID/stat field 22): PID + start is unique. */
+  start: number;
+  /** State letter (/proc/PID/stat field 3): R, S, D, Z (zombie: exited, not yet reaped), ... */
+  state: string;
 }
 
 export class TestbedError extends Error {
@@ -134,20 +138,48 @@ export async function waitFor<T>(
   throw new Error(`timed out after ${timeout} ms waiting for ${message}${why}`);
 }
 
-/** Host processes whose pid namespace is `pidNs` (as `readlink /proc/PID/ns/pid` prints it). */
+/** Clock ticks since boot now, comparable with HostProcess.start. */
+export async function ticksSinceBoot(): Promise<number> {
+  const uptime = Number((await readFile('/proc/uptime', 'utf8')).split(' ')[0]);
+  return Math.floor(uptime * 100); // USER_HZ is 100 on Linux
+}
+
+/**
+ * Host processes whose pid namespace is `pidNs` (as `readlink /proc/PID/ns/pid` prints it).
+ * Processes in namespaces nested in it (containers) are not included.  Namespace inode numbers
+ * are reused once a namespace is gone: compare `start` with ticksSinceBoot() taken earlier.
+ */
 export async function hostProcessesInPidNs(pidNs: string): Promise<HostProcess[]> {
   const found: HostProcess[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if ((await readlink(`/proc/${entry}/ns/pid`)) !== pidNs) continue;
-      const comm = (await readFile(`/proc/${entry}/comm`, 'utf8')).trim();
-      found.push({ pid: Number(entry), comm });
+      const p = readHostProcess(Number(entry));
+      if (p) found.push(p);
     } catch {
       // the process ended while we looked
     }
   }
   return found;
+}
+
+/** Host process PID, or undefined if there is none. */
+export function readHostProcess(pid: number): HostProcess | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 on
+    return { pid, comm, start: Number(fields[19]), state: fields[0] ?? '?' };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Is this very process (same PID and start time, not a recycled PID) still running (not a zombie)? */
+export function isAlive(p: HostProcess): boolean {
+  const now = readHostProcess(p.pid);
+  return now !== undefined && now.start === p.start && now.state !== 'Z';
 }
 
 export class Testbed {
@@ -382,6 +414,22 @@ export class Testbed {
   /** Host processes of the sandbox (its pid namespace), Finit included. */
   async processes(): Promise<HostProcess[]> {
     return this.pidNs ? hostProcessesInPidNs(this.pidNs) : [];
+  }
+
+  /** Host processes in the sandbox's cgroup subtrees: its own and its containers' (nested pid namespaces). */
+  async cgroupProcesses(): Promise<HostProcess[]> {
+    const pids = new Set<number>();
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) await walk(path.join(dir, entry.name));
+        else if (entry.name === 'cgroup.procs') {
+          const text = await readFile(path.join(dir, entry.name), 'utf8');
+          for (const pid of text.split('\n').filter(Boolean)) pids.add(Number(pid));
+        }
+      }
+    };
+    for (const dir of await this.cgroupDirs()) await walk(dir).catch(() => undefined);
+    return [...pids].map(readHostProcess).filter((p): p is HostProcess => p !== undefined);
   }
 
   /** Host paths of the sandbox's cgroup subtrees that exist right now. */

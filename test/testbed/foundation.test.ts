@@ -3,7 +3,15 @@
 // accepts is tested on this testbed, so these must hold first.
 import { existsSync } from 'node:fs';
 import t from 'tap';
-import { hostProcessesInPidNs, IMAGE, type Stack, stacksFromEnv, Testbed } from '../helpers/testbed.js';
+import {
+  hostProcessesInPidNs,
+  IMAGE,
+  isAlive,
+  type Stack,
+  stacksFromEnv,
+  Testbed,
+  ticksSinceBoot,
+} from '../helpers/testbed.js';
 
 const HELLO = 'hello from busybox';
 const IN_USE = /name "web" is already in use/;
@@ -55,6 +63,9 @@ for (const stack of stacksFromEnv()) {
 
       const firstId = await tb.containerId('web');
       t.ok(firstId, `container web is running (${firstId})`);
+      // the sandbox pivot_roots: with a chroot, podman exec would land in the host's root
+      const inside = await tb.podman('exec', 'web', 'cat', '/www/index.html');
+      t.match(inside.stdout, HELLO, 'podman exec runs inside the container');
       await tb.initctl('restart', 'pod:web');
       const secondId = await tb.waitFor(
         async () => {
@@ -132,15 +143,21 @@ for (const stack of stacksFromEnv()) {
       // a detached container too, so there is a conmon to clean up
       await tb.podman('run', '-d', '--init', '--name', 'idle', IMAGE, 'sleep', '3600');
       const pidNs = tb.pidNs!;
-      const before = await tb.processes();
+      const before = [...(await tb.processes()), ...(await tb.cgroupProcesses())];
       const comms = before.map((p) => p.comm);
       t.ok(comms.includes('finit'), 'finit runs in the sandbox');
       t.ok(comms.includes('conmon'), 'conmon runs in the sandbox');
+      t.ok(comms.includes('sleep'), "the container's process runs (in the sandbox's cgroup subtree)");
       t.ok((await tb.cgroupDirs()).length > 0, 'the sandbox has cgroup subtrees');
 
+      const destroyStarted = await ticksSinceBoot();
       await tb.destroy();
 
-      t.same(await hostProcessesInPidNs(pidNs), [], 'no finit/conmon/podman process of the sandbox is alive');
+      // (a process started after destroy began may be in a new namespace that reuses the inode)
+      const left = (await hostProcessesInPidNs(pidNs)).filter((p) => p.start <= destroyStarted && isAlive(p));
+      t.same(left, [], 'no finit/conmon/podman process of the sandbox is alive');
+      const survivors = before.filter(isAlive);
+      t.same(survivors, [], 'none of the processes seen before destroy (containers too) is alive');
       t.same(await tb.hostMountsUnderStateDir(), [], 'no host mount under the state dir');
       t.notOk(existsSync(tb.stateDir), 'state dir removed');
       t.same(await tb.cgroupDirs(), [], 'cgroup subtrees removed');
