@@ -1,0 +1,157 @@
+// The key tables of docs/units.md, rendered from the tables the translator runs on (keys.ts), so
+// the documentation cannot drift from the code: tools/units-doc.mjs writes them into the doc and
+// test/unit/docs.test.ts fails when they differ. Keys handled by name ("special") are described
+// here; a new special key without a description fails that test too.
+
+import { CONTAINER_KEYS, type KeyRule, NETWORK_KEYS, VOLUME_KEYS } from './keys.js';
+import { HOSTDEVICE_KEYS } from './resource.js';
+
+export type DocTable = 'Container' | 'Network' | 'Volume' | 'HostDevice';
+
+const SPECIAL: Record<DocTable, Record<string, string>> = {
+  Container: {
+    ContainerName: '`--name NAME`; default: the unit name, `PREFIX_INSTANCE` for a template instance',
+    Image:
+      "the image, after every option; `NAME.image`/`NAME.build` use that unit's image name (the image must already be present: those units are not applied yet)",
+    Rootfs: '`--rootfs PATH` in place of the image; exactly one of Image= and Rootfs=',
+    GlobalArgs: 'words (quotes, C escapes) before `run`',
+    ContainersConfModule: '`--module=PATH` before `run`, every value',
+    Entrypoint: "`--entrypoint=VALUE`, also when empty (clears the image's entrypoint)",
+    Network:
+      "`--network VALUE` per value; `NAME.network[:OPTIONS]` → that network's name, `NAME.container` → `container:NAME`",
+    Notify: 'no effect (warning): finit-pods does not wait for readiness',
+    AddDevice: '`--device DEV` per word; `-DEV` only when the host path exists',
+    SeccompProfile: '`--security-opt seccomp=PATH`, also when empty',
+    ReadOnly: '`--read-only` / `--read-only=false`',
+    VolatileTmp: '`--tmpfs /tmp:rw,size=512M,mode=1777` unless ReadOnly=true',
+    User: '`--user USER` or `--user USER:GROUP`',
+    Group: 'with User=: `--user USER:GROUP`; alone: error',
+    UserNS: '`--userns VALUE`',
+    UIDMap: '`--uidmap MAP` per word',
+    GIDMap: '`--gidmap MAP` per word',
+    SubUIDMap: '`--subuidname NAME`',
+    SubGIDMap: '`--subgidname NAME`',
+    RemapUsers:
+      'deprecated: `auto` → `--userns auto[:…]`, `keep-id` → `--userns keep-id[:uid=,gid=]`, `manual` → `--uidmap`/`--gidmap`; error with UserNS=/UIDMap=/…',
+    RemapUid: 'with RemapUsers=, per word',
+    RemapGid: 'with RemapUsers=, per word',
+    RemapUidSize: 'with RemapUsers=auto: `size=N`',
+    Volume:
+      "`-v SRC:DST[:OPTS]` or `-v DST` per value; `./rel` → absolute from the unit's directory; `NAME.volume` (and `NAME.artifact`) → its name",
+    AutoUpdate:
+      '`--label io.containers.autoupdate=VALUE`, and a warning: podman auto-update restarts systemd units, not Finit pods',
+    ExposeHostPort: '`--expose PORT[-PORT][/tcp|/udp]` per value; any other form is an error',
+    EnvironmentFile: "`--env-file PATH` per word, relative paths from the unit's directory",
+    Mount:
+      '`--mount CSV` per word; `source=./rel` → absolute, `source=NAME.volume` → its name; type=image/bind/… without source: error',
+    Pod: '`--pod NAME` for `NAME.pod` (error for anything else; .pod units are not applied yet)',
+    StartWithPod: 'no argument',
+    PodmanArgs: 'words (quotes, C escapes) just before the image',
+    Exec: 'the last value, split into words (quotes, C escapes), after the image',
+    ReloadCmd: '`initctl reload pod:NAME` runs `podman exec NAME CMD…` (not with ReloadSignal=)',
+    ReloadSignal: '`initctl reload pod:NAME` runs `podman kill --signal SIG NAME`',
+    ServiceName: "the pod's name (`pod:NAME`), instead of the unit name",
+  },
+  Network: {
+    NetworkName: "the network's name, last argument; default: the unit name",
+    GlobalArgs: 'words before `network create`',
+    ContainersConfModule: '`--module=PATH` before `network create`',
+    Subnet: '`--subnet NET` per value, each followed by its Gateway= and IPRange= (by position)',
+    Gateway: '`--gateway IP` after the subnet of the same position; more than subnets: error',
+    IPRange: '`--ip-range RANGE` after the subnet of the same position; more than subnets: error',
+    PodmanArgs: 'words (quotes, C escapes) before the name',
+    NetworkDeleteOnStop: 'no effect (warning): networks stay while their unit exists',
+    ServiceName: 'no effect on the network',
+  },
+  Volume: {
+    VolumeName: "the volume's name, last argument; default: the unit name",
+    GlobalArgs: 'words before `volume create`',
+    ContainersConfModule: '`--module=PATH` before `volume create`',
+    Driver: '`--driver NAME`; `image` takes Image=',
+    Image: 'with Driver=image: `--opt image=NAME` (required)',
+    User: '`uid=N` in `--opt o=…`',
+    Group: '`gid=N` in `--opt o=…`',
+    Copy: '`--opt copy` / `--opt nocopy`',
+    Device: '`--opt device=DEV`',
+    Type: '`--opt type=TYPE` (needs Device=)',
+    Options: 'mount options, added to `--opt o=…`',
+    PodmanArgs: 'words (quotes, C escapes) before the name',
+    ServiceName: 'no effect on the volume',
+  },
+  HostDevice: {
+    Device: 'the host interface handed to the container (required), e.g. `veth0b`',
+    Address: 'static addresses with prefix length, per word, e.g. `192.168.0.42/24`',
+    Gateway: 'gateway of every address, and a default route through it',
+    NetworkName: "the CNI network's name (what `Network=` names); default: the unit name",
+  },
+};
+
+function describe(rule: KeyRule): [string, string] {
+  switch (rule.kind) {
+    case 'string':
+      return [`\`${rule.flag} ${rule.prefix ?? ''}VALUE\``, 'last value; empty: nothing'];
+    case 'all':
+      return [`\`${rule.flag} VALUE\``, 'every value'];
+    case 'strv':
+      return [`\`${rule.flag} WORD\``, `every word${rule.lower ? ', lowercased' : ''}`];
+    case 'args':
+      return [`\`${rule.flag} ${rule.prefix ?? ''}WORD\``, 'every word (quotes, C escapes)'];
+    case 'bool':
+      return [`\`${rule.flag}\` / \`${rule.flag}=false\``, 'boolean'];
+    case 'ifTrue':
+      return [`\`${rule.args.join(' ')}\``, 'boolean, only when true'];
+    case 'keyval':
+      return [`\`${rule.flag} KEY=VALUE\``, 'every KEY=VALUE word, sorted by key; a later KEY wins'];
+    case 'special':
+      return ['', ''];
+  }
+}
+
+const esc = (s: string): string => s.replace(/\|/g, '\\|');
+
+/** Special keys of a table that have no description (the docs test requires none). */
+export function undocumented(table: DocTable): string[] {
+  const keys =
+    table === 'HostDevice'
+      ? [...HOSTDEVICE_KEYS]
+      : [...tableKeys(table)].filter(([, r]) => r.kind === 'special').map(([k]) => k);
+  return keys.filter((k) => SPECIAL[table][k] === undefined);
+}
+
+function tableKeys(table: Exclude<DocTable, 'HostDevice'>): ReadonlyMap<string, KeyRule> {
+  return table === 'Container' ? CONTAINER_KEYS : table === 'Network' ? NETWORK_KEYS : VOLUME_KEYS;
+}
+
+/** The Markdown table of one section's keys, in the order their arguments appear. */
+export function keyTable(table: DocTable): string {
+  const rows: string[] = ['| key | podman argument | value |', '| --- | --- | --- |'];
+  if (table === 'HostDevice') {
+    for (const k of HOSTDEVICE_KEYS) rows.push(`| \`${k}=\` | ${esc(SPECIAL.HostDevice[k] ?? '')} | |`);
+    return rows.join('\n');
+  }
+  for (const [key, rule] of tableKeys(table)) {
+    if (rule.kind === 'special') rows.push(`| \`${key}=\` | ${esc(SPECIAL[table][key] ?? '')} | |`);
+    else {
+      const [arg, value] = describe(rule);
+      rows.push(`| \`${key}=\` | ${esc(arg)} | ${esc(value)} |`);
+    }
+  }
+  return rows.join('\n');
+}
+
+export const DOC_TABLES: readonly DocTable[] = ['Container', 'Network', 'Volume', 'HostDevice'];
+const marker = (t: DocTable, end: boolean) =>
+  `<!-- keys:${t}:${end ? 'end' : 'start'} (tools/units-doc.mjs) -->`;
+
+/** The doc with every generated table replaced by the current one. */
+export function updateDoc(doc: string): string {
+  let out = doc;
+  for (const t of DOC_TABLES) {
+    const a = out.indexOf(marker(t, false));
+    const b = out.indexOf(marker(t, true));
+    if (a < 0 || b < a)
+      throw new Error(`docs/units.md has no ${marker(t, false)} … ${marker(t, true)} block`);
+    out = `${out.slice(0, a + marker(t, false).length)}\n${keyTable(t)}\n${out.slice(b)}`;
+  }
+  return out;
+}
