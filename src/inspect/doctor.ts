@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
 import type { Finit } from '../apply/finit.js';
 import { podmanCli } from '../apply/podman.js';
 import type { Runner } from '../apply/run.js';
@@ -99,6 +100,16 @@ export async function doctor(
       if (archive) needSync = true;
       continue;
     }
+    // Before the condition is set no pod has started this boot: a container holding a name is
+    // what the boot left behind, and boot recovery (which sets the condition) removes it.
+    if (!view.ready && u.finit) {
+      f(
+        'pods are held back: the condition usr/finit-pods is not set',
+        'set it after boot recovery (finit-pods sync)',
+      );
+      needSync = true;
+      continue;
+    }
     const holder = containers.find((c) => c.names.includes(m.containerName));
     const running = (s: string) => s === 'running' || s === 'paused' || s === 'stopping';
     if (holder && !running(holder.state) && u.finit?.status !== 'running') {
@@ -140,14 +151,6 @@ export async function doctor(
       needSync = true;
       continue;
     }
-    if (!view.ready) {
-      f(
-        'pods are held back: the condition usr/finit-pods is not set',
-        'set it after boot recovery (finit-pods sync)',
-      );
-      needSync = true;
-      continue;
-    }
     if (u.finit.status === 'crashed') {
       f('Finit gave up restarting it (crashed)', `initctl restart pod:${u.name}`);
       restart.push(u.name);
@@ -172,8 +175,16 @@ export async function doctor(
   }
   if (needSync) {
     if (networks) await resetResources(cfg);
-    const rep = await sync(cfg, { finit, exec, checkImages: 'all' });
-    for (const u of rep.units) if (u.pod) done(u.pod, `finit-pods sync: ${u.state}`);
+    // The first run of a boot is boot recovery (as `finit-pods sync` would do): lingering
+    // containers removed, then the condition set; a plain sync would set it and skip the rest.
+    const first = isFirstRunSinceBoot(cfg.runDir);
+    const rep = first
+      ? (await bootRecovery(cfg, { finit, exec })).sync
+      : await sync(cfg, { finit, exec, checkImages: 'all' });
+    const what = first ? 'boot recovery' : 'finit-pods sync';
+    for (const u of rep.units) if (u.pod) done(u.pod, `${what}: ${u.state}`);
+    if (rep.readySet && !view.ready)
+      for (const x of findings) if (x.remedy) done(x.pod, 'usr/finit-pods set');
   }
   for (const pod of new Set(restart)) {
     const r = await exec(finit.initctl, ['restart', `pod:${pod}`], { timeoutMs: 30_000 });
