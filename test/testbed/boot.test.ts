@@ -77,23 +77,27 @@ async function waitPods(
   timeout = 90_000,
 ): Promise<Map<string, string>> {
   let last = '';
-  return tb.waitFor(
-    async () => {
-      const rows = await tb.services();
-      const cs = await containers(tb);
-      const ids = new Map<string, string>();
-      const missing: string[] = [];
-      for (const p of pods) {
-        const c = byName(cs, p);
-        const status = rows.find((r) => r.ident === `pod:${p}`)?.status;
-        if (status === 'running' && c?.state === 'running' && c.id !== old.get(p)) ids.set(p, c.id);
-        else missing.push(`${p}: ${status ?? 'unknown'}/${c?.state ?? 'no container'}`);
-      }
-      last = missing.join(', ');
-      return missing.length === 0 ? ids : undefined;
-    },
-    { timeout, interval: 250, message: `pods ${pods.join(', ')} running in new containers (${last})` },
-  );
+  return tb
+    .waitFor(
+      async () => {
+        const rows = await tb.services();
+        const cs = await containers(tb);
+        const ids = new Map<string, string>();
+        const missing: string[] = [];
+        for (const p of pods) {
+          const c = byName(cs, p);
+          const status = rows.find((r) => r.ident === `pod:${p}`)?.status;
+          if (status === 'running' && c?.state === 'running' && c.id !== old.get(p)) ids.set(p, c.id);
+          else missing.push(`${p}: ${status ?? 'unknown'}/${c?.state ?? 'no container'}`);
+        }
+        last = missing.join(', ');
+        return missing.length === 0 ? ids : undefined;
+      },
+      { timeout, interval: 250, message: `pods ${pods.join(', ')} running in new containers` },
+    )
+    .catch((e: Error) => {
+      throw new Error(`${e.message} (last: ${last})`);
+    });
 }
 
 /** Finit's restart count of service IDENT ("Restarts : N (n/10)"). */
