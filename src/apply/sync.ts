@@ -79,6 +79,9 @@ function resourceHash(m: ResourceModel | HostDeviceModel): string {
     .slice(0, 16);
 }
 
+/** The units directory cannot be read (missing, renamed, unmounted): sync changed nothing. */
+export class UnitsDirError extends Error {}
+
 export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport> {
   const version = await deps.finit.version();
   const caps: FinitCaps = finitCaps(version);
@@ -87,7 +90,7 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
     results = translateDir(cfg.unitsDir, { maxPodName: caps.maxId }).results;
   } catch (e) {
     // A missing or unreadable units directory must never stop pods: change nothing.
-    throw new Error(
+    throw new UnitsDirError(
       `cannot read the units directory ${cfg.unitsDir}: ${(e as Error).message}; nothing was changed`,
     );
   }

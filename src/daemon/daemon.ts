@@ -15,7 +15,7 @@ import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
 import type { Finit } from '../apply/finit.js';
 import { finitServices } from '../apply/finit-status.js';
 import type { Runner } from '../apply/run.js';
-import { type SyncConfig, type SyncReport, sync } from '../apply/sync.js';
+import { type SyncConfig, type SyncReport, sync, UnitsDirError } from '../apply/sync.js';
 import { isIgnoredName, parseUnitName } from '../parse/load.js';
 import { finitCaps } from '../render/finit.js';
 import { listenControl } from './control.js';
@@ -53,6 +53,8 @@ export class Daemon {
   private timers: NodeJS.Timeout[] = [];
   private server: Server | undefined;
   private state: DaemonState | undefined;
+  /** Why the last apply failed (undefined after a good one): the control socket's answer. */
+  private lastError: string | undefined;
   readonly loop: ApplyLoop<SyncReport | undefined>;
 
   constructor(
@@ -71,18 +73,25 @@ export class Daemon {
     try {
       rep = await sync(this.cfg, { finit: this.opts.finit, exec: this.opts.exec });
     } catch (e) {
+      // Nothing was changed. A units directory that cannot be read is reported as such; anything
+      // else (initctl or podman not answering) as applyError, not as a units directory problem.
       const msg = (e as Error).message;
-      if (this.state?.unitsDirError !== msg) this.log.error({ reasons }, msg);
+      const key = e instanceof UnitsDirError ? 'unitsDirError' : 'applyError';
+      if (this.state?.[key] !== msg)
+        this.log.error({ reasons }, key === 'unitsDirError' ? msg : `apply failed: ${msg}`);
+      this.lastError = msg;
       this.state = {
         ...(this.state ?? { units: {} }),
         updatedAt: new Date().toISOString(),
-        unitsDirError: msg,
+        [key]: msg,
       };
       writeState(this.cfg.runDir, this.state);
       return undefined;
     }
+    this.lastError = undefined;
     if (this.state?.unitsDirError)
       this.log.info({ dir: this.cfg.unitsDir }, 'units directory readable again');
+    if (this.state?.applyError) this.log.info('applying works again');
     const next = stateFromReport(rep, this.state);
     for (const u of rep.units) {
       const what = u.pod ? `pod:${u.pod}` : u.file;
@@ -166,13 +175,20 @@ export class Daemon {
     this.server = await listenControl(join(this.cfg.runDir, 'control.sock'), async (req) => {
       if (req.cmd === 'ping') return { ok: true };
       if (req.cmd === 'sync')
-        return (await this.loop.request('control: sync')) ?? { error: this.state?.unitsDirError };
+        return (await this.loop.request('control: sync')) ?? { error: this.lastError ?? 'apply failed' };
       if (req.cmd === 'status') return this.state ?? {};
       return { error: `unknown command ${req.cmd}` };
     });
-    if (isFirstRunSinceBoot(this.cfg.runDir)) await this.boot();
-    await this.attach();
-    await this.loop.request('start');
+    try {
+      if (isFirstRunSinceBoot(this.cfg.runDir)) await this.boot();
+      await this.attach();
+      await this.loop.request('start');
+    } catch (e) {
+      // Close the socket and the watch, so the process ends and Finit starts it again (the next
+      // attempt); a daemon left answering on its socket without watching would never retry.
+      await this.stop();
+      throw e;
+    }
     this.timers.push(
       setInterval(
         () => void this.loop.request('relist').catch(() => undefined),

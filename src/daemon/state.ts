@@ -25,6 +25,8 @@ export interface DaemonState {
   finitVersion?: string;
   /** Set while the units directory cannot be read; pods are left as they are. */
   unitsDirError?: string;
+  /** Set when the last apply failed for another reason (e.g. initctl did not answer); nothing was changed. */
+  applyError?: string;
   units: Record<string, UnitState>;
 }
 
