@@ -10,6 +10,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -471,6 +472,26 @@ t.test('Daemon (real watch on a temporary directory; fake Finit and Podman)', as
       'control: sync answers with a report',
     );
     t.equal(f.reloads() - before, 1, 'and no more reloads');
+  });
+
+  t.test('a drop-in directory and file created, changed, removed: each applied', async (t) => {
+    const conf = join(cfg.stanzaDir, 'pod-web.conf');
+    const argv = join(cfg.stanzaDir, 'pod-web.argv');
+    const original = readFileSync(conf, 'utf8');
+    const before = f.reloads();
+    mkdirSync(join(cfg.unitsDir, 'web.container.d'));
+    writeFileSync(join(cfg.unitsDir, 'web.container.d', '10-exec.conf'), '[Container]\nExec=sleep 77\n');
+    await wait(() => readFileSync(argv, 'utf8').includes('77'), 'the drop-in applied');
+    t.not(readFileSync(conf, 'utf8'), original, 'the stanza changed (new hash)');
+    // an editor's leftovers in the drop-in directory change nothing
+    writeFileSync(join(cfg.unitsDir, 'web.container.d', '.10-exec.conf.swp'), '[Container]\nExec=sleep 88\n');
+    writeFileSync(join(cfg.unitsDir, 'web.container.d', '10-exec.conf~'), '[Container]\nExec=sleep 99\n');
+    await request(sock, { cmd: 'sync' }, 5_000);
+    t.ok(readFileSync(argv, 'utf8').includes('77'), 'leftovers ignored');
+    rmSync(join(cfg.unitsDir, 'web.container.d'), { recursive: true });
+    await wait(() => readFileSync(conf, 'utf8') === original, 'back to the original stanza');
+    await request(sock, { cmd: 'sync' }, 5_000);
+    t.equal(f.reloads() - before, 2, 'two reloads: drop-in added, drop-in removed');
   });
 
   t.test('50 files written at once: at most 2 reloads', async (t) => {
