@@ -491,8 +491,14 @@ for (const stack of stacksFromEnv()) {
         );
         const fix = await cli(tb, 'doctor', '--fix');
         t.equal(fix.exitCode, 0, `doctor --fix exits 0 ${fix.stdout}${fix.stderr}`);
+        t.match(
+          fix.stdout,
+          /^ {4}fixed: boot recovery: .*usr\/finit-pods set$/m,
+          `says what it did: ${fix.stdout}`,
+        );
         await tb.waitForStatus('pod:web', 'running');
         await waitHttp(tb, 8080);
+        t.match(await containersNamed(tb, 'web'), /^[0-9a-f]{12} running$/, 'one container web, running');
         const after = await waitHealthy(tb);
         t.same(after.errors, [], 'valid');
         t.equal(after.view.ready, true, 'ready true');
