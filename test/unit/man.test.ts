@@ -30,9 +30,11 @@ t.test('tools/man.mjs writes dist/finit-pods.1', async (t) => {
   );
   const pkg = JSON.parse(readFileSync(join(REPO_DIR, 'package.json'), 'utf8')) as {
     scripts: Record<string, string>;
+    man?: string[];
   };
   t.match(pkg.scripts.build, /node tools\/man\.mjs/, 'npm run build renders the page');
   t.match(pkg.scripts.prepare, /node tools\/man\.mjs/, 'npm prepare renders the page');
+  t.same(pkg.man, ['dist/finit-pods.1'], 'package.json "man": npm installs the page');
 });
 
 t.test('the page renders without warnings and documents every command and option', async (t) => {
