@@ -1,6 +1,7 @@
 // The commands: each parses its own options (node:util parseArgs) and returns an exit code.
 
 import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bootRecovery, type CleanupRun, cleanup, isFirstRunSinceBoot } from '../apply/boot.js';
 import { findInitctl, initctlFinit } from '../apply/finit.js';
@@ -333,7 +334,8 @@ docs/status.md.
 
   --json   print the view as JSON
 ${PATH_HELP}
-Exit status: 0 when every unit is healthy (usable, running), 1 otherwise.
+Exit status: 0 when every unit is healthy (usable, running), 1 otherwise (also when a NAME
+matches no unit).
 `,
   async run(args) {
     const { values, positionals } = parseArgs({
@@ -357,7 +359,12 @@ Exit status: 0 when every unit is healthy (usable, running), 1 otherwise.
       return 1;
     }
     out(values.json ? `${JSON.stringify(view, null, 2)}\n` : formatStatus(view));
-    return view.healthy ? 0 : 1;
+    // a NAME that matches no unit (a typo) is not "healthy"
+    const unknown = positionals.filter(
+      (n) => !view.units.some((u) => u.name === n || basename(u.file) === n),
+    );
+    for (const n of unknown) err(`finit-pods status: no unit "${n}" in ${cfg.unitsDir}\n`);
+    return view.healthy && unknown.length === 0 ? 0 : 1;
   },
 };
 
