@@ -62,6 +62,9 @@ const USER_MAPPING_KEYS = [
 const KEY_LIST: readonly (readonly [string, KeyRule])[] = [...CONTAINER_KEYS];
 
 const PORT_RANGE = /^\d+(-\d+)?(\/udp|\/tcp)?$/;
+// podman's [[IP:][HOSTPORT]:]CONTAINERPORT[/PROTOCOL]; IPv6 addresses in brackets
+const PUBLISH =
+  /^(?:(?:\[[0-9a-fA-F:.%\w]*\]|[0-9.]*):)?(?:(?:\d+(?:-\d+)?)?:)?\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/;
 const PODMAN_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 /** Quadlet resource names for template units referenced from an instance: `foo@.volume` → `foo-INSTANCE`. */
@@ -312,6 +315,28 @@ export function translateContainer(
         }
         break;
       }
+      case 'PublishPort':
+        for (const v of r.all('PublishPort')) {
+          const port = v.value.trim();
+          if (port.includes('$')) {
+            // Quadlet leaves ${VAR} to systemd; nothing expands it under Finit (values reach podman as written)
+            diagnostics.push(
+              warning(
+                v.at,
+                `PublishPort=${port}: variables are not expanded under finit-pods; podman gets "${port}" as written`,
+              ),
+            );
+            add('--publish', port);
+          } else if (!PUBLISH.test(port)) {
+            diagnostics.push(
+              error(
+                v.at,
+                `PublishPort=${port}: invalid port format ([[IP:][HOSTPORT]:]CONTAINERPORT[/tcp|/udp|/sctp])`,
+              ),
+            );
+          } else add('--publish', port);
+        }
+        break;
       case 'ExposeHostPort':
         for (const v of r.all('ExposeHostPort')) {
           const port = v.value.trim();

@@ -92,7 +92,7 @@ export const CONTAINER_KEYS: ReadonlyMap<string, KeyRule> = new Map<string, KeyR
   ['Volume', special],
   ['AutoUpdate', special],
   ['ExposeHostPort', special],
-  ['PublishPort', { kind: 'all', flag: '--publish' }],
+  ['PublishPort', special],
   ['Environment', { kind: 'keyval', flag: '--env' }],
   ['Label', { kind: 'keyval', flag: '--label' }],
   ['Annotation', { kind: 'keyval', flag: '--annotation' }],
