@@ -184,6 +184,16 @@ for (const stack of stacksFromEnv()) {
         ),
         'plain status: one row with every column',
       );
+      const typo = await cli(tb, 'status', '--json', 'web', 'wbe');
+      t.equal(typo.exitCode, 1, 'status web wbe: exit 1, wbe is no unit');
+      t.match(typo.stderr, /no unit "wbe" in \/cfg\/containers/, 'stderr names it');
+      t.same(
+        (JSON.parse(typo.stdout) as StatusView).units.map((u) => u.name),
+        ['web'],
+        'the view has the units that exist',
+      );
+      t.equal((await cli(tb, 'status', 'web.container')).exitCode, 0, 'a unit file name is a NAME too');
+
       const doc = await cli(tb, 'doctor');
       t.equal(doc.exitCode, 0, 'doctor exits 0');
       t.equal(doc.stdout, 'every pod is running', 'doctor: every pod is running');
