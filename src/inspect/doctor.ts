@@ -221,7 +221,7 @@ export function formatFindings(fs: Finding[], fixed: boolean): string {
       let s = `pod:${f.pod}: ${f.problem}`;
       if (f.done) s += `\n    fixed: ${f.done}`;
       else if (f.remedy)
-        s += `\n    ${fixed ? 'not fixed' : 'fix'}: ${f.remedy}${fixed ? '' : ' (finit-pods doctor --fix)'}`;
+        s += `\n    ${fixed ? 'not fixed' : 'fix'}: ${f.remedy}${fixed ? '' : '; run finit-pods doctor --fix'}`;
       return s;
     })
     .join('\n')}\n`;

@@ -116,7 +116,26 @@ export function renderPod(
       ),
     );
   }
-  const kill = m.stopTimeout + 5;
+  // Finit's kill delay: the runner's `podman stop -t StopTimeout` must finish inside it, so it is
+  // StopTimeout + 5 s, or [Service] TimeoutStopSec= when that is longer.
+  const minimum = m.stopTimeout + 5;
+  const wanted = m.service.timeoutStopSec;
+  let kill = minimum;
+  if (wanted !== undefined && Number.isFinite(wanted) && wanted > minimum) kill = Math.ceil(wanted);
+  else if (wanted !== undefined) {
+    diagnostics.push(
+      warning(
+        at,
+        `TimeoutStopSec=${wanted} is shorter than StopTimeout=${m.stopTimeout} + 5 s; Finit waits ${minimum} s so podman can stop the container`,
+      ),
+    );
+  }
+  if (kill > caps.maxKill && wanted !== undefined && kill > minimum && minimum <= caps.maxKill) {
+    diagnostics.push(
+      warning(at, `TimeoutStopSec=${wanted}: Finit ${caps.version} waits at most ${caps.maxKill} s`),
+    );
+    kill = caps.maxKill;
+  }
   if (kill > caps.maxKill) {
     diagnostics.push(
       error(
