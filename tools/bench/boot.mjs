@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+// Benchmark: boot recovery after a power cut, against the real Finit and Podman of a testbed
+// (bookworm by default: Finit 4.2 + Podman 4.3, which brings every pod's container back as
+// Created, holding its name). For N pods (5 and 50) that were running when the power was cut:
+//   - podman alone: `podman rm -f -t 0 ID…` of the N leftovers in one call, as the first podman
+//     call after the boot (Podman's post-reboot refresh included), timed inside the sandbox;
+//   - finit-pods, the daemon as a Finit service: from the daemon process's start to the
+//     condition usr/finit-pods being set (node's start-up included), and the daemon's own
+//     figure for boot recovery (its "boot recovery done" line: ms, podmanCalls);
+//   - finit-pods sync as the first run since boot, as a whole process, timed inside the sandbox.
+// Each measurement starts from an identical fresh setup: N pods running, then a power cut.
+// Target: finit-pods within 1.2× of podman alone, and a number of podman calls that does not
+// grow with N.
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+const stack = process.env.BENCH_STACK ?? 'bookworm';
+const COUNTS = (process.env.BENCH_COUNTS ?? '5 50')
+  .split(/[\s,]+/)
+  .filter(Boolean)
+  .map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const NAME = 'bench-boot';
+const node = stack === 'bookworm' ? '/usr/bin/node' : '/usr/local/bin/node';
+const cli = `${repo}/dist/cli/main.js`;
+
+const tb = (...args) =>
+  execFileSync(join(repo, 'tools/testbed'), ['-s', stack, '-n', NAME, ...args], {
+    encoding: 'utf8',
+    timeout: 600_000,
+    maxBuffer: 1 << 26,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+const sh = (script) => tb('sh', script);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function until(what, fn, timeoutMs = 300_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    let v;
+    try {
+      v = fn();
+    } catch {
+      v = undefined;
+    }
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+const unit = (i) => `[Unit]
+Description=bench pod ${i}
+
+[Container]
+Image=localhost/busybox:latest
+Exec=sleep 100000
+StopTimeout=1
+`;
+const SYSLOGD = 'service [S12345] name:syslogd /bin/busybox syslogd -n -O /run/messages -- syslog\n';
+const DAEMON = `service [2345] name:finit-pods log ${node} ${cli} daemon -- finit-pods\n`;
+
+let dir;
+const daemonConf = () => join(dir, 'etc/finit.d/finit-pods.conf');
+const running = () => sh("podman ps --format '{{.Names}}' | grep -c '^b[0-9]' || true").trim();
+
+/** The daemon on, the N pods running (fresh containers). */
+async function podsUp(n) {
+  writeFileSync(daemonConf(), DAEMON);
+  tb('initctl', 'reload');
+  await until(`${n} pods running`, () => Number(running()) === n);
+}
+
+/** Power cut; the next boot with or without the daemon stanza. */
+function powerCut({ daemon }) {
+  tb('stop');
+  if (!daemon) rmSync(daemonConf(), { force: true });
+  tb('start');
+}
+
+// Inside the sandbox: the daemon's start (its /proc starttime) and when usr/finit-pods appeared
+// (the condition symlink's ctime), both in ms since the epoch.
+const TIMES = `
+const fs = require('node:fs');
+const tick = 100; // USER_HZ
+const uptime = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+const bootEpoch = Date.now() - uptime * 1000;
+let start;
+for (const p of fs.readdirSync('/proc').filter((x) => /^\\d+$/.test(x))) {
+  try {
+    const cmd = fs.readFileSync('/proc/' + p + '/cmdline', 'utf8');
+    if (!cmd.includes('main.js\\0daemon')) continue;
+    const stat = fs.readFileSync('/proc/' + p + '/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    start = bootEpoch + (Number(f[19]) / tick) * 1000;
+  } catch {}
+}
+const cond = fs.lstatSync('/run/finit/cond/usr/finit-pods').ctimeMs;
+console.log(JSON.stringify({ start, cond }));`;
+
+async function measure(n) {
+  tb('setup');
+  tb('start');
+  tb('import-image');
+  dir = tb('dir').trim();
+  writeFileSync(join(dir, 'etc/finit.d/syslogd.conf'), SYSLOGD);
+  for (let i = 0; i < n; i++) writeFileSync(join(dir, 'cfg/containers', `b${i}.container`), unit(i));
+  const r = { n, podman: [], daemon: [], recovery: [], calls: [], removed: [], sync: [] };
+  for (let run = 0; run < RUNS; run++) {
+    // podman alone
+    await podsUp(n);
+    const ids = sh("podman ps -q --no-trunc --filter name='^b[0-9]'").trim().split('\n');
+    powerCut({ daemon: false });
+    const out = sh(
+      `s=$(date +%s%N); podman rm -f -t 0 ${ids.join(' ')} >/dev/null; rc=$?; echo $(( ($(date +%s%N) - s) / 1000000 )) $rc`,
+    ).trim();
+    const [ms, rc] = out.split(' ').map(Number);
+    if (rc !== 0) throw new Error(`podman rm failed (${rc})`);
+    r.podman.push(ms);
+    if (sh('podman ps -aq | wc -l').trim() !== '0') throw new Error('podman rm left containers');
+
+    // finit-pods, the daemon at boot
+    await podsUp(n);
+    powerCut({ daemon: true });
+    const line = await until('"boot recovery done"', () =>
+      sh('grep "boot recovery done" /run/messages || true').trim(),
+    );
+    const t = JSON.parse(tb('exec', 'node', '-e', TIMES).trim());
+    r.daemon.push(t.cond - t.start);
+    r.recovery.push(Number(line.match(/ ms=(\d+)/)?.[1]));
+    r.calls.push(Number(line.match(/ podmanCalls=(\d+)/)?.[1]));
+    r.removed.push(Number(sh('grep -c "removed: finit-pods container" /run/messages || true').trim()));
+
+    // finit-pods sync as the first run since boot (whole process)
+    await until(`${n} pods running`, () => Number(running()) === n);
+    powerCut({ daemon: false });
+    const s = sh(
+      `s=$(date +%s%N); ${node} ${cli} sync >/dev/null 2>&1; rc=$?; echo $(( ($(date +%s%N) - s) / 1000000 )) $rc`,
+    ).trim();
+    r.sync.push(Number(s.split(' ')[0]));
+  }
+  tb('destroy');
+  return r;
+}
+
+const results = [];
+try {
+  for (const n of COUNTS) {
+    process.stderr.write(`bench boot: ${n} pods, ${RUNS} runs…\n`);
+    results.push(await measure(n));
+  }
+} finally {
+  try {
+    tb('destroy');
+  } catch {
+    // already gone
+  }
+}
+
+console.log(`\nboot recovery after a power cut, ${stack} testbed, median of ${RUNS} runs each`);
+for (const r of results) {
+  const base = median(r.podman);
+  const d = median(r.daemon);
+  const s = median(r.sync);
+  console.log(`  ${r.n} lingering containers (removed by the daemon: ${r.removed.join(', ')}):`);
+  console.log(
+    `    podman alone, rm -f -t 0 of all in one call:          ${base} ms  [${r.podman.join(', ')}]`,
+  );
+  console.log(
+    `    daemon start → usr/finit-pods set:                    ${d.toFixed(0)} ms  [${r.daemon.map((x) => x.toFixed(0)).join(', ')}]  ratio ${(d / base).toFixed(2)}×`,
+  );
+  console.log(
+    `      of which boot recovery (the daemon's own ms):       ${median(r.recovery)} ms  [${r.recovery.join(', ')}]  ratio ${(median(r.recovery) / base).toFixed(2)}×`,
+  );
+  console.log(
+    `    finit-pods sync, first run since boot, whole process: ${s} ms  [${r.sync.join(', ')}]  ratio ${(s / base).toFixed(2)}×`,
+  );
+  console.log(
+    `    podman calls during boot recovery:                    ${[...new Set(r.calls)].join(', ')}`,
+  );
+}
+const calls = new Set(results.flatMap((r) => r.calls));
+const worst = Math.max(...results.map((r) => median(r.daemon) / median(r.podman)));
+console.log(
+  `  podman calls ${calls.size === 1 ? 'constant' : 'NOT constant'} in the number of containers (${[...calls].join(', ')}); worst ratio ${worst.toFixed(2)}× (target ≤ 1.2×): ${worst <= 1.2 && calls.size === 1 ? 'MEETS' : 'MISSES'} the target`,
+);
