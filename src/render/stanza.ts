@@ -293,7 +293,8 @@ f=$dir/pod-$pod.argv
 [ -r "$f" ] || { echo "finit-pods: $f is missing" >&2; exit 1; }
 # Work from a private copy: sync removes or rewrites pod-NAME.argv before Finit stops the pod
 # (on reload), and the pod must still be stopped with the command it was started with.
-snaps=/run/finit-pods/argv
+rundir=\${FINIT_PODS_RUN_DIR:-/run/finit-pods}
+snaps=$rundir/argv
 mkdir -p "$snaps" || exit 1
 for o in "$snaps/$pod".*; do [ -e "$o" ] && ! kill -0 "\${o##*.}" 2>/dev/null && rm -f "$o"; done
 snap=$snaps/$pod.$$
@@ -323,9 +324,9 @@ setting() { sed -n "s/^$1=//p" "$f"; }
 restart_sec=$(setting RESTART_SEC)
 cond=$(setting COND)
 initctl=$(setting INITCTL)
-mark=/run/finit-pods/started/$pod
+mark=$rundir/started/$pod
 if [ -n "$restart_sec" ] && [ -e "$mark" ]; then sleep "$restart_sec"; fi
-mkdir -p /run/finit-pods/started && : >"$mark"
+mkdir -p "$rundir/started" && : >"$mark"
 
 child=
 on_term() { run stop; }

@@ -1,0 +1,234 @@
+// Finit stanzas (src/render/stanza.ts) and the runner script, without a machine: nothing from a
+// unit reaches the stanza line, options follow the Finit version, comment lines stay short, and
+// the runner (run here by the real /bin/sh) gives podman exactly the arguments the unit meant.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { type ContainerModel, translateContainer } from '../../src/model/container.js';
+import { buildIndex } from '../../src/model/index.js';
+import { parseUnitName } from '../../src/parse/load.js';
+import { parseUnitText } from '../../src/parse/unitfile.js';
+import { finitCaps, parseFinitVersion } from '../../src/render/finit.js';
+import { commentLines, encodeArg, OWNER_MARK, RUNNER_SCRIPT, renderPod } from '../../src/render/stanza.js';
+
+const paths = { stanzaDir: '/etc/finit.d/enabled', podman: '/usr/bin/podman', initctl: '/sbin/initctl' };
+
+function model(text: string, filename = 'web.container'): ContainerModel {
+  const name = parseUnitName(filename)!;
+  const { unit, diagnostics } = parseUnitText(text, `/cfg/containers/${filename}`, filename);
+  const loaded = { name, unit, sources: [`/cfg/containers/${filename}`], diagnostics };
+  const r = translateContainer(loaded, { index: buildIndex([loaded]), exists: () => false });
+  if (!r.model) throw new Error('no model');
+  return r.model;
+}
+
+const serviceLine = (conf: string) => conf.split('\n').find((l) => l.startsWith('service '))!;
+
+t.test('Finit capabilities by version', async (t) => {
+  t.same(finitCaps('4.2'), {
+    version: '4.2',
+    maxId: 15,
+    maxKill: 60,
+    serviceConditions: false,
+    restartAlways: false,
+  });
+  t.match(finitCaps('4.12'), { maxId: 15, maxKill: 60, serviceConditions: true, restartAlways: true });
+  t.match(finitCaps('4.14'), { maxId: 15, maxKill: 300 });
+  t.match(finitCaps('4.17'), { maxId: 64, maxKill: 300, serviceConditions: true });
+  t.equal(parseFinitVersion('Finit 4.12\nBug report address: x'), '4.12');
+  t.equal(parseFinitVersion('Finit v4.17.1'), '4.17.1');
+  t.equal(parseFinitVersion('nothing'), undefined);
+});
+
+t.test('the stanza line carries nothing from the unit but validated names', async (t) => {
+  const hostile = `[Unit]
+Description=evil $(touch /tmp/x) \`id\` "q" 'q' # -- cut \\ here
+[Container]
+Image=localhost/busybox:latest
+Exec=sh -c "echo $(id); echo \`id\`; x -- y # z"
+Environment=A="1 2 -- 3" B=$HOME
+Label=x=-- service [2345] /bin/evil
+`;
+  const r = renderPod(model(hostile), finitCaps('4.12'), paths, []);
+  t.same(r.diagnostics, []);
+  const line = serviceLine(r.conf);
+  t.match(
+    line,
+    /^service \[2345\] <usr\/finit-pods> name:pod :web kill:15 log \/bin\/sh \/etc\/finit.d\/enabled\/finit-pods-run web [0-9a-f]{12} -- /,
+  );
+  const [cmd, desc] = line.split(' -- ');
+  t.notMatch(cmd!, /[$`"'#\\;]/, 'no shell or parser metacharacters before the description');
+  t.notMatch(desc!, /[$`"'#\\]/, 'the description is sanitised');
+  t.ok(Buffer.byteLength(desc!) <= 63, 'description within Finit 4.x limit');
+  t.match(
+    line.slice(0, line.indexOf(' -- ')),
+    / web [0-9a-f]{12}$/,
+    'the first "-- " (where Finit starts the description) follows the hash',
+  );
+  t.equal(r.conf.split('\n').filter((l) => l.startsWith('service')).length, 1, 'one directive only');
+  for (const l of r.conf.split('\n'))
+    if (!l.startsWith('service') && l !== '') t.ok(l.startsWith('#'), `comment: ${l.slice(0, 40)}`);
+  t.ok(r.conf.startsWith(OWNER_MARK), 'ownership marker first');
+  t.ok(r.argv.startsWith(OWNER_MARK));
+});
+
+t.test('options follow the Finit version', async (t) => {
+  const m = model('[Container]\nImage=x\n[Service]\nRestart=always\n');
+  t.match(
+    serviceLine(renderPod(m, finitCaps('4.2'), paths, ['db']).conf),
+    /<usr\/finit-pods,usr\/pod-db> .* restart:100 /,
+  );
+  t.match(
+    serviceLine(renderPod(m, finitCaps('4.12'), paths, ['db']).conf),
+    /<usr\/finit-pods,service\/pod:db\/running> .* restart:always /,
+  );
+  const no = model('[Container]\nImage=x\n[Service]\nRestart=no\n');
+  t.match(serviceLine(renderPod(no, finitCaps('4.12'), paths, []).conf), / norestart /);
+  // 4.2 runners set usr/pod-NAME for dependents; later versions have service conditions
+  t.match(renderPod(m, finitCaps('4.2'), paths, []).argv, /^COND=pod-web$/m);
+  t.notMatch(renderPod(m, finitCaps('4.12'), paths, []).argv, /^COND=/m);
+});
+
+t.test('kill delay: StopTimeout + 5, TimeoutStopSec when longer, within the version maximum', async (t) => {
+  const kill = (text: string, v = '4.12') =>
+    serviceLine(renderPod(model(text), finitCaps(v), paths, []).conf).match(/kill:(\d+)/)?.[1];
+  t.equal(kill('[Container]\nImage=x\n'), '15');
+  t.equal(kill('[Container]\nImage=x\nStopTimeout=30\n'), '35');
+  t.equal(kill('[Container]\nImage=x\n[Service]\nTimeoutStopSec=45\n'), '45');
+  const short = renderPod(
+    model('[Container]\nImage=x\nStopTimeout=20\n[Service]\nTimeoutStopSec=5\n'),
+    finitCaps('4.12'),
+    paths,
+    [],
+  );
+  t.match(serviceLine(short.conf), /kill:25 /);
+  t.match(short.diagnostics[0]?.message, /shorter than StopTimeout/);
+  const tooLong = renderPod(model('[Container]\nImage=x\nStopTimeout=100\n'), finitCaps('4.12'), paths, []);
+  t.match(tooLong.diagnostics.find((d) => d.severity === 'error')?.message, /at most 60 s/);
+  t.same(
+    renderPod(model('[Container]\nImage=x\nStopTimeout=100\n'), finitCaps('4.14'), paths, []).diagnostics,
+    [],
+  );
+});
+
+t.test('pod names longer than the :ID limit are errors, never truncated', async (t) => {
+  const m = model('[Container]\nImage=x\n', 'averyverylongpodname.container');
+  t.match(renderPod(m, finitCaps('4.12'), paths, []).diagnostics[0]?.message, /keeps at most 15/);
+  t.same(renderPod(m, finitCaps('4.17'), paths, []).diagnostics, []);
+});
+
+t.test('the hash changes with the configuration and nothing else', async (t) => {
+  const a = renderPod(model('[Container]\nImage=x\nExec=a\n'), finitCaps('4.12'), paths, []);
+  const b = renderPod(model('[Container]\nImage=x\nExec=a\n'), finitCaps('4.12'), paths, []);
+  const c = renderPod(model('[Container]\nImage=x\nExec=b\n'), finitCaps('4.12'), paths, []);
+  t.equal(a.conf, b.conf, 'byte-identical for the same unit');
+  t.equal(a.argv, b.argv);
+  t.not(a.hash, c.hash);
+  t.ok(a.runArgv.includes(`io.finit-pods.hash=${a.hash}`), 'the container carries the hash label');
+  t.ok(a.runArgv.includes('io.finit-pods.managed=true') && a.runArgv.includes('io.finit-pods.pod=web'));
+  t.notOk(
+    a.runArgv.includes('--replace'),
+    'never --replace: a container finit-pods does not own is left alone',
+  );
+});
+
+t.test('comment lines stay short and single-line whatever the input', async (t) => {
+  const lines = commentLines('# x ', `${'a'.repeat(3000)}\nservice [2345] /bin/evil\r${'é'.repeat(600)}`);
+  t.ok(lines.length > 3);
+  for (const l of lines) {
+    t.ok(Buffer.byteLength(l) <= 900, 'at most 900 bytes');
+    t.ok(l.startsWith('#'), 'a comment');
+    t.notMatch(l, /[\n\r]/);
+  }
+  t.same(commentLines('# ', 'short'), ['# short']);
+});
+
+t.test('argv encoding', async (t) => {
+  t.equal(encodeArg('plain'), ' plain');
+  t.equal(encodeArg('a\\b'), ' a\\\\b');
+  t.equal(encodeArg('two\nlines'), ' two\\nlines');
+  t.equal(encodeArg(''), ' ');
+});
+
+t.test('the runner gives the command exactly its arguments, and stops it on SIGTERM', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fp-runner-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const values = [
+    'plain',
+    'with space',
+    "single ' quote",
+    'double " quote',
+    '$HOME',
+    '$(touch pwned)',
+    '`touch pwned`',
+    'semi;colon',
+    '# hash',
+    ' -- ',
+    'back\\slash\\n',
+    'new\nline',
+    '\\c stops printf',
+    'é 日本',
+    '',
+    '-e',
+    '@run',
+  ];
+  const out = join(dir, 'out');
+  const argv = [
+    `${OWNER_MARK} test`,
+    'POD=t',
+    '@prestart',
+    encodeArg('/bin/true'),
+    '@run',
+    ...['/bin/sh', '-c', 'for a in "$@"; do printf "[%s]\\n" "$a"; done > "$0"', out, ...values].map(
+      encodeArg,
+    ),
+    '@stop',
+    encodeArg('/bin/true'),
+  ].join('\n');
+  writeFileSync(join(dir, 'pod-t.argv'), `${argv}\n`);
+  writeFileSync(join(dir, 'finit-pods-run'), RUNNER_SCRIPT);
+  chmodSync(join(dir, 'finit-pods-run'), 0o755);
+  const r = spawnSync('/bin/sh', [join(dir, 'finit-pods-run'), 't', 'hash'], {
+    cwd: dir,
+    env: { PATH: '/usr/bin:/bin', FINIT_PODS_RUN_DIR: join(dir, 'run') },
+    timeout: 20_000,
+    encoding: 'utf8',
+  });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(
+    readFileSync(out, 'utf8'),
+    values.map((v) => `[${v}]\n`).join(''),
+    'every argument arrives exactly',
+  );
+  t.throws(() => readFileSync(join(dir, 'pwned')), 'nothing was executed');
+
+  // SIGTERM: the runner runs @stop, which ends the command; it exits when the command does
+  const stopArgv = [
+    `${OWNER_MARK} test`,
+    '@prestart',
+    encodeArg('/bin/true'),
+    '@run',
+    ...[
+      '/bin/sh',
+      '-c',
+      'trap "" TERM; while [ ! -e "$0" ]; do sleep 0.1; done; echo stopped > "$0.done"',
+      join(dir, 'flag'),
+    ].map(encodeArg),
+    '@stop',
+    ...['/bin/sh', '-c', 'touch "$0"', join(dir, 'flag')].map(encodeArg),
+  ].join('\n');
+  writeFileSync(join(dir, 'pod-s.argv'), `${stopArgv}\n`);
+  const child = execFileSync(
+    '/bin/sh',
+    [
+      '-c',
+      `FINIT_PODS_RUN_DIR=${dir}/run /bin/sh ${dir}/finit-pods-run s h & p=$!; sleep 0.5; kill -TERM $p; wait $p; echo rc=$?`,
+    ],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
+  t.match(child, /rc=0/);
+  t.equal(readFileSync(join(dir, 'flag.done'), 'utf8'), 'stopped\n', 'the stop command ended the pod');
+});
