@@ -40,6 +40,8 @@ const SPECIAL: Record<DocTable, Record<string, string>> = {
       "`-v SRC:DST[:OPTS]` or `-v DST` per value; `./rel` → absolute from the unit's directory; `NAME.volume` (and `NAME.artifact`) → its name",
     AutoUpdate:
       '`--label io.containers.autoupdate=VALUE`, and a warning: podman auto-update restarts systemd units, not Finit pods',
+    PublishPort:
+      '`--publish VALUE` per value, `[[IP:][HOSTPORT]:]CONTAINERPORT[/tcp|/udp|/sctp]` (any other form is an error); a `$` in it is a warning: nothing expands variables under Finit',
     ExposeHostPort: '`--expose PORT[-PORT][/tcp|/udp]` per value; any other form is an error',
     EnvironmentFile: "`--env-file PATH` per word, relative paths from the unit's directory",
     Mount:

@@ -60,6 +60,9 @@ interface Case {
   model?: (m: ContainerModel) => unknown;
 }
 
+/** A literal `${PORT}`, which nothing expands under Finit. */
+const PORT_VAR = ['$', '{PORT}'].join('');
+
 const tmpfsTmp = ['--tmpfs', '/tmp:rw,size=512M,mode=1777'];
 
 /** Every [Container] key: at least one case each. */
@@ -387,6 +390,13 @@ const CASES: Record<string, Case[]> = {
     {
       lines: 'PublishPort=8080:80\nPublishPort=[::1]:53:53/udp',
       want: ['--publish', '8080:80', '--publish', '[::1]:53:53/udp'],
+    },
+    { lines: 'PublishPort=80', want: ['--publish', '80'] },
+    { lines: 'PublishPort=http', errors: [/PublishPort=http: invalid port format/] },
+    {
+      lines: `PublishPort=${PORT_VAR}:80`,
+      want: ['--publish', `${PORT_VAR}:80`],
+      warnings: [/variables are not expanded under finit-pods/],
     },
   ],
   Environment: [

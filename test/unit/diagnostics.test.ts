@@ -228,7 +228,7 @@ t.test(
     const dangling = results.find((x) => x.name.filename === 'dangling.container')!;
     t.notOk(dangling.ok);
     t.match(dangling.diagnostics[0]?.message, /^cannot read: /);
-  t.equal(dangling.diagnostics.length, 1, 'an unreadable file gets one error, not a cascade');
+    t.equal(dangling.diagnostics.length, 1, 'an unreadable file gets one error, not a cascade');
   },
 );
 
