@@ -1,6 +1,8 @@
 // Running external programs (podman, initctl): always with a timeout, never through a shell.
+// Plain node:child_process: execa took ~160 ms to import, paid by every command and by the
+// daemon at boot before it could let any pod start.
 
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 
 export interface RunResult {
   exitCode: number;
@@ -16,20 +18,58 @@ export type Runner = (
 ) => Promise<RunResult>;
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** After the timeout: SIGTERM, then SIGKILL this much later if the program is still there. */
+const KILL_AFTER_MS = 2000;
+/** After the program exits, how long its output may take to drain (a child it left behind may hold it open). */
+const DRAIN_MS = 250;
 
-/** Runs a program and collects its output; never throws for a non-zero exit or a timeout. */
-export const run: Runner = async (file, args, opts = {}) => {
-  const r = await execa(file, args, {
-    timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    reject: false,
-    stdin: 'ignore',
-    forceKillAfterDelay: 2000,
-    env: { PODMAN_IGNORE_CGROUPSV1_WARNING: '1' },
+const stripFinalNewline = (s: string) => s.replace(/\r?\n$/, '');
+
+/**
+ * Runs a program and collects its output (a final newline removed); never throws: a non-zero
+ * exit, a timeout (exit code 124) or a program that cannot be started (127, the reason on
+ * stderr) are all in the result.
+ */
+export const run: Runner = (file, args, opts = {}) =>
+  new Promise<RunResult>((resolve) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    let settled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
+    const finish = (exitCode: number | null, why?: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      clearTimeout(drainTimer);
+      const stderr = stripFinalNewline(Buffer.concat(err).toString('utf8'));
+      resolve({
+        exitCode: exitCode ?? (timedOut ? 124 : 1),
+        stdout: stripFinalNewline(Buffer.concat(out).toString('utf8')),
+        stderr: why && !stderr ? why : stderr,
+        timedOut,
+      });
+    };
+    const child = spawn(file, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PODMAN_IGNORE_CGROUPSV1_WARNING: '1' },
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+    }, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => finish(127, `${file}: ${e.message}`));
+    child.on('close', (code) => finish(timedOut ? null : code));
+    child.on('exit', (code) => {
+      drainTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(timedOut ? null : code);
+      }, DRAIN_MS);
+    });
   });
-  return {
-    exitCode: r.exitCode ?? (r.timedOut ? 124 : 1),
-    stdout: String(r.stdout ?? ''),
-    stderr: String(r.stderr ?? ''),
-    timedOut: r.timedOut,
-  };
-};
