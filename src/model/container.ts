@@ -60,6 +60,7 @@ const USER_MAPPING_KEYS = [
 
 /** CONTAINER_KEYS as an array: walked once per unit, in table order. */
 const KEY_LIST: readonly (readonly [string, KeyRule])[] = [...CONTAINER_KEYS];
+const KEY_INDEX: ReadonlyMap<string, number> = new Map(KEY_LIST.map((e, i) => [e[0], i]));
 
 const PORT_RANGE = /^\d+(-\d+)?(\/udp|\/tcp)?$/;
 // podman's [[IP:][HOSTPORT]:]CONTAINERPORT[/PROTOCOL]; IPv6 addresses in brackets
@@ -208,13 +209,27 @@ export function translateContainer(
   const readOnly = r.bool('ReadOnly');
   // Only keys that are set do anything (User= also answers for Group=, UserNS= for every
   // user-namespace key), in table order: a unit's translation costs what its keys cost.
-  const present = new Set(unit.keys('Container').map((e) => e.key));
-  const userMapping = USER_MAPPING_KEYS.some((k) => present.has(k));
-  for (let i = 0; i < KEY_LIST.length; i++) {
-    const key = KEY_LIST[i]![0]; // (no destructuring: unoptimised code would allocate an iterator)
-    const rule = KEY_LIST[i]![1];
-    if (!present.has(key) && !(key === 'User' && present.has('Group')) && !(key === 'UserNS' && userMapping))
-      continue;
+  // The table positions of the keys this unit sets, in table order (User= also answers for
+  // Group=, UserNS= for every user-namespace key): a unit costs what its own keys cost.
+  const todo: number[] = [];
+  let user = false;
+  let group = false;
+  let mapping = false;
+  for (const e of unit.keys('Container')) {
+    const at = KEY_INDEX.get(e.key);
+    if (at === undefined) continue;
+    todo.push(at);
+    if (e.key === 'User') user = true;
+    else if (e.key === 'Group') group = true;
+    else if (e.key === 'UserNS') mapping = false;
+    else if (USER_MAPPING_KEYS.includes(e.key)) mapping = mapping || !r.has('UserNS');
+  }
+  if (group && !user) todo.push(KEY_INDEX.get('User')!);
+  if (mapping) todo.push(KEY_INDEX.get('UserNS')!);
+  sortSmall(todo, (a, b) => a - b);
+  for (let t = 0; t < todo.length; t++) {
+    const key = KEY_LIST[todo[t]!]![0]; // (no destructuring: unoptimised code would allocate an iterator)
+    const rule = KEY_LIST[todo[t]!]![1];
     if (rule.kind !== 'special') {
       generic(key, rule);
       continue;
