@@ -68,6 +68,8 @@ export function isIgnoredName(name: string): boolean {
  */
 export class LoadCache {
   readonly listings = new Map<string, string[]>();
+  /** Units directory → its normalised form with a trailing slash ('' for '.'). */
+  readonly prefixes = new Map<string, string>();
   readonly dropins = new Map<string, { unit: UnitFile; diagnostics: Diagnostic[] } | { failed: string }>();
   constructor(
     /** Names of the units directory's subdirectories (and symlinks); undefined: not known. */
@@ -137,9 +139,13 @@ export function loadUnit(
   readText = (p: string) => readFileSync(p, 'utf8'),
   cache?: LoadCache,
 ): LoadedUnit {
-  // one normalisation per unit; the drop-in paths below are built on it by concatenation
-  const base = join(dir, '.');
-  const prefix = base === '.' ? '' : base.endsWith('/') ? base : `${base}/`;
+  // the directory is normalised once (per LoadCache); unit and drop-in paths are concatenations
+  let prefix = cache?.prefixes.get(dir);
+  if (prefix === undefined) {
+    const base = join(dir, '.');
+    prefix = base === '.' ? '' : base.endsWith('/') ? base : `${base}/`;
+    cache?.prefixes.set(dir, prefix);
+  }
   const path = prefix + name.filename;
   let text: string;
   const diagnostics: Diagnostic[] = [];
