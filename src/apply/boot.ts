@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { READY_CONDITION } from '../render/stanza.js';
 import { type CleanupResult, executeCleanup, planCleanup } from './cleanup.js';
 import type { Finit } from './finit.js';
-import { podmanCli } from './podman.js';
+import { type ContainerInfo, podmanCli } from './podman.js';
 import type { Runner } from './run.js';
 import { type SyncConfig, type SyncReport, sync } from './sync.js';
 
@@ -31,39 +31,55 @@ export interface CleanupRun extends CleanupResult {
   dryRun: boolean;
 }
 
-/** Plans and (unless dryRun) performs the cleanup for the pods in `pods`. */
+/**
+ * Plans and (unless dryRun) performs the cleanup for the pods in `pods`. One listing,
+ * `ps -a --external`: podman's own containers, and the storage-only ones with state "storage"
+ * (a state podman never gives its own). `listing`: that call, already started by the caller.
+ */
 export async function cleanup(
   cfg: SyncConfig,
   exec: Runner,
   pods: Map<string, string>,
-  opts: { dryRun?: boolean; atBoot?: boolean } = {},
+  opts: { dryRun?: boolean; atBoot?: boolean; listing?: Promise<ContainerInfo[]> } = {},
 ): Promise<CleanupRun> {
   const podman = podmanCli(cfg.podman, exec);
-  const containers = await podman.containers();
-  const external = await podman.containers(true);
-  const plan = planCleanup(containers, external, pods, opts.atBoot ?? false);
-  if (opts.dryRun) return { plan, calls: 2, errors: [], dryRun: true };
+  const all = await (opts.listing ?? podman.containers(true));
+  const containers = all.filter((c) => c.state !== 'storage');
+  const plan = planCleanup(containers, all, pods, opts.atBoot ?? false);
+  if (opts.dryRun) return { plan, calls: 1, errors: [], dryRun: true };
   const r = await executeCleanup(podman, plan);
-  return { ...r, calls: r.calls + 2, dryRun: false };
+  return { ...r, calls: r.calls + 1, dryRun: false };
 }
 
 export interface BootReport {
   sync: SyncReport;
   cleanup: CleanupRun;
+  /** Every podman invocation boot recovery made (sync's and the cleanup's). */
+  podmanCalls: number;
 }
 
 export async function bootRecovery(
   cfg: SyncConfig,
   deps: { finit: Finit; exec: Runner },
 ): Promise<BootReport> {
+  let podmanCalls = 0;
+  const exec: Runner = (file, args, opts) => {
+    if (file === cfg.podman) podmanCalls++;
+    return deps.exec(file, args, opts);
+  };
   // If something already let pods start this boot, running pods are real: only stale ones go.
   const ready = await deps.finit.condGet(READY_CONDITION);
-  const rep = await sync(cfg, { ...deps, setReady: false, checkImages: 'all' });
-  const result = await cleanup(cfg, deps.exec, podContainers(rep), { atBoot: !ready });
+  // The listing does not depend on the sync (which creates no containers, and no pod can start
+  // before the condition is set): it runs alongside. After a boot, the first podman call also
+  // pays for podman's own state reset, so overlapping the first two saves most of one call.
+  const listing = podmanCli(cfg.podman, exec).containers(true);
+  listing.catch(() => undefined); // awaited below; a failing sync must not leave it unhandled
+  const rep = await sync(cfg, { ...deps, exec, setReady: false, checkImages: 'all' });
+  const result = await cleanup(cfg, exec, podContainers(rep), { atBoot: !ready, listing });
   if (!ready) {
     await deps.finit.condSet(READY_CONDITION);
     rep.readySet = true;
   }
   writeFileSync(bootMarker(cfg.runDir), `${new Date().toISOString()}\n`);
-  return { sync: rep, cleanup: result };
+  return { sync: rep, cleanup: result, podmanCalls };
 }

@@ -88,15 +88,11 @@ export async function executeCleanup(podman: Podman, plan: CleanupPlan): Promise
     const e = await podman.remove(ids);
     if (e) {
       // The first rm -f after a crash often fails ("timed out waiting for file …/exits/ID",
-      // "container state improper"); a second one succeeds. Retry what is still there.
+      // "container state improper"); a second one succeeds. rm -f of a container that is gone
+      // already succeeds, so the same batch again: no listing needed to find what is left.
       calls++;
-      const left = new Set((await podman.containers()).map((c) => c.id));
-      const retry = ids.filter((id) => left.has(id));
-      if (retry.length > 0) {
-        calls++;
-        const e2 = await podman.remove(retry);
-        if (e2) errors.push(e2);
-      }
+      const e2 = await podman.remove(ids);
+      if (e2) errors.push(e2);
     }
   }
   const ghostIds = plan.ghosts.map((g) => g.id);

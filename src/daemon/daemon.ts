@@ -259,7 +259,7 @@ export class Daemon {
         if (u.state === 'image-missing')
           this.log.error({ unit: u.file }, `pod:${u.pod}: ${u.diagnostics.at(-1)?.message}`);
       this.log.info(
-        { ms: Date.now() - t0, podmanCalls: r.cleanup.calls },
+        { ms: Date.now() - t0, podmanCalls: r.podmanCalls },
         'boot recovery done: condition usr/finit-pods set, pods may start',
       );
     } catch (e) {

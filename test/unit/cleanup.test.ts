@@ -3,13 +3,17 @@
 // the podman adapter itself against a fake runner (src/apply/podman.ts: parsePs, imagePresent,
 // argv), and cleanup() from src/apply/boot.ts: a constant number of podman calls.
 
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
-import { cleanup } from '../../src/apply/boot.js';
+import { bootRecovery, cleanup } from '../../src/apply/boot.js';
 import { type CleanupPlan, executeCleanup, planCleanup } from '../../src/apply/cleanup.js';
+import type { Finit } from '../../src/apply/finit.js';
 import { type ContainerInfo, imagePresent, type Podman, parsePs, podmanCli } from '../../src/apply/podman.js';
 import type { Runner, RunResult } from '../../src/apply/run.js';
 import type { SyncConfig } from '../../src/apply/sync.js';
-import { LABEL_MANAGED, LABEL_POD } from '../../src/render/stanza.js';
+import { LABEL_MANAGED, LABEL_POD, READY_CONDITION as READY } from '../../src/render/stanza.js';
 
 const hex = (n: number) => n.toString(16).padStart(64, '0');
 
@@ -418,6 +422,9 @@ function fakeRunner(state: ContainerInfo[], opts: { failFirstRm?: boolean } = {}
       const ext = args.includes('--external');
       return { ...ok, stdout: toJson(ext ? present : present.filter((c) => c.state !== 'storage')) };
     }
+    if (args[0] === 'images') {
+      return { ...ok, stdout: JSON.stringify([{ Id: hex(9), Names: ['localhost/busybox:latest'] }]) };
+    }
     if (args[0] === 'rm') {
       const ids = args.filter((a) => /^[0-9a-f]{64}$/.test(a));
       if (fail) {
@@ -454,9 +461,33 @@ t.test('cleanup(): a constant number of podman calls, whatever the number of con
       `${n}: only the unrelated running one is left`,
     );
     t.equal(r.calls, f.calls.length, `${n}: calls counts every podman invocation (${r.calls})`);
-    t.equal(f.calls.filter((c) => c[0] === 'rm').length, 1, `${n}: one rm`);
+    t.same(
+      f.calls.map((c) => c.slice(0, 3).join(' ')),
+      ['ps -a --external', 'rm -f -t'],
+      `${n}: one listing (with --external), one rm`,
+    );
     byCount.set(n, r.calls);
   }
+
+  // ghosts come from the same single listing
+  const ghosts = [ctr('p1', 'storage', { id: hex(7001) }), ctr('other', 'storage', { id: hex(7002) })];
+  const g = fakeRunner([...lingering(2), ...ghosts]);
+  const gr = await cleanup(cfg, g.exec, pods(2), { atBoot: true });
+  t.same(
+    gr.plan.ghosts.map((x) => x.id),
+    [hex(7001)],
+    'the storage-only container holding a pod name is a ghost',
+  );
+  t.same(
+    g.calls.map((c) => c.slice(0, 2).join(' ')),
+    ['ps -a', 'rm -f', 'rm --storage'],
+    'one listing, then rm -f and rm --storage',
+  );
+  t.same(
+    g.present().map((c) => c.names[0]),
+    ['other'],
+    'the unrelated storage-only container stays',
+  );
   t.equal(byCount.get(5), byCount.get(50), 'the same number of calls for 5 and 50');
 
   const withRetry = await Promise.all(
@@ -481,4 +512,86 @@ t.test('cleanup(): a constant number of podman calls, whatever the number of con
     'dry run: nothing but ps',
   );
   t.equal(f.present().length, 3, 'dry run: nothing removed');
+});
+
+t.test('bootRecovery without a machine: stanzas, then cleanup, then the condition', async (t) => {
+  const events: string[] = [];
+  const finit: Finit = {
+    initctl: '/sbin/initctl',
+    async version() {
+      return '4.12';
+    },
+    async reload() {
+      events.push('reload');
+    },
+    async condGet() {
+      events.push('cond get');
+      return false;
+    },
+    async condSet(name) {
+      events.push(`cond set ${name}`);
+    },
+  };
+  const calls = new Map<number, number>();
+  for (const n of [5, 50]) {
+    const dir = mkdtempSync(join(tmpdir(), 'finit-pods-boot-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const cfg: SyncConfig = {
+      unitsDir: join(dir, 'units'),
+      stanzaDir: join(dir, 'finit.d'),
+      runDir: join(dir, 'run'),
+      cniDir: join(dir, 'cni'),
+      podman: '/usr/bin/podman',
+    };
+    mkdirSync(cfg.unitsDir);
+    for (let i = 0; i < n; i++)
+      writeFileSync(
+        join(cfg.unitsDir, `p${i}.container`),
+        '[Container]\nImage=localhost/busybox:latest\nExec=sleep 1\n',
+      );
+    writeFileSync(
+      join(cfg.unitsDir, 'nomg.container'),
+      '[Container]\nImage=localhost/nope:1\nExec=sleep 1\n',
+    );
+    // a power cut's leftovers: every pod's container Created, a hand-made one holding nomg's
+    // name, and an unrelated running one
+    const f = fakeRunner([...lingering(n), ctr('nomg', 'created'), ctr('bystander', 'running')]);
+    const exec: Runner = async (file, args, o) => {
+      events.push(`podman ${args[0]}`);
+      return f.exec(file, args, o);
+    };
+    events.length = 0;
+    const r = await bootRecovery(cfg, { finit, exec });
+
+    t.equal(r.cleanup.plan.remove.length, n + 1, `${n}: every leftover and the hand-made one planned`);
+    t.same(
+      f.present().map((c) => c.names[0]),
+      ['bystander'],
+      `${n}: only the unrelated running one left`,
+    );
+    const nomg = r.sync.units.find((u) => u.pod === 'nomg');
+    t.equal(nomg?.state, 'image-missing', `${n}: the pod without its image: image-missing`);
+    t.notOk(existsSync(join(cfg.stanzaDir, 'pod-nomg.conf')), `${n}: and no stanza`);
+    t.equal(
+      readdirSync(cfg.stanzaDir).filter((x) => x.endsWith('.conf')).length,
+      n,
+      `${n}: a stanza for every other pod`,
+    );
+    t.ok(existsSync(join(cfg.runDir, 'booted')), `${n}: the boot marker is written`);
+    t.equal(r.sync.readySet, true, `${n}: readySet`);
+    const order = events.filter((e) => e !== 'podman ps' && e !== 'podman images');
+    t.same(
+      order,
+      ['cond get', 'reload', 'podman rm', `cond set ${READY}`],
+      `${n}: stanzas and reload, then rm, and only then the condition`,
+    );
+    t.equal(r.podmanCalls, f.calls.length, `${n}: podmanCalls counts every podman invocation`);
+    t.same(
+      f.calls.map((c) => c[0]).sort(),
+      ['images', 'ps', 'rm'],
+      `${n}: images (checked once for all pods), one listing, one rm`,
+    );
+    calls.set(n, r.podmanCalls);
+  }
+  t.equal(calls.get(5), calls.get(50), `the same number of podman calls for 5 and 50 pods (${calls.get(5)})`);
 });
