@@ -131,7 +131,9 @@ export function translateContainer(
     if (!info.resource) diagnostics.push(error(at, `cannot tell the name of what ${ref} creates`));
     return info.resource;
   };
-  const absolute = (p: string): string => (isAbsolute(p) ? p : join(dirname(unit.path), p));
+  // a relative path is joined to the unit's directory and cleaned, as Go's filepath.Join does
+  const absolute = (p: string): string =>
+    isAbsolute(p) ? p : join(dirname(unit.path), p).replace(/(.)\/+$/, '$1');
 
   // Image or Rootfs: exactly one.
   const image = r.nonEmpty('Image');
@@ -366,7 +368,14 @@ export function translateContainer(
         }
         break;
       case 'EnvironmentFile':
-        for (const v of r.args('EnvironmentFile')) add('--env-file', absolute(v.value));
+        for (const v of r.args('EnvironmentFile')) {
+          // systemd's "-PATH": the file may be missing. podman before 6 reads "-PATH" as a
+          // relative path, so the file is passed when it exists and left out when it does not.
+          if (v.value.startsWith('-')) {
+            const path = absolute(v.value.slice(1));
+            if (exists(path)) add('--env-file', path);
+          } else add('--env-file', absolute(v.value));
+        }
         break;
       case 'Pod': {
         const v = r.nonEmpty('Pod');
@@ -397,7 +406,8 @@ export function translateContainer(
     }
   }
 
-  const command = r.lastArgs('Exec')?.words ?? [];
+  // A value that cannot be split is a warning and the image's own command runs, as in Quadlet.
+  const command = r.lastArgs('Exec', false)?.words ?? [];
 
   // Reload: ReloadCmd= (exec in the container) or ReloadSignal= (podman kill --signal).
   let reload: ContainerModel['reload'];

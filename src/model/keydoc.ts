@@ -43,7 +43,8 @@ const SPECIAL: Record<DocTable, Record<string, string>> = {
     PublishPort:
       '`--publish VALUE` per value, `[[IP:][HOSTPORT]:]CONTAINERPORT[/tcp|/udp|/sctp]` (any other form is an error); a `$` in it is a warning: nothing expands variables under Finit',
     ExposeHostPort: '`--expose PORT[-PORT][/tcp|/udp]` per value; any other form is an error',
-    EnvironmentFile: "`--env-file PATH` per word, relative paths from the unit's directory",
+    EnvironmentFile:
+      '`--env-file PATH` per word, relative paths from the unit\'s directory; `-PATH` (systemd\'s "may be missing"): passed only when the file exists',
     Mount:
       '`--mount CSV` per word; `source=./rel` → absolute, `source=NAME.volume` → its name; type=image/bind/… without source: error',
     Pod: '`--pod NAME` for `NAME.pod` (error for anything else; .pod units are not applied yet)',

@@ -431,6 +431,12 @@ const CASES: Record<string, Case[]> = {
   Unmask: [{ lines: 'Unmask=ALL', want: ['--security-opt', 'unmask=ALL'] }],
   EnvironmentFile: [
     {
+      lines: 'EnvironmentFile=-/etc/present.env -/etc/missing.env -./here.env',
+      exists: (p) => p === '/etc/present.env' || p === '/units/here.env',
+      want: ['--env-file', '/etc/present.env', '--env-file', '/units/here.env'],
+    },
+    { lines: 'EnvironmentFile=./dir/../x.env', want: ['--env-file', '/units/x.env'] },
+    {
       lines: 'EnvironmentFile=/etc/app.env\nEnvironmentFile=./local.env sub/other.env',
       want: [
         '--env-file',
@@ -456,6 +462,7 @@ const CASES: Record<string, Case[]> = {
         'Mount=type=tmpfs,destination=/run/x',
         'Mount=destination=/anon',
         'Mount=type=bind,src=/abs,dst=/abs',
+        'Mount=type=bind,source=./src/,destination=/dst/',
       ].join('\n'),
       others: { 'data.volume': '[Volume]\n' },
       want: [
@@ -469,6 +476,8 @@ const CASES: Record<string, Case[]> = {
         'type=volume,destination=/anon',
         '--mount',
         'type=bind,source=/abs,dst=/abs',
+        '--mount',
+        'type=bind,source=/units/src,destination=/dst/',
       ],
     },
     {
@@ -521,7 +530,13 @@ const CASES: Record<string, Case[]> = {
     },
     { lines: 'Exec=first one\nExec=second', argv: [P, 'run', '--name', 'test', 'img', 'second'] },
     { lines: 'Exec=a\nExec=', argv: [P, 'run', '--name', 'test', 'img'] },
-    { lines: 'Exec=test\\.sh', errors: [/Exec= in \[Container\]: unsupported escape char '\\\.'/] },
+    {
+      lines: 'Exec=test\\.sh',
+      argv: [P, 'run', '--name', 'test', 'img'],
+      warnings: [
+        /Exec= in \[Container\]: unsupported escape char '\\\.'; the value is ignored, as Quadlet does/,
+      ],
+    },
   ],
   ReloadCmd: [
     {
