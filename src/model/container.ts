@@ -616,6 +616,17 @@ function resolveMount(
       found = true;
     } else tokens.push(f);
   }
+  // A bare path or SRC:DST is a Volume=-style value, not a mount option (those are words: ro, z…)
+  const stray = tokens.find((t) => !t.includes('=') && /[/:]/.test(t));
+  if (stray !== undefined) {
+    ds.push(
+      error(
+        v.at,
+        `Mount=${v.value}: invalid quadlet mount format: "${stray}" is not KEY=VALUE (use type=bind,source=…,destination=…, or Volume=SRC:DST)`,
+      ),
+    );
+    return undefined;
+  }
   if (!['volume', 'bind', 'glob', 'image', 'artifact'].includes(type)) return v.value;
   const si = tokens.findIndex((t) => /^(source|src)(=|$)/.test(t));
   if (si < 0) {

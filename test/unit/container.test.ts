@@ -481,6 +481,15 @@ const CASES: Record<string, Case[]> = {
       ],
     },
     {
+      lines: 'Mount=/invalid:/mount:ro',
+      errors: [/Mount=\/invalid:\/mount:ro: invalid quadlet mount format/],
+    },
+    { lines: 'Mount=type=bind,/etc/x,destination=/y', errors: [/"\/etc\/x" is not KEY=VALUE/] },
+    {
+      lines: 'Mount=type=bind,source=/a,destination=/b,ro,z',
+      want: ['--mount', 'type=bind,source=/a,destination=/b,ro,z'],
+    },
+    {
       lines: 'Mount=type=image,destination=/x',
       errors: [/Mount=: source parameter is required for mount type image/],
     },
