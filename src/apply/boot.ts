@@ -67,15 +67,45 @@ export async function bootRecovery(
     if (file === cfg.podman) podmanCalls++;
     return deps.exec(file, args, opts);
   };
+  const podman = podmanCli(cfg.podman, exec);
   // If something already let pods start this boot, running pods are real: only stale ones go.
-  const ready = await deps.finit.condGet(READY_CONDITION);
-  // The listing does not depend on the sync (which creates no containers, and no pod can start
-  // before the condition is set): it runs alongside. After a boot, the first podman call also
-  // pays for podman's own state reset, so overlapping the first two saves most of one call.
-  const listing = podmanCli(cfg.podman, exec).containers(true);
-  listing.catch(() => undefined); // awaited below; a failing sync must not leave it unhandled
+  const readyP = deps.finit.condGet(READY_CONDITION);
+  // The cleanup runs alongside the sync: the sync creates no containers and no pod can start
+  // before the condition is set. After a boot the first podman call also pays for podman's own
+  // state reset, and removing the leftovers is most of the work: containers finit-pods labelled
+  // need no unit to be recognised, so they are removed while the sync runs; what needs the
+  // units (a foreign container or a ghost holding a pod's name) follows the sync.
+  const listing = podman.containers(true);
+  const early = Promise.all([listing, readyP]).then(async ([all, ready]) => {
+    const own = planCleanup(
+      all.filter((c) => c.state !== 'storage'),
+      [],
+      new Map(),
+      !ready,
+    );
+    return executeCleanup(podman, own);
+  });
+  early.catch(() => undefined); // awaited below; a failing sync must not leave it unhandled
   const rep = await sync(cfg, { ...deps, exec, setReady: false, checkImages: 'all' });
-  const result = await cleanup(cfg, exec, podContainers(rep), { atBoot: !ready, listing });
+  const [all, ready, first] = await Promise.all([listing, readyP, early]);
+  const plan = planCleanup(
+    all.filter((c) => c.state !== 'storage'),
+    all,
+    podContainers(rep),
+    !ready,
+  );
+  const done = new Set(first.plan.remove.map((r) => r.id));
+  const second = await executeCleanup(podman, {
+    remove: plan.remove.filter((r) => !done.has(r.id)),
+    ghosts: plan.ghosts,
+    blocking: plan.blocking,
+  });
+  const result: CleanupRun = {
+    plan,
+    calls: 1 + first.calls + second.calls,
+    errors: [...first.errors, ...second.errors],
+    dryRun: false,
+  };
   if (!ready) {
     await deps.finit.condSet(READY_CONDITION);
     rep.readySet = true;
