@@ -7,7 +7,8 @@
 //   - finit-pods, the daemon as a Finit service: from the daemon process's start to the
 //     condition usr/finit-pods being set (node's start-up included), and the daemon's own
 //     figure for boot recovery (its "boot recovery done" line: ms, podmanCalls);
-//   - finit-pods sync as the first run since boot, as a whole process, timed inside the sandbox.
+//   - finit-pods sync as the first run since boot: from its start to the condition being set
+//     (and the whole process, whose exit competes with the N pods Finit then starts).
 // Each measurement starts from an identical fresh setup: N pods running, then a power cut.
 // Target: finit-pods within 1.2× of podman alone, and a number of podman calls that does not
 // grow with N.
@@ -109,7 +110,7 @@ async function measure(n) {
   dir = tb('dir').trim();
   writeFileSync(join(dir, 'etc/finit.d/syslogd.conf'), SYSLOGD);
   for (let i = 0; i < n; i++) writeFileSync(join(dir, 'cfg/containers', `b${i}.container`), unit(i));
-  const r = { n, podman: [], daemon: [], recovery: [], calls: [], removed: [], sync: [] };
+  const r = { n, podman: [], daemon: [], recovery: [], calls: [], removed: [], sync: [], syncCond: [] };
   for (let run = 0; run < RUNS; run++) {
     // podman alone
     await podsUp(n);
@@ -139,9 +140,13 @@ async function measure(n) {
     await until(`${n} pods running`, () => Number(running()) === n);
     powerCut({ daemon: false });
     const s = sh(
-      `s=$(date +%s%N); ${node} ${cli} sync >/dev/null 2>&1; rc=$?; echo $(( ($(date +%s%N) - s) / 1000000 )) $rc`,
-    ).trim();
-    r.sync.push(Number(s.split(' ')[0]));
+      `s=$(date +%s%N); ${node} ${cli} sync >/dev/null 2>&1; rc=$?; echo $(( ($(date +%s%N) - s) / 1000000 )) $rc $(( s / 1000000 ))`,
+    )
+      .trim()
+      .split(' ')
+      .map(Number);
+    r.sync.push(s[0]);
+    r.syncCond.push(JSON.parse(tb('exec', 'node', '-e', TIMES).trim()).cond - s[2]);
   }
   tb('destroy');
   return r;
@@ -176,9 +181,11 @@ for (const r of results) {
   console.log(
     `      of which boot recovery (the daemon's own ms):       ${median(r.recovery)} ms  [${r.recovery.join(', ')}]  ratio ${(median(r.recovery) / base).toFixed(2)}×`,
   );
+  const sc = median(r.syncCond);
   console.log(
-    `    finit-pods sync, first run since boot, whole process: ${s} ms  [${r.sync.join(', ')}]  ratio ${(s / base).toFixed(2)}×`,
+    `    finit-pods sync, first run since boot → condition set: ${sc.toFixed(0)} ms  [${r.syncCond.map((x) => x.toFixed(0)).join(', ')}]  ratio ${(sc / base).toFixed(2)}×`,
   );
+  console.log(`      (the whole process, exit included:                  ${s} ms  [${r.sync.join(', ')}])`);
   console.log(
     `    podman calls during boot recovery:                    ${[...new Set(r.calls)].join(', ')}`,
   );
