@@ -41,6 +41,8 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     process.stderr.write(`finit-pods: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
+    // bad usage (an unknown option, a missing value) is 2, like every command's own usage errors
+    const code = (e as { code?: string }).code ?? '';
+    process.exitCode = code.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   },
 );

@@ -4,6 +4,9 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 
+/** Where the daemon listens. */
+export const controlPath = (runDir: string) => `${runDir}/control.sock`;
+
 export type ControlHandler = (req: { cmd: string }) => Promise<unknown>;
 
 export async function listenControl(path: string, handle: ControlHandler): Promise<Server> {

@@ -34,7 +34,7 @@ export interface DaemonOptions {
   podPollMs?: number;
 }
 
-export const controlPath = (runDir: string) => join(runDir, 'control.sock');
+export { controlPath } from './control.js';
 
 /** Whether a path inside the units directory can change what sync does. */
 export function isRelevant(unitsDir: string, path: string): boolean {

@@ -64,6 +64,8 @@ for (const [key, rule] of CONTAINER_KEYS) {
   if (!('flag' in rule) || ('prefix' in rule && rule.prefix)) continue;
   REVERSE.set(rule.flag.replace(/^--/, ''), { key, rule });
 }
+// PublishPort= is validated by the translator (so it is "special" there) but is one option each
+REVERSE.set('publish', { key: 'PublishPort', rule: { kind: 'all', flag: '--publish' } });
 
 /** The container name podman-service derived from an image: no transport, registry, path, tag or digest. */
 export function nameFromImage(image: string): string {

@@ -191,7 +191,7 @@ t.test('formatFindings', async (t) => {
   t.equal(
     formatFindings(fs, false),
     'pod:web: name "web" is held by a lingering container 69597810f5ab (created)\n' +
-      '    fix: remove container 69597810f5ab (finit-pods doctor --fix)\n' +
+      '    fix: remove container 69597810f5ab; run finit-pods doctor --fix\n' +
       'pod:db: port 5432 is already taken by another process or container\n',
     'the remedy, and how to apply it',
   );
