@@ -6,8 +6,9 @@
 #   3. copy examples/ (Quadlet units) into its /cfg/containers and run `finit-pods sync` inside
 #   4. show it running: stanzas, initctl status, podman ps, HTTP answers, pods talking by name
 #   5. sync again: nothing changed, nothing written, no reload
-#   6. power cut and boot again: `finit-pods sync` brings every pod back
-#   7. tear down (also on error or Ctrl-C)
+#   6. power cut and boot again: the first sync of the boot removes what the cut left behind
+#   7. live apply: the daemon as a Finit service picks up a new unit, a bad edit, a removal
+#   8. tear down (also on error or Ctrl-C)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 stack=${DEMO_STACK:-bookworm}
@@ -84,10 +85,34 @@ main() {
 	heading "power cut (SIGKILL Finit) and boot again"
 	"${tb[@]}" stop
 	"${tb[@]}" start >/dev/null
-	show "initctl -p status    # pods wait for usr/finit-pods, which sync sets"
+	show "initctl -p status    # pods wait for usr/finit-pods until boot recovery is done"
 	"${tb[@]}" initctl -p status
+	show "podman ps -a          # what the power cut left behind holds every pod's name"
+	"${tb[@]}" exec podman ps -a --format 'table {{.Names}} {{.State}}'
 	finit_pods sync
 	show_pods
+
+	heading "live apply: finit-pods daemon as a Finit service"
+	local node; node=$("${tb[@]}" sh 'command -v node')
+	echo "service [2345] name:finit-pods log $node $repo/dist/cli/main.js daemon -- finit-pods" >"$dir/etc/finit.d/finit-pods.conf.tmp"
+	mv "$dir/etc/finit.d/finit-pods.conf.tmp" "$dir/etc/finit.d/finit-pods.conf"
+	"${tb[@]}" initctl reload
+	wait_until 20 "the daemon" "${tb[@]}" exec node "$repo/dist/cli/main.js" status
+	show "cp hello.container /cfg/containers/    # a new unit: the daemon applies it within a second"
+	printf '%s\n' '[Container]' 'Image=localhost/busybox:latest' \
+		"Exec=/bin/sh -c 'echo live > /tmp/index.html; exec httpd -f -p 8090 -h /tmp'" 'PublishPort=8090:8090' \
+		>"$dir/cfg/containers/hello.container"
+	wait_until 30 "hello to answer" "${tb[@]}" exec curl -sf -m 2 http://127.0.0.1:8090/
+	show "curl http://127.0.0.1:8090/"
+	"${tb[@]}" exec curl -s http://127.0.0.1:8090/
+	show "echo 'Imgae=typo' >> /cfg/containers/hello.container    # a bad edit: the pod keeps running"
+	echo 'Imgae=typo' >>"$dir/cfg/containers/hello.container"
+	sleep 2
+	finit_pods status || true
+	show "rm /cfg/containers/hello.container    # and it is gone"
+	rm "$dir/cfg/containers/hello.container"
+	wait_until 30 "hello to stop" sh -c "! '${tb[0]}' -s '$stack' -n demo exec curl -sf -m 1 http://127.0.0.1:8090/"
+	finit_pods status || true
 }
 
 main "$@"
