@@ -3,27 +3,14 @@
 // `render --json` contract that tools (and Quadlet's golden-case checker) rely on.
 
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import t from 'tap';
 import { commands } from '../../src/cli/commands.js';
+import { ensureBuilt, MAIN, ROOT } from '../helpers/build.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const main = join(root, 'dist/cli/main.js');
-
-function newest(dir: string): number {
-  let m = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    m = Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return m;
-}
-/** Builds dist/ when it is missing or older than src/ (npm test builds before running tap). */
-if (!existsSync(main) || statSync(main).mtimeMs < newest(join(root, 'src'))) {
-  spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
-}
+ensureBuilt();
+const root = ROOT;
+const main = MAIN;
 
 const cli = (...args: string[]): SpawnSyncReturns<string> =>
   spawnSync(process.execPath, [main, ...args], {

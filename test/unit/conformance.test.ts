@@ -2,31 +2,14 @@
 // least 95% of them into the podman command line Quadlet produces.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import t from 'tap';
+import { ensureBuilt, ROOT } from '../helpers/build.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = ROOT;
 const checker = resolve(root, '../shared/quadlet-cases/conformance.mjs');
 const MIN = 0.95;
-
-/** Newest modification time under a directory. */
-function newest(dir: string): number {
-  let m = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    m = Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return m;
-}
-
-/** Builds dist/ when it is missing or older than src/ (npm test builds before running tap). */
-function ensureBuilt(): void {
-  const main = join(root, 'dist/cli/main.js');
-  if (existsSync(main) && statSync(main).mtimeMs >= newest(join(root, 'src'))) return;
-  spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
-}
 
 t.test(`Quadlet golden cases: at least ${MIN * 100}% pass`, async (t) => {
   if (!existsSync(checker)) {

@@ -10,35 +10,17 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { importScripts, nameFromImage } from '../../src/import/index.js';
 import { parseRunFlags } from '../../src/import/podman-run.js';
 import { parseScript, shellWords } from '../../src/import/sh.js';
+import { ensureBuilt, MAIN } from '../helpers/build.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const main = join(root, 'dist/cli/main.js');
-
-/** Newest modification time under a directory. */
-function newest(dir: string): number {
-  let m = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    m = Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return m;
-}
-
-/** Builds dist/ when it is missing or older than src/. */
-function ensureBuilt(): void {
-  if (existsSync(main) && statSync(main).mtimeMs >= newest(join(root, 'src'))) return;
-  spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
-}
+const main = MAIN;
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 60_000 });
