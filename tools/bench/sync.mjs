@@ -46,6 +46,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 tb('setup');
 try {
   tb('start');
+  tb('import-image'); // sync checks that a pod's image is present before writing its stanza
   const dir = tb('dir').trim();
   const units = join(dir, 'cfg/containers');
   // (write into the directory, never replace it: the sandbox sees it through a bind mount)
