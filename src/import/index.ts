@@ -12,10 +12,11 @@
 // offered, and its podman command line compared with the one the script meant.
 
 import { isAbsolute } from 'node:path';
-import { translateContainer } from '../model/container.js';
+import { PORT_RANGE, translateContainer } from '../model/container.js';
 import { buildIndex } from '../model/index.js';
 import { CONTAINER_KEYS, type KeyRule } from '../model/keys.js';
 import { translateNetwork } from '../model/resource.js';
+import { FINIT_ID_MAX_OLD } from '../model/translate.js';
 import { type LoadedUnit, parseUnitName } from '../parse/load.js';
 import { parseUnitText } from '../parse/unitfile.js';
 import { isBool, parseRunFlags, type RunFlag } from './podman-run.js';
@@ -55,8 +56,6 @@ export interface ImportResult {
 }
 
 const UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const PORT_RANGE = /^\d+(-\d+)?(\/udp|\/tcp)?$/;
-const FINIT_ID_MAX_OLD = 15;
 
 /** podman run option → its [Container] key and rule, for the keys that are one option each. */
 const REVERSE = new Map<string, { key: string; rule: KeyRule }>();

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
+import { removeIfExists } from '../apply/files.js';
 import type { Finit } from '../apply/finit.js';
 import { podmanCli } from '../apply/podman.js';
 import type { Runner } from '../apply/run.js';
@@ -174,7 +175,7 @@ export async function doctor(
       done(t.pod, again ? `removing ${t.id.slice(0, 12)} failed: ${again}` : `removed ${t.id.slice(0, 12)}`);
   }
   if (needSync) {
-    if (networks) await resetResources(cfg);
+    if (networks) resetResources(cfg);
     // The first run of a boot is boot recovery (as `finit-pods sync` would do): lingering
     // containers removed, then the condition set; a plain sync would set it and skip the rest.
     const first = isFirstRunSinceBoot(cfg.runDir);
@@ -209,9 +210,8 @@ async function networkNames(podman: string, exec: Runner): Promise<Set<string>> 
 }
 
 /** Forget which networks/volumes were created this boot, so sync creates the missing ones again. */
-async function resetResources(cfg: SyncConfig): Promise<void> {
-  const { rm } = await import('node:fs/promises');
-  await rm(join(cfg.runDir, 'resources.json'), { force: true });
+function resetResources(cfg: SyncConfig): void {
+  removeIfExists(join(cfg.runDir, 'resources.json'));
 }
 
 export function formatFindings(fs: Finding[], fixed: boolean): string {

@@ -11,7 +11,7 @@ import { type Diagnostic, error, nearest, type Origin, warning } from './diagnos
 import type { UnitIndex } from './index.js';
 import { defaultContainerName } from './index.js';
 import { CONTAINER_KEYS, type KeyRule, QUADLET_KEYS } from './keys.js';
-import { SectionReader, type Value } from './reader.js';
+import { applyKeyRule, SectionReader, type Value } from './reader.js';
 import { readService, type ServiceModel, warnUnknownSections } from './service.js';
 
 export interface TranslateOptions {
@@ -62,7 +62,8 @@ const USER_MAPPING_KEYS = [
 const KEY_LIST: readonly (readonly [string, KeyRule])[] = [...CONTAINER_KEYS];
 const KEY_INDEX: ReadonlyMap<string, number> = new Map(KEY_LIST.map((e, i) => [e[0], i]));
 
-const PORT_RANGE = /^\d+(-\d+)?(\/udp|\/tcp)?$/;
+/** ExposeHostPort=: PORT or PORT-PORT, optionally /tcp or /udp. */
+export const PORT_RANGE = /^\d+(-\d+)?(\/udp|\/tcp)?$/;
 // podman's [[IP:][HOSTPORT]:]CONTAINERPORT[/PROTOCOL]; IPv6 addresses in brackets
 const PUBLISH =
   /^(?:(?:\[[0-9a-fA-F:.%\w]*\]|[0-9.]*):)?(?:(?:\d+(?:-\d+)?)?:)?\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/;
@@ -171,46 +172,7 @@ export function translateContainer(
   const add = (...a: string[]) => run.push(...a);
   const addBool = (flag: string, v: boolean) => add(v ? flag : `${flag}=false`);
 
-  const generic = (key: string, rule: KeyRule) => {
-    switch (rule.kind) {
-      case 'string': {
-        const v = r.nonEmpty(key);
-        if (v) add(rule.flag, (rule.prefix ?? '') + v.value);
-        break;
-      }
-      case 'all':
-        for (const v of r.all(key)) add(rule.flag, v.value);
-        break;
-      case 'strv':
-        for (const v of r.strv(key)) add(rule.flag, rule.lower ? v.value.toLowerCase() : v.value);
-        break;
-      case 'args':
-        for (const v of r.args(key)) add(rule.flag, (rule.prefix ?? '') + v.value);
-        break;
-      case 'bool': {
-        const v = r.bool(key);
-        if (v) addBool(rule.flag, v.value);
-        break;
-      }
-      case 'ifTrue':
-        if (r.bool(key)?.value) add(...rule.args);
-        break;
-      case 'keyval': {
-        const kv = r.keyVals(key);
-        for (const k of sortSmall([...kv.keys()])) {
-          const v = kv.get(k)!.value;
-          add(rule.flag, v === null ? k : `${k}=${v}`);
-        }
-        break;
-      }
-      case 'special':
-        break;
-    }
-  };
-
   const readOnly = r.bool('ReadOnly');
-  // Only keys that are set do anything (User= also answers for Group=, UserNS= for every
-  // user-namespace key), in table order: a unit's translation costs what its keys cost.
   // The table positions of the keys this unit sets, in table order (User= also answers for
   // Group=, UserNS= for every user-namespace key): a unit costs what its own keys cost.
   const todo: number[] = [];
@@ -233,7 +195,7 @@ export function translateContainer(
     const key = KEY_LIST[todo[t]!]![0]; // (no destructuring: unoptimised code would allocate an iterator)
     const rule = KEY_LIST[todo[t]!]![1];
     if (rule.kind !== 'special') {
-      generic(key, rule);
+      applyKeyRule(r, key, rule, add);
       continue;
     }
     switch (key) {

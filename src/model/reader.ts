@@ -2,10 +2,12 @@
 // empty assignment resets, word splitting, key=value lists) and systemd specifiers expanded.
 // Every problem becomes a diagnostic at the line of the entry that caused it.
 
+import { sortSmall } from '../lib/sort.js';
 import { expandSpecifiers, type SpecifierContext, SpecifierError } from '../parse/specifiers.js';
 import { EXEC_FLAGS, SplitError, STRV_FLAGS, splitWords } from '../parse/split.js';
 import type { Entry, UnitFile } from '../parse/unitfile.js';
 import { type Diagnostic, error, type Origin, warning } from './diagnostics.js';
+import type { KeyRule } from './keys.js';
 
 export interface Value {
   value: string;
@@ -132,5 +134,48 @@ export class SectionReader {
       );
     }
     return { value: TRUE.has(lower), at: v.at };
+  }
+}
+
+/** Applies one table rule (keys.ts) of a section: adds the podman arguments its value means. */
+export function applyKeyRule(
+  r: SectionReader,
+  key: string,
+  rule: KeyRule,
+  add: (...a: string[]) => void,
+): void {
+  switch (rule.kind) {
+    case 'string': {
+      const v = r.nonEmpty(key);
+      if (v) add(rule.flag, (rule.prefix ?? '') + v.value);
+      break;
+    }
+    case 'all':
+      for (const v of r.all(key)) add(rule.flag, v.value);
+      break;
+    case 'strv':
+      for (const v of r.strv(key)) add(rule.flag, rule.lower ? v.value.toLowerCase() : v.value);
+      break;
+    case 'args':
+      for (const v of r.args(key)) add(rule.flag, (rule.prefix ?? '') + v.value);
+      break;
+    case 'bool': {
+      const v = r.bool(key);
+      if (v) add(v.value ? rule.flag : `${rule.flag}=false`);
+      break;
+    }
+    case 'ifTrue':
+      if (r.bool(key)?.value) add(...rule.args);
+      break;
+    case 'keyval': {
+      const kv = r.keyVals(key);
+      for (const k of sortSmall([...kv.keys()])) {
+        const v = kv.get(k)!.value;
+        add(rule.flag, v === null ? k : `${k}=${v}`);
+      }
+      break;
+    }
+    case 'special':
+      break;
   }
 }

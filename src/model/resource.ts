@@ -3,12 +3,11 @@
 // hands a host interface to a container with a static address (what the seed's
 // `cni create host NAME IFACE ADDR/LEN` wrote), which `podman network create` cannot express.
 
-import { sortSmall } from '../lib/sort.js';
 import type { LoadedUnit, UnitName } from '../parse/load.js';
 import type { SpecifierContext } from '../parse/specifiers.js';
 import { type Diagnostic, error, nearest, type Origin, warning } from './diagnostics.js';
-import { type KeyRule, NETWORK_KEYS, QUADLET_KEYS, VOLUME_KEYS } from './keys.js';
-import { SectionReader } from './reader.js';
+import { NETWORK_KEYS, QUADLET_KEYS, VOLUME_KEYS } from './keys.js';
+import { applyKeyRule, SectionReader } from './reader.js';
 import { warnUnknownSections } from './service.js';
 
 export interface ResourceModel {
@@ -75,34 +74,6 @@ function setup(loaded: LoadedUnit, section: string) {
   return { diagnostics, r, base };
 }
 
-function applyRule(r: SectionReader, key: string, rule: KeyRule, add: (...a: string[]) => void) {
-  switch (rule.kind) {
-    case 'string': {
-      const v = r.nonEmpty(key);
-      if (v) add(rule.flag, (rule.prefix ?? '') + v.value);
-      break;
-    }
-    case 'all':
-      for (const v of r.all(key)) add(rule.flag, v.value);
-      break;
-    case 'bool': {
-      const v = r.bool(key);
-      if (v) add(v.value ? rule.flag : `${rule.flag}=false`);
-      break;
-    }
-    case 'keyval': {
-      const kv = r.keyVals(key);
-      for (const k of sortSmall([...kv.keys()])) {
-        const v = kv.get(k)!.value;
-        add(rule.flag, v === null ? k : `${k}=${v}`);
-      }
-      break;
-    }
-    default:
-      break;
-  }
-}
-
 export function translateNetwork(loaded: LoadedUnit): {
   model?: ResourceModel | HostDeviceModel;
   diagnostics: Diagnostic[];
@@ -117,7 +88,7 @@ export function translateNetwork(loaded: LoadedUnit): {
   // Flags first, then the subnets, then --opt/--label (key=value lists), as Quadlet orders them.
   const late = new Set(['Options', 'Label']);
   for (const [key, rule] of NETWORK_KEYS) {
-    if (rule.kind !== 'special' && !late.has(key)) applyRule(r, key, rule, add);
+    if (rule.kind !== 'special' && !late.has(key)) applyKeyRule(r, key, rule, add);
   }
   const subnets = r.all('Subnet');
   const gateways = r.all('Gateway');
@@ -138,7 +109,7 @@ export function translateNetwork(loaded: LoadedUnit): {
       error((gateways[0] ?? ranges[0])?.at ?? fileAt, 'cannot set gateway or range without subnet'),
     );
   }
-  for (const key of late) applyRule(r, key, NETWORK_KEYS.get(key)!, add);
+  for (const key of late) applyKeyRule(r, key, NETWORK_KEYS.get(key)!, add);
   const del = r.bool('NetworkDeleteOnStop');
   if (del?.value)
     diagnostics.push(
@@ -254,7 +225,7 @@ export function translateVolume(loaded: LoadedUnit): { model?: ResourceModel; di
   }
   if (imageOpt) add('--opt', imageOpt);
   else if (o.length > 0) add('--opt', `o=${o.join(',')}`);
-  applyRule(r, 'Label', { kind: 'keyval', flag: '--label' }, add);
+  applyKeyRule(r, 'Label', { kind: 'keyval', flag: '--label' }, add);
   for (const a of r.args('PodmanArgs')) add(a.value);
   add(resource);
   return {
