@@ -1,18 +1,13 @@
 // The commands: each parses its own options (node:util parseArgs) and returns an exit code.
+// Each loads what it needs when it runs: `check` and `render` then load only the parser and the
+// model, not podman, Finit, daemon or import code (half of a one-shot check's start-up time).
 
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bootRecovery, type CleanupRun, cleanup, isFirstRunSinceBoot } from '../apply/boot.js';
-import { findInitctl, initctlFinit } from '../apply/finit.js';
-import { run } from '../apply/run.js';
-import { formatReport, type SyncConfig, type SyncReport, sync } from '../apply/sync.js';
-import { controlPath, request } from '../daemon/control.js';
-import { readState } from '../daemon/state.js';
-import { runImport } from '../import/write.js';
-import { doctor, formatFindings } from '../inspect/doctor.js';
-import { show } from '../inspect/show.js';
-import { collectStatus, formatStatus, type StatusView } from '../inspect/status.js';
+import type { CleanupRun } from '../apply/boot.js';
+import type { SyncConfig, SyncReport } from '../apply/sync.js';
+import type { StatusView } from '../inspect/status.js';
 import { shellJoin } from '../lib/shell.js';
 import { podmanArgv } from '../model/container.js';
 import { type Diagnostic, formatDiagnostic } from '../model/diagnostics.js';
@@ -23,7 +18,6 @@ import {
   translateFile,
   type UnitResult,
 } from '../model/translate.js';
-import { finitCaps } from '../render/finit.js';
 
 export interface Command {
   summary: string;
@@ -198,6 +192,11 @@ Exit status: 0 when every unit was applied, 1 when any unit has errors (named on
       options: { json: { type: 'boolean' }, wait: { type: 'boolean' }, ...PATH_OPTIONS },
     });
     const cfg = syncConfig(values);
+    const { controlPath, request } = await import('../daemon/control.js');
+    const { findInitctl, initctlFinit } = await import('../apply/finit.js');
+    const { run } = await import('../apply/run.js');
+    const { bootRecovery, isFirstRunSinceBoot } = await import('../apply/boot.js');
+    const { sync } = await import('../apply/sync.js');
     // With a daemon running, it applies (one applier at a time). A daemon that is there but does
     // not answer in time is an error, never a reason to apply alongside it.
     const sock = controlPath(cfg.runDir);
@@ -212,7 +211,7 @@ Exit status: 0 when every unit was applied, 1 when any unit has errors (named on
       err(`finit-pods sync: the daemon could not apply: ${viaDaemon.error ?? 'no report'}\n`);
       return 1;
     }
-    if (viaDaemon) return printSync(viaDaemon, values.json === true);
+    if (viaDaemon) return await printSync(viaDaemon, values.json === true);
     const initctl = findInitctl();
     if (!initctl) {
       err('finit-pods sync: initctl not found (set FINIT_PODS_INITCTL)\n');
@@ -223,9 +222,9 @@ Exit status: 0 when every unit was applied, 1 when any unit has errors (named on
       // the first sync of a boot also cleans up what a power cut left behind
       const boot = await bootRecovery(cfg, deps);
       printCleanup(boot.cleanup);
-      return printSync(boot.sync, values.json === true);
+      return await printSync(boot.sync, values.json === true);
     }
-    return printSync(await sync(cfg, deps), values.json === true);
+    return await printSync(await sync(cfg, deps), values.json === true);
   },
 };
 
@@ -253,6 +252,8 @@ Exit status: 0 when everything that should go is gone, 1 otherwise.
   async run(args) {
     const { values } = parseArgs({ args, options: { 'dry-run': { type: 'boolean' }, ...PATH_OPTIONS } });
     const cfg = syncConfig(values);
+    const { cleanup } = await import('../apply/boot.js');
+    const { run } = await import('../apply/run.js');
     const pods = new Map<string, string>();
     for (const r of translateDir(cfg.unitsDir).results) {
       if (r.model?.kind === 'container' && !r.name.isTemplate) pods.set(r.model.containerName, r.model.pod);
@@ -267,7 +268,8 @@ Exit status: 0 when everything that should go is gone, 1 otherwise.
   },
 };
 
-function printSync(report: SyncReport, json: boolean): number {
+async function printSync(report: SyncReport, json: boolean): Promise<number> {
+  const { formatReport } = await import('../apply/sync.js');
   for (const line of formatReport(report)) err(`${line}\n`);
   if (json) out(`${JSON.stringify(report, null, 2)}\n`);
   else {
@@ -304,6 +306,8 @@ ${PATH_HELP}`,
       return 2;
     }
     const cfg = syncConfig(values);
+    const { findInitctl, initctlFinit } = await import('../apply/finit.js');
+    const { run } = await import('../apply/run.js');
     const initctl = findInitctl();
     if (!initctl) {
       err('finit-pods daemon: initctl not found (set FINIT_PODS_INITCTL)\n');
@@ -348,6 +352,9 @@ matches no unit).
       allowPositionals: true,
     });
     const cfg = syncConfig(values);
+    const { findInitctl, initctlFinit } = await import('../apply/finit.js');
+    const { run } = await import('../apply/run.js');
+    const { collectStatus, formatStatus } = await import('../inspect/status.js');
     const initctl = findInitctl();
     if (!initctl) {
       err('finit-pods status: initctl not found (set FINIT_PODS_INITCTL)\n');
@@ -358,6 +365,7 @@ matches no unit).
       view = await collectStatus(cfg, initctlFinit(initctl), run, positionals);
     } catch (e) {
       err(`finit-pods status: ${(e as Error).message}\n`);
+      const { readState } = await import('../daemon/state.js');
       const daemon = readState(cfg.runDir);
       if (daemon?.unitsDirError) err(`the daemon reports: ${daemon.unitsDirError}\n`);
       return 1;
@@ -387,6 +395,9 @@ ${PATH_HELP}`,
       return 2;
     }
     const cfg = syncConfig(values);
+    const { findInitctl, initctlFinit } = await import('../apply/finit.js');
+    const { finitCaps } = await import('../render/finit.js');
+    const { show } = await import('../inspect/show.js');
     const initctl = findInitctl();
     const version = initctl
       ? await initctlFinit(initctl)
@@ -417,6 +428,9 @@ Exit status: 0 when every pod runs (after --fix: when nothing is left to fix), 1
   async run(args) {
     const { values } = parseArgs({ args, options: { fix: { type: 'boolean' }, ...PATH_OPTIONS } });
     const cfg = syncConfig(values);
+    const { findInitctl, initctlFinit } = await import('../apply/finit.js');
+    const { run } = await import('../apply/run.js');
+    const { doctor, formatFindings } = await import('../inspect/doctor.js');
     const initctl = findInitctl();
     if (!initctl) {
       err('finit-pods doctor: initctl not found (set FINIT_PODS_INITCTL)\n');
@@ -452,6 +466,7 @@ Exit status: 0 when every podman-service and cni line was converted (and written
       options: { 'dry-run': { type: 'boolean' }, 'units-dir': { type: 'string' } },
       allowPositionals: true,
     });
+    const { runImport } = await import('../import/write.js');
     return runImport({
       scripts: positionals,
       unitsDir: syncConfig(values).unitsDir,
