@@ -1,6 +1,6 @@
 // The commands: each parses its own options (node:util parseArgs) and returns an exit code.
-// Each loads what it needs when it runs: `check` and `render` then load only the parser and the
-// model, not podman, Finit, daemon or import code (half of a one-shot check's start-up time).
+// Each loads what it needs when it runs: `check` loads only the parser and the translator (while
+// its worker threads start), never podman, Finit, daemon or import code.
 
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -9,15 +9,8 @@ import type { CleanupRun } from '../apply/boot.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import type { StatusView } from '../inspect/status.js';
 import { shellJoin } from '../lib/shell.js';
-import { podmanArgv } from '../model/container.js';
 import { type Diagnostic, formatDiagnostic } from '../model/diagnostics.js';
-import {
-  type DirOptions,
-  type Model,
-  translateDir,
-  translateFile,
-  type UnitResult,
-} from '../model/translate.js';
+import type { DirOptions, Model, UnitResult } from '../model/translate.js';
 
 export interface Command {
   summary: string;
@@ -37,7 +30,8 @@ function dirOptions(finitVersion: string | undefined): DirOptions {
 }
 
 /** The command line a model stands for: `podman run …` for a pod, `podman … create` for the rest. */
-export function modelArgv(m: Model): string[] {
+async function modelArgv(m: Model): Promise<string[]> {
+  const { podmanArgv } = await import('../model/container.js');
   if (m.kind === 'container') return podmanArgv(m);
   if (m.kind === 'hostdevice') return [];
   return m.argv;
@@ -64,13 +58,16 @@ Exit status: 0 when every unit is usable, 1 otherwise, 2 on bad usage.
       return 2;
     }
     const opts = dirOptions(values['finit-version']);
+    const { translateDirParallel } = await import('../model/parallel.js');
     let bad = 0;
     let count = 0;
     let unreadable = 0;
     for (const p of positionals) {
       let results: UnitResult[];
       try {
-        results = statSync(p).isDirectory() ? translateDir(p, opts).results : [translateFile(p, opts)];
+        results = statSync(p).isDirectory()
+          ? await translateDirParallel(p, opts, { lean: true })
+          : [(await import('../model/translate.js')).translateFile(p, opts)];
       } catch (e) {
         err(`${p}: error: ${(e as Error).message}\n`);
         unreadable++;
@@ -110,8 +107,9 @@ Exit status: 0 when the unit is usable, 1 when it is rejected.
       err(`finit-pods render: name exactly one unit file\n\n${this.help}`);
       return 2;
     }
+    const { translateFile } = await import('../model/translate.js');
     const r = translateFile(positionals[0]!, dirOptions(values['finit-version']));
-    const argv = r.model ? modelArgv(r.model) : [];
+    const argv = r.model ? await modelArgv(r.model) : [];
     const fmt = (sev: string) =>
       r.diagnostics.filter((d: Diagnostic) => d.severity === sev).map(formatDiagnostic);
     if (values.json) {
@@ -253,6 +251,7 @@ Exit status: 0 when everything that should go is gone, 1 otherwise.
     const { values } = parseArgs({ args, options: { 'dry-run': { type: 'boolean' }, ...PATH_OPTIONS } });
     const cfg = syncConfig(values);
     const { cleanup } = await import('../apply/boot.js');
+    const { translateDir } = await import('../model/translate.js');
     const { run } = await import('../apply/run.js');
     const pods = new Map<string, string>();
     for (const r of translateDir(cfg.unitsDir).results) {

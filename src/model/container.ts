@@ -11,7 +11,7 @@ import { type Diagnostic, error, nearest, type Origin, warning } from './diagnos
 import type { UnitIndex } from './index.js';
 import { defaultContainerName } from './index.js';
 import { CONTAINER_KEYS, type KeyRule, QUADLET_KEYS } from './keys.js';
-import { applyKeyRule, SectionReader, type Value } from './reader.js';
+import { type Add, applyKeyRule, SectionReader, type Value } from './reader.js';
 import { readService, type ServiceModel, warnUnknownSections } from './service.js';
 
 export interface TranslateOptions {
@@ -62,6 +62,9 @@ const USER_MAPPING_KEYS = [
 const KEY_LIST: readonly (readonly [string, KeyRule])[] = [...CONTAINER_KEYS];
 const KEY_INDEX: ReadonlyMap<string, number> = new Map(KEY_LIST.map((e, i) => [e[0], i]));
 
+/** The sections a .container unit may have. */
+const CONTAINER_SECTIONS = ['Container', 'Unit', 'Service', 'Install', 'Quadlet'];
+
 /** ExposeHostPort=: PORT or PORT-PORT, optionally /tcp or /udp. */
 export const PORT_RANGE = /^\d+(-\d+)?(\/udp|\/tcp)?$/;
 // podman's [[IP:][HOSTPORT]:]CONTAINERPORT[/PROTOCOL]; IPv6 addresses in brackets
@@ -90,7 +93,9 @@ export function translateContainer(
   const needs = new Set<string>();
 
   // Unknown keys are errors, as in Quadlet, with the nearest known key as a hint.
-  for (const e of unit.keys('Container')) {
+  const containerKeys = unit.keys('Container');
+  for (let i = 0; i < containerKeys.length; i++) {
+    const e = containerKeys[i]!;
     if (CONTAINER_KEYS.has(e.key)) continue;
     const near = nearest(e.key, CONTAINER_KEYS.keys());
     diagnostics.push(
@@ -101,7 +106,7 @@ export function translateContainer(
     if (!QUADLET_KEYS.has(e.key)) diagnostics.push(error(e, `unsupported key ${e.key}= in [Quadlet]`));
   }
   if (!unit.sections.has('Container')) diagnostics.push(error(fileAt, 'no [Container] section'));
-  warnUnknownSections(unit, ['Container', 'Unit', 'Service', 'Install', 'Quadlet'], diagnostics);
+  warnUnknownSections(unit, CONTAINER_SECTIONS, diagnostics);
   const containerAt = unit.headers.get('Container') ?? fileAt;
 
   const resolveRef = (ref: string, at: Origin, what: string): string | undefined => {
@@ -169,7 +174,10 @@ export function translateContainer(
   for (const a of r.args('GlobalArgs')) globalArgs.push(a.value);
 
   const run: string[] = ['--name', containerName];
-  const add = (...a: string[]) => run.push(...a);
+  const add: Add = (arg, value) => {
+    run.push(arg);
+    if (value !== undefined) run.push(value);
+  };
   const addBool = (flag: string, v: boolean) => add(v ? flag : `${flag}=false`);
 
   const readOnly = r.bool('ReadOnly');
@@ -179,7 +187,8 @@ export function translateContainer(
   let user = false;
   let group = false;
   let mapping = false;
-  for (const e of unit.keys('Container')) {
+  for (let i = 0; i < containerKeys.length; i++) {
+    const e = containerKeys[i]!;
     const at = KEY_INDEX.get(e.key);
     if (at === undefined) continue;
     todo.push(at);
@@ -454,7 +463,7 @@ export function podmanArgv(
   return argv;
 }
 
-function userMappings(r: SectionReader, add: (...a: string[]) => void, ds: Diagnostic[]): void {
+function userMappings(r: SectionReader, add: Add, ds: Diagnostic[]): void {
   let defined = false;
   const userns = r.nonEmpty('UserNS');
   if (userns) {

@@ -9,6 +9,9 @@ import type { Entry, UnitFile } from '../parse/unitfile.js';
 import { type Diagnostic, error, type Origin, warning } from './diagnostics.js';
 import type { KeyRule } from './keys.js';
 
+/** Appends a podman argument, or a flag and its value. */
+export type Add = (arg: string, value?: string) => void;
+
 export interface Value {
   value: string;
   at: Origin;
@@ -37,7 +40,9 @@ export class SectionReader {
 
   private split(e: Entry, flags: number, strict: boolean): string[] | undefined {
     try {
-      return splitWords(e.value, flags).map((w) => this.expand(w, e, e.key));
+      const words = splitWords(e.value, flags);
+      for (let i = 0; i < words.length; i++) words[i] = this.expand(words[i]!, e, e.key);
+      return words;
     } catch (err) {
       if (!(err instanceof SplitError)) throw err;
       const msg = `${e.key}= in [${this.section}]: ${err.message}`;
@@ -72,18 +77,26 @@ export class SectionReader {
 
   /** Every value split into words like systemd's strv lists (quotes group words, backslashes kept). */
   strv(key: string): Value[] {
-    if (!this.unit.has(this.section, key)) return [];
-    return this.unit
-      .all(this.section, key)
-      .flatMap((e) => (this.split(e, STRV_FLAGS, false) ?? []).map((value) => ({ value, at: e as Origin })));
+    return this.words(key, STRV_FLAGS);
   }
 
   /** Every value split like a command line (quotes group words, C escapes applied). */
   args(key: string): Value[] {
-    if (!this.unit.has(this.section, key)) return [];
-    return this.unit
-      .all(this.section, key)
-      .flatMap((e) => (this.split(e, EXEC_FLAGS, false) ?? []).map((value) => ({ value, at: e as Origin })));
+    return this.words(key, EXEC_FLAGS);
+  }
+
+  // (indexed loops here and below: this runs for every key of every unit, mostly before V8 has
+  // optimised it, and for-of or flatMap would allocate an iterator or array per step)
+  private words(key: string, flags: number): Value[] {
+    const out: Value[] = [];
+    if (!this.unit.has(this.section, key)) return out;
+    const entries = this.unit.all(this.section, key);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      const words = this.split(e, flags, false);
+      if (words) for (let j = 0; j < words.length; j++) out.push({ value: words[j]!, at: e });
+    }
+    return out;
   }
 
   /** The last value split like a command line (Exec=). */
@@ -98,11 +111,14 @@ export class SectionReader {
   keyVals(key: string): Map<string, { value: string | null; at: Origin }> {
     const out = new Map<string, { value: string | null; at: Origin }>();
     if (!this.unit.has(this.section, key)) return out;
-    for (const e of this.unit.all(this.section, key)) {
+    const entries = this.unit.all(this.section, key);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
       const words = this.split(e, EXEC_FLAGS, false);
       if (!words) continue;
       let sawAssignment = false;
-      for (const w of words) {
+      for (let j = 0; j < words.length; j++) {
+        const w = words[j]!;
         const eq = w.indexOf('=');
         if (eq >= 0) {
           out.set(w.slice(0, eq), { value: w.slice(eq + 1), at: e });
@@ -138,38 +154,48 @@ export class SectionReader {
 }
 
 /** Applies one table rule (keys.ts) of a section: adds the podman arguments its value means. */
-export function applyKeyRule(
-  r: SectionReader,
-  key: string,
-  rule: KeyRule,
-  add: (...a: string[]) => void,
-): void {
+export function applyKeyRule(r: SectionReader, key: string, rule: KeyRule, add: Add): void {
   switch (rule.kind) {
     case 'string': {
       const v = r.nonEmpty(key);
       if (v) add(rule.flag, (rule.prefix ?? '') + v.value);
       break;
     }
-    case 'all':
-      for (const v of r.all(key)) add(rule.flag, v.value);
+    case 'all': {
+      const vs = r.all(key);
+      for (let i = 0; i < vs.length; i++) add(rule.flag, vs[i]!.value);
       break;
-    case 'strv':
-      for (const v of r.strv(key)) add(rule.flag, rule.lower ? v.value.toLowerCase() : v.value);
+    }
+    case 'strv': {
+      const vs = r.strv(key);
+      for (let i = 0; i < vs.length; i++) {
+        const v = vs[i]!.value;
+        add(rule.flag, rule.lower ? v.toLowerCase() : v);
+      }
       break;
-    case 'args':
-      for (const v of r.args(key)) add(rule.flag, (rule.prefix ?? '') + v.value);
+    }
+    case 'args': {
+      const vs = r.args(key);
+      for (let i = 0; i < vs.length; i++) add(rule.flag, (rule.prefix ?? '') + vs[i]!.value);
       break;
+    }
     case 'bool': {
       const v = r.bool(key);
       if (v) add(v.value ? rule.flag : `${rule.flag}=false`);
       break;
     }
     case 'ifTrue':
-      if (r.bool(key)?.value) add(...rule.args);
+      if (r.bool(key)?.value) for (let i = 0; i < rule.args.length; i++) add(rule.args[i]!);
       break;
     case 'keyval': {
       const kv = r.keyVals(key);
-      for (const k of sortSmall([...kv.keys()])) {
+      const keys: string[] = [];
+      kv.forEach((_, k) => {
+        keys.push(k);
+      });
+      sortSmall(keys);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
         const v = kv.get(k)!.value;
         add(rule.flag, v === null ? k : `${k}=${v}`);
       }

@@ -7,7 +7,7 @@ import type { LoadedUnit, UnitName } from '../parse/load.js';
 import type { SpecifierContext } from '../parse/specifiers.js';
 import { type Diagnostic, error, nearest, type Origin, warning } from './diagnostics.js';
 import { NETWORK_KEYS, QUADLET_KEYS, VOLUME_KEYS } from './keys.js';
-import { applyKeyRule, SectionReader } from './reader.js';
+import { type Add, applyKeyRule, SectionReader } from './reader.js';
 import { warnUnknownSections } from './service.js';
 
 export interface ResourceModel {
@@ -84,7 +84,10 @@ export function translateNetwork(loaded: LoadedUnit): {
   warnSystemdSections(loaded, 'Network', diagnostics);
   const resource = r.nonEmpty('NetworkName')?.value ?? loaded.name.stem;
   const argv = [...base, 'network', 'create', '--ignore'];
-  const add = (...a: string[]) => argv.push(...a);
+  const add: Add = (arg, value) => {
+    argv.push(arg);
+    if (value !== undefined) argv.push(value);
+  };
   // Flags first, then the subnets, then --opt/--label (key=value lists), as Quadlet orders them.
   const late = new Set(['Options', 'Label']);
   for (const [key, rule] of NETWORK_KEYS) {
@@ -192,7 +195,10 @@ export function translateVolume(loaded: LoadedUnit): { model?: ResourceModel; di
   warnSystemdSections(loaded, 'Volume', diagnostics);
   const resource = r.nonEmpty('VolumeName')?.value ?? loaded.name.stem;
   const argv = [...base, 'volume', 'create', '--ignore'];
-  const add = (...a: string[]) => argv.push(...a);
+  const add: Add = (arg, value) => {
+    argv.push(arg);
+    if (value !== undefined) argv.push(value);
+  };
   for (const k of ['UID', 'GID'] as const) {
     const v = r.nonEmpty(k);
     if (v) add(`--${k.toLowerCase()}`, v.value);

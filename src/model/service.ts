@@ -2,6 +2,7 @@
 // offers: description, dependencies (as Finit conditions later), restart policy, stop timeout and
 // runlevels. Keys with no Finit counterpart are warned about, never silently dropped.
 
+import { sortSmall } from '../lib/sort.js';
 import type { UnitFile } from '../parse/unitfile.js';
 import { type Diagnostic, nearest, warning } from './diagnostics.js';
 import { INSTALL_KEYS_MAPPED, SERVICE_KEYS_MAPPED, UNIT_KEYS_MAPPED } from './keys.js';
@@ -97,7 +98,9 @@ const KNOWN_TARGETS: ReadonlySet<string> = new Set([
 const QUADLET_UNIT = /\.(container|network|volume|pod|kube|image|build|artifact)$/;
 
 function warnUnmapped(r: SectionReader, mapped: ReadonlySet<string>, why: string, ds: Diagnostic[]): void {
-  for (const e of r.unit.keys(r.section)) {
+  const keys = r.unit.keys(r.section);
+  for (let i = 0; i < keys.length; i++) {
+    const e = keys[i]!;
     if (mapped.has(e.key)) continue;
     const near = nearest(e.key, mapped);
     const hint = near && near !== e.key ? ` (did you mean ${near}=?)` : '';
@@ -115,21 +118,26 @@ export function readService(
   warnUnmapped(serviceR, SERVICE_KEYS_MAPPED, 'has no effect: Finit, not systemd, runs the pod', ds);
   warnUnmapped(installR, INSTALL_KEYS_MAPPED, 'has no Finit counterpart', ds);
 
-  const words = (r: SectionReader, key: string) =>
-    r.strv(key).flatMap((v) => {
-      if (QUADLET_UNIT.test(v.value) || KNOWN_TARGETS.has(v.value)) return [v.value];
-      ds.push(
-        warning(
-          v.at,
-          `${key}=${v.value}: finit-pods orders pods only after NAME.container/.network/.volume units of this directory; ignored`,
-        ),
-      );
-      return [];
-    });
+  const words = (key: string, out: string[] = []): string[] => {
+    if (!unitR.has(key)) return out;
+    const vs = unitR.strv(key);
+    for (let i = 0; i < vs.length; i++) {
+      const v = vs[i]!;
+      if (QUADLET_UNIT.test(v.value) || KNOWN_TARGETS.has(v.value)) out.push(v.value);
+      else
+        ds.push(
+          warning(
+            v.at,
+            `${key}=${v.value}: finit-pods orders pods only after NAME.container/.network/.volume units of this directory; ignored`,
+          ),
+        );
+    }
+    return out;
+  };
   const model: ServiceModel = {
-    requires: [...words(unitR, 'Requires'), ...words(unitR, 'BindsTo')],
-    wants: words(unitR, 'Wants'),
-    after: words(unitR, 'After'),
+    requires: words('BindsTo', words('Requires')),
+    wants: words('Wants'),
+    after: words('After'),
     restart: 'default',
     runlevels: '2345',
     environment: new Map(),
@@ -150,43 +158,47 @@ export function readService(
         );
     } else ds.push(warning(restart.at, `Restart=${v} is not a systemd restart policy; ignored`));
   }
-  for (const [key, set] of [
-    ['RestartSec', (n: number) => (model.restartSec = n)],
-    ['TimeoutStopSec', (n: number) => (model.timeoutStopSec = n)],
-  ] as const) {
+  const seconds = (key: string): number | undefined => {
     const v = serviceR.nonEmpty(key);
-    if (!v) continue;
+    if (!v) return undefined;
     const n = parseTimeSpan(v.value);
     if (n === undefined) ds.push(warning(v.at, `${key}=${v.value} is not a time span; ignored`));
-    else set(n);
-  }
+    return n;
+  };
+  const restartSec = seconds('RestartSec');
+  if (restartSec !== undefined) model.restartSec = restartSec;
+  const timeoutStopSec = seconds('TimeoutStopSec');
+  if (timeoutStopSec !== undefined) model.timeoutStopSec = timeoutStopSec;
   const tss = serviceR.nonEmpty('TimeoutStartSec');
   if (tss) ds.push(warning(tss.at, 'TimeoutStartSec= has no effect: Finit does not time out a starting pod'));
-  for (const [k, v] of serviceR.keyVals('Environment')) model.environment.set(k, v.value ?? '');
+  if (serviceR.has('Environment'))
+    serviceR.keyVals('Environment').forEach((v, k) => {
+      model.environment.set(k, v.value ?? '');
+    });
 
-  const targets = [
-    ...installR.strv('WantedBy').map((v) => ({ ...v, key: 'WantedBy' })),
-    ...installR.strv('RequiredBy').map((v) => ({ ...v, key: 'RequiredBy' })),
-  ];
-  if (targets.length > 0) {
-    const levels = new Set<string>();
-    for (const t of targets) {
+  // WantedBy=/RequiredBy= targets → runlevels, in Finit's order: S (bootstrap) first, [S12345]
+  let levels = '';
+  for (const key of ['WantedBy', 'RequiredBy']) {
+    if (!installR.has(key)) continue;
+    const targets = installR.strv(key);
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i]!;
       const lv = TARGET_RUNLEVELS[t.value];
-      if (lv) for (const c of lv) levels.add(c);
-      else
+      if (lv) {
+        for (const c of lv) if (!levels.includes(c)) levels += c;
+      } else
         ds.push(
           warning(
             t.at,
-            `${t.key}=${t.value}: not a target finit-pods maps to runlevels; the pod runs in [2345]`,
+            `${key}=${t.value}: not a target finit-pods maps to runlevels; the pod runs in [2345]`,
           ),
         );
     }
-    // Finit writes S (bootstrap) first: [S12345]
-    if (levels.size > 0)
-      model.runlevels = [...levels]
-        .sort((a, b) => (a === 'S' ? -1 : b === 'S' ? 1 : a < b ? -1 : 1))
-        .join('');
   }
+  if (levels !== '')
+    model.runlevels = sortSmall(levels.split(''), (a, b) =>
+      a === 'S' ? -1 : b === 'S' ? 1 : a < b ? -1 : 1,
+    ).join('');
   return model;
 }
 

@@ -37,7 +37,7 @@ const POD_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 export const FINIT_ID_MAX_OLD = 15;
 export const FINIT_ID_MAX = 64;
 
-function translateOne(loaded: LoadedUnit, index: UnitIndex, opts: DirOptions): UnitResult {
+function translateOne(loaded: LoadedUnit, opts: DirOptions & TranslateOptions): UnitResult {
   const { name } = loaded;
   const path = loaded.unit.path;
   let r: { model?: Model; diagnostics: Diagnostic[] };
@@ -54,7 +54,7 @@ function translateOne(loaded: LoadedUnit, index: UnitIndex, opts: DirOptions): U
         ),
       ],
     };
-  } else if (name.kind === 'container') r = translateContainer(loaded, { ...opts, index });
+  } else if (name.kind === 'container') r = translateContainer(loaded, opts);
   else if (name.kind === 'network') r = translateNetwork(loaded);
   else r = translateVolume(loaded);
 
@@ -88,13 +88,42 @@ function translateOne(loaded: LoadedUnit, index: UnitIndex, opts: DirOptions): U
     }
   }
   const ok = r.model !== undefined && !hasErrors(r.diagnostics);
-  return { name, path, diagnostics: r.diagnostics, ok, ...(r.model ? { model: r.model } : {}) };
+  const result: UnitResult = { name, path, diagnostics: r.diagnostics, ok };
+  if (r.model) result.model = r.model;
+  return result;
 }
+
+/** A result without its model: what `check` needs, cheaper to pass between threads. */
+export const leanResult = (r: UnitResult): UnitResult => ({
+  name: r.name,
+  path: r.path,
+  diagnostics: r.diagnostics,
+  ok: r.ok,
+});
 
 export function loadDir(dir: string): LoadedUnit[] {
   const { names, subdirs } = scanDir(dir);
+  return loadUnits(dir, names, subdirs);
+}
+
+/** Reads some units of a directory, sharing one LoadCache (drop-ins read once). */
+export function loadUnits(
+  dir: string,
+  names: readonly UnitName[],
+  subdirs?: ReadonlySet<string>,
+): LoadedUnit[] {
   const cache = new LoadCache(subdirs);
   return names.map((n) => loadUnit(dir, n, undefined, cache));
+}
+
+/** Translates loaded units against the index of their whole directory. */
+export function translateLoaded(
+  loaded: readonly LoadedUnit[],
+  index: UnitIndex,
+  opts: DirOptions = {},
+): UnitResult[] {
+  const withIndex = { ...opts, index };
+  return loaded.map((l) => translateOne(l, withIndex));
 }
 
 /** Translates every unit in a directory. Throws only when the directory cannot be listed. */
@@ -104,7 +133,7 @@ export function translateDir(
 ): { results: UnitResult[]; index: UnitIndex } {
   const loaded = loadDir(dir);
   const index = buildIndex(loaded);
-  return { results: loaded.map((l) => translateOne(l, index, opts)), index };
+  return { results: translateLoaded(loaded, index, opts), index };
 }
 
 /** Translates one file, resolving the units it names against the other files of its directory. */
@@ -144,5 +173,5 @@ export function translateFile(path: string, opts: DirOptions = {}): UnitResult {
   }
   const self = loadUnit(dir, name, undefined, cache);
   const index = buildIndex([self, ...others]);
-  return translateOne(self, index, opts);
+  return translateOne(self, { ...opts, index });
 }

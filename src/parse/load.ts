@@ -161,12 +161,15 @@ export function loadUnit(
     });
   }
   const parsed = parseUnitText(text, path, name.filename);
-  diagnostics.push(...parsed.diagnostics);
+  for (let i = 0; i < parsed.diagnostics.length; i++) diagnostics.push(parsed.diagnostics[i]!);
   const unit = parsed.unit;
   const sources = [path];
 
+  // (indexed loops: this runs for every unit, mostly before V8 has optimised it)
   const chosen = new Map<string, string>();
-  for (const d of dropinDirs(name)) {
+  const dirs = dropinDirs(name);
+  for (let i = 0; i < dirs.length; i++) {
+    const d = dirs[i]!;
     if (cache?.subdirs && !cache.subdirs.has(d)) continue;
     const full = prefix + d;
     let names = cache?.listings.get(full);
@@ -174,7 +177,8 @@ export function loadUnit(
       names = readDirNames(full);
       cache?.listings.set(full, names);
     }
-    for (const f of names) {
+    for (let j = 0; j < names.length; j++) {
+      const f = names[j]!;
       if (!f.endsWith('.conf') || isIgnoredName(f) || chosen.has(f)) continue;
       chosen.set(f, `${full}/${f}`);
     }
