@@ -150,3 +150,22 @@ t.test(
     );
   },
 );
+
+t.test(
+  'FINIT_PODS_THREADS: 1 gives the same output on one thread; a bad value is a usage error',
+  async (t) => {
+    const run = (threads: string) =>
+      spawnSync(process.execPath, [MAIN, 'check', dir], {
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, FINIT_PODS_THREADS: threads },
+      });
+    const one = run('1');
+    const two = run('2');
+    t.equal(one.status, 1);
+    t.same([one.stdout, one.stderr], [two.stdout, two.stderr], 'identical output');
+    const bad = run('many');
+    t.equal(bad.status, 2);
+    t.match(bad.stderr, /FINIT_PODS_THREADS=many: a whole number/);
+  },
+);
