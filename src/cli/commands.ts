@@ -1,6 +1,6 @@
 // The commands: each parses its own options (node:util parseArgs) and returns an exit code.
-// Each loads what it needs when it runs: `check` loads only the parser and the translator (while
-// its worker threads start), never podman, Finit, daemon or import code.
+// Each loads what it needs when it runs: `check` and `render` load only the parser and the
+// translator, never podman, Finit, daemon or import code (half of a one-shot check's start-up).
 
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -42,9 +42,7 @@ const check: Command = {
   help: `Usage: finit-pods check [--finit-version X.Y] PATH...
 
 Reads each unit file (or every unit in each directory, with its drop-ins) and prints
-every warning and error as FILE:LINE: severity: message. A directory of 300 units or more is
-read and translated on several threads (one a CPU, at most 4; env FINIT_PODS_THREADS=N sets the
-most, 1 for none).
+every warning and error as FILE:LINE: severity: message.
 Exit status: 0 when every unit is usable, 1 otherwise, 2 on bad usage.
 
   --finit-version X.Y   the target's Finit version (pod name limits: 15 characters before 4.15)
@@ -60,22 +58,14 @@ Exit status: 0 when every unit is usable, 1 otherwise, 2 on bad usage.
       return 2;
     }
     const opts = dirOptions(values['finit-version']);
-    const threadsEnv = process.env.FINIT_PODS_THREADS;
-    const threads = threadsEnv ? Number(threadsEnv) : undefined;
-    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
-      err(`finit-pods check: FINIT_PODS_THREADS=${threadsEnv}: a whole number, 1 or more\n`);
-      return 2;
-    }
-    const { translateDirParallel } = await import('../model/parallel.js');
+    const { translateDir, translateFile } = await import('../model/translate.js');
     let bad = 0;
     let count = 0;
     let unreadable = 0;
     for (const p of positionals) {
       let results: UnitResult[];
       try {
-        results = statSync(p).isDirectory()
-          ? await translateDirParallel(p, opts, { lean: true, ...(threads ? { threads } : {}) })
-          : [(await import('../model/translate.js')).translateFile(p, opts)];
+        results = statSync(p).isDirectory() ? translateDir(p, opts).results : [translateFile(p, opts)];
       } catch (e) {
         err(`${p}: error: ${(e as Error).message}\n`);
         unreadable++;

@@ -93,14 +93,6 @@ function translateOne(loaded: LoadedUnit, opts: DirOptions & TranslateOptions): 
   return result;
 }
 
-/** A result without its model: what `check` needs, cheaper to pass between threads. */
-export const leanResult = (r: UnitResult): UnitResult => ({
-  name: r.name,
-  path: r.path,
-  diagnostics: r.diagnostics,
-  ok: r.ok,
-});
-
 export function loadDir(dir: string): LoadedUnit[] {
   const { names, subdirs } = scanDir(dir);
   return loadUnits(dir, names, subdirs);
