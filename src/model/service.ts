@@ -73,6 +73,7 @@ const TIME_UNITS: Record<string, number> = {
 export function parseTimeSpan(text: string): number | undefined {
   const t = text.trim();
   if (t === 'infinity') return Number.POSITIVE_INFINITY;
+  if (/^\d+$/.test(t)) return Number(t); // plain seconds, the usual case
   let total = 0;
   let matched = 0;
   for (const m of t.matchAll(/(\d+(?:\.\d+)?)\s*([a-zA-Zµ]*)\s*/g)) {

@@ -71,6 +71,8 @@ export class LoadCache {
   /** Units directory → its normalised form with a trailing slash ('' for '.'). */
   readonly prefixes = new Map<string, string>();
   readonly dropins = new Map<string, { unit: UnitFile; diagnostics: Diagnostic[] } | { failed: string }>();
+  /** The drop-in files (sorted paths) of each set of drop-in directories: most units share one. */
+  readonly dropinFiles = new Map<string, readonly string[]>();
   constructor(
     /** Names of the units directory's subdirectories (and symlinks); undefined: not known. */
     readonly subdirs?: ReadonlySet<string>,
@@ -165,27 +167,9 @@ export function loadUnit(
   const unit = parsed.unit;
   const sources = [path];
 
-  // (indexed loops: this runs for every unit, mostly before V8 has optimised it)
-  const chosen = new Map<string, string>();
-  const dirs = dropinDirs(name);
-  for (let i = 0; i < dirs.length; i++) {
-    const d = dirs[i]!;
-    if (cache?.subdirs && !cache.subdirs.has(d)) continue;
-    const full = prefix + d;
-    let names = cache?.listings.get(full);
-    if (!names) {
-      names = readDirNames(full);
-      cache?.listings.set(full, names);
-    }
-    for (let j = 0; j < names.length; j++) {
-      const f = names[j]!;
-      if (!f.endsWith('.conf') || isIgnoredName(f) || chosen.has(f)) continue;
-      chosen.set(f, `${full}/${f}`);
-    }
-  }
-  if (chosen.size === 0) return { name, unit, sources, diagnostics };
-  for (const f of sortSmall([...chosen.keys()])) {
-    const p = chosen.get(f)!;
+  const files = dropinFiles(prefix, name, cache);
+  for (let i = 0; i < files.length; i++) {
+    const p = files[i]!;
     let d = cache?.dropins.get(p);
     if (!d) {
       try {
@@ -199,9 +183,43 @@ export function loadUnit(
       diagnostics.push({ severity: 'error', file: p, line: 0, message: `cannot read drop-in: ${d.failed}` });
       continue;
     }
-    diagnostics.push(...d.diagnostics);
+    for (let j = 0; j < d.diagnostics.length; j++) diagnostics.push(d.diagnostics[j]!);
     unit.merge(d.unit);
     sources.push(p);
   }
   return { name, unit, sources, diagnostics };
+}
+
+const NO_FILES: readonly string[] = Object.freeze([]);
+
+/**
+ * A unit's drop-in files, as paths in merge order (by file name; a name in a more specific
+ * directory hides the same name in a broader one). Units with the same drop-in directories share
+ * one answer through the cache. (Indexed loops: this runs for every unit, mostly before V8 has
+ * optimised it.)
+ */
+function dropinFiles(prefix: string, name: UnitName, cache?: LoadCache): readonly string[] {
+  const all = dropinDirs(name);
+  const dirs = cache?.subdirs ? all.filter((d) => cache.subdirs!.has(d)) : all;
+  if (dirs.length === 0) return NO_FILES;
+  const key = `${prefix}\0${dirs.join('\0')}`;
+  const known = cache?.dropinFiles.get(key);
+  if (known) return known;
+  const chosen = new Map<string, string>();
+  for (let i = 0; i < dirs.length; i++) {
+    const full = prefix + dirs[i]!;
+    let names = cache?.listings.get(full);
+    if (!names) {
+      names = readDirNames(full);
+      cache?.listings.set(full, names);
+    }
+    for (let j = 0; j < names.length; j++) {
+      const f = names[j]!;
+      if (!f.endsWith('.conf') || isIgnoredName(f) || chosen.has(f)) continue;
+      chosen.set(f, `${full}/${f}`);
+    }
+  }
+  const files = sortSmall([...chosen.keys()]).map((f) => chosen.get(f)!);
+  cache?.dropinFiles.set(key, files);
+  return files;
 }

@@ -165,14 +165,22 @@ export function extractFirstWord(input: string, separators: string, flags: numbe
 
 const PLAIN = /^[^"'\\]*$/;
 const BLANKS = /[ \t\n\r]+/;
+const OTHER_BLANKS = /[\t\n\r]/;
 
 /** Splits a whole string into words with the given flags. */
 export function splitWords(input: string, flags: number, separators = WHITESPACE): string[] {
   // Fast path: without quotes or backslashes every flag combination splits on whitespace alone.
   if (separators === WHITESPACE && PLAIN.test(input)) {
-    const words = input.split(BLANKS);
-    if (words[0] === '') words.shift();
-    if (words[words.length - 1] === '') words.pop();
+    if (OTHER_BLANKS.test(input)) {
+      const words = input.split(BLANKS);
+      if (words[0] === '') words.shift();
+      if (words[words.length - 1] === '') words.pop();
+      return words;
+    }
+    // spaces only (nearly every value): a string split, much cheaper than a RegExp split
+    const parts = input.split(' ');
+    const words: string[] = [];
+    for (let i = 0; i < parts.length; i++) if (parts[i] !== '') words.push(parts[i]!);
     return words;
   }
   const out: string[] = [];

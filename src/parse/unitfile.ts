@@ -21,6 +21,8 @@ export class UnitFile {
   readonly headers = new Map<string, Origin>();
   /** Section → key → entries, built on the first look-up and dropped when entries are added. */
   private byKey: Map<string, Map<string, Entry[]>> | undefined;
+  /** Section → keys() answer, built with byKey and dropped with it. */
+  private keyLists: Map<string, Entry[]> | undefined;
 
   constructor(
     /** Path of the main file. */
@@ -65,18 +67,24 @@ export class UnitFile {
         byKey.set(name, m);
       });
       this.byKey = byKey;
+      this.keyLists = new Map();
     }
     return this.byKey.get(section)?.get(key) ?? NONE;
   }
 
   /** Distinct keys of a section, each with its first entry, in first-seen order. */
-  keys(section: string): Entry[] {
-    if (!this.sections.has(section)) return [];
+  keys(section: string): readonly Entry[] {
+    if (!this.sections.has(section)) return NONE;
     this.entries(section, '');
-    const out: Entry[] = [];
-    this.byKey!.get(section)!.forEach((l) => {
-      out.push(l[0]!);
-    });
+    let out = this.keyLists!.get(section);
+    if (!out) {
+      const list: Entry[] = [];
+      this.byKey!.get(section)!.forEach((l) => {
+        list.push(l[0]!);
+      });
+      out = list;
+      this.keyLists!.set(section, out);
+    }
     return out;
   }
 
