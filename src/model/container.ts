@@ -46,7 +46,7 @@ export interface ContainerModel {
 }
 
 /** The keys userMappings() reads: it runs (at UserNS= in the table) when any of them is set. */
-const USER_MAPPING_KEYS = [
+const USER_MAPPING_KEYS: ReadonlySet<string> = new Set([
   'UserNS',
   'UIDMap',
   'GIDMap',
@@ -56,11 +56,14 @@ const USER_MAPPING_KEYS = [
   'RemapUid',
   'RemapGid',
   'RemapUidSize',
-];
+]);
 
 /** CONTAINER_KEYS as an array: walked once per unit, in table order. */
 const KEY_LIST: readonly (readonly [string, KeyRule])[] = [...CONTAINER_KEYS];
 const KEY_INDEX: ReadonlyMap<string, number> = new Map(KEY_LIST.map((e, i) => [e[0], i]));
+
+const byNumber = (a: number, b: number): number => a - b;
+const DEPENDENCY_KEYS = ['Requires', 'BindsTo', 'Wants', 'After'];
 
 /** The sections a .container unit may have. */
 const CONTAINER_SECTIONS = ['Container', 'Unit', 'Service', 'Install', 'Quadlet'];
@@ -195,11 +198,11 @@ export function translateContainer(
     if (e.key === 'User') user = true;
     else if (e.key === 'Group') group = true;
     else if (e.key === 'UserNS') mapping = false;
-    else if (USER_MAPPING_KEYS.includes(e.key)) mapping = mapping || !r.has('UserNS');
+    else if (USER_MAPPING_KEYS.has(e.key)) mapping = mapping || !r.has('UserNS');
   }
   if (group && !user) todo.push(KEY_INDEX.get('User')!);
   if (mapping) todo.push(KEY_INDEX.get('UserNS')!);
-  sortSmall(todo, (a, b) => a - b);
+  sortSmall(todo, byNumber);
   for (let t = 0; t < todo.length; t++) {
     const key = KEY_LIST[todo[t]!]![0]; // (no destructuring: unoptimised code would allocate an iterator)
     const rule = KEY_LIST[todo[t]!]![1];
@@ -403,7 +406,11 @@ export function translateContainer(
   // Each Quadlet unit named in a dependency must exist; reported once, at the line naming it.
   const depsAt = new SectionReader(unit, 'Unit', spec, []); // (readService reported split problems)
   const reported = new Set<string>();
-  const named = ['Requires', 'BindsTo', 'Wants', 'After'].flatMap((k) => depsAt.strv(k));
+  const named: Value[] = [];
+  for (let i = 0; i < DEPENDENCY_KEYS.length; i++) {
+    const k = DEPENDENCY_KEYS[i]!;
+    if (depsAt.has(k)) for (const v of depsAt.strv(k)) named.push(v);
+  }
   sortSmall(named, (a, b) => a.at.line - b.at.line); // first mention in the file (stable within a line)
   for (const v of named) {
     const dep = v.value;
