@@ -39,6 +39,18 @@ async function main(argv: string[]): Promise<number> {
   return c.run(rest);
 }
 
+/**
+ * Ends a one-shot command as soon as its output is written: left to end by itself, Node first
+ * tears down a heap that `check` of 1,000 units has grown to ~15 MB, ~15 ms more. The daemon ends
+ * by itself, after its logger has flushed.
+ */
+async function exitNow(code: number): Promise<void> {
+  for (const s of [process.stdout, process.stderr]) {
+    if (s.writableLength > 0) await new Promise((resolve) => s.once('drain', resolve));
+  }
+  process.exit(code);
+}
+
 async function version(): Promise<string> {
   const { readFileSync } = await import('node:fs');
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -48,8 +60,9 @@ async function version(): Promise<string> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => {
+  async (code) => {
     process.exitCode = code;
+    if (process.argv[2] !== 'daemon') await exitNow(code);
   },
   (e: unknown) => {
     process.stderr.write(`finit-pods: ${e instanceof Error ? e.message : String(e)}\n`);
