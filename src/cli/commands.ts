@@ -58,23 +58,22 @@ Exit status: 0 when every unit is usable, 1 otherwise, 2 on bad usage.
       return 2;
     }
     const opts = dirOptions(values['finit-version']);
-    const { translateDir, translateFile } = await import('../model/translate.js');
+    const { translateDirEach, translateFile } = await import('../model/translate.js');
     let bad = 0;
     let count = 0;
     let unreadable = 0;
+    const tally = (r: UnitResult) => {
+      count++;
+      for (const d of r.diagnostics) err(`${formatDiagnostic(d)}\n`);
+      if (!r.ok) bad++;
+    };
     for (const p of positionals) {
-      let results: UnitResult[];
       try {
-        results = statSync(p).isDirectory() ? translateDir(p, opts).results : [translateFile(p, opts)];
+        if (statSync(p).isDirectory()) translateDirEach(p, opts, tally);
+        else tally(translateFile(p, opts));
       } catch (e) {
         err(`${p}: error: ${(e as Error).message}\n`);
         unreadable++;
-        continue;
-      }
-      for (const r of results) {
-        count++;
-        for (const d of r.diagnostics) err(`${formatDiagnostic(d)}\n`);
-        if (!r.ok) bad++;
       }
     }
     out(

@@ -128,6 +128,16 @@ export function translateDir(
   return { results: translateLoaded(loaded, index, opts), index };
 }
 
+/**
+ * translateDir for a caller that looks at each result once (`check`): results are handed over one
+ * at a time and not kept, so the models of a large directory die young and cost the GC little.
+ */
+export function translateDirEach(dir: string, opts: DirOptions, each: (r: UnitResult) => void): void {
+  const loaded = loadDir(dir);
+  const withIndex = { ...opts, index: buildIndex(loaded) };
+  for (let i = 0; i < loaded.length; i++) each(translateOne(loaded[i]!, withIndex));
+}
+
 /** Translates one file, resolving the units it names against the other files of its directory. */
 export function translateFile(path: string, opts: DirOptions = {}): UnitResult {
   const dir = dirname(path);
