@@ -81,6 +81,17 @@ export function cUnescapeOne(s: string, at = 0): [number, string] | null {
 
 const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
 
+// Where a run of ordinary characters ends, with whitespace separators, found by a native scan
+// (a character loop runs in V8's interpreter in a one-shot command): one pattern per flag
+// combination, indexed by (backslash is special ? 1 : 0) | (quotes are special ? 2 : 0).
+const RUN_END = [/[ \t\n\r]/g, /[ \t\n\r\\]/g, /[ \t\n\r"']/g, /[ \t\n\r"'\\]/g];
+
+/** Index of the first match of a one-character global pattern at or after `from`, or `end`. */
+function scan(re: RegExp, input: string, from: number, end: number): number {
+  re.lastIndex = from;
+  return re.test(input) ? re.lastIndex - 1 : end;
+}
+
 /**
  * The word starting at or after `from`: [word, index after it and its trailing separators], or
  * null when only separators are left. Runs of ordinary characters are copied as slices.
@@ -97,19 +108,21 @@ function extractAt(input: string, from: number, separators: string, flags: numbe
 
   let word = '';
   let quote = 0; // the open quote's char code, 0 outside quotes
+  const runEnd = separators === WHITESPACE ? RUN_END[(escapes ? 1 : 0) | (unquote ? 2 : 0)]! : undefined;
   for (;;) {
     // copy the run of ordinary characters up to the next one that needs attention
     const start = p;
     if (quote === 0) {
-      for (; p < end; p++) {
-        const c = input.charCodeAt(p);
-        if ((c === 92 && escapes) || ((c === 34 || c === 39) && unquote) || isSep(c)) break;
-      }
+      if (runEnd) p = scan(runEnd, input, p, end);
+      else
+        for (; p < end; p++) {
+          const c = input.charCodeAt(p);
+          if ((c === 92 && escapes) || ((c === 34 || c === 39) && unquote) || isSep(c)) break;
+        }
     } else {
-      for (; p < end; p++) {
-        const c = input.charCodeAt(p);
-        if (c === quote || (c === 92 && escapes)) break;
-      }
+      const close = input.indexOf(quote === 34 ? '"' : "'", p);
+      const backslash = escapes ? input.indexOf('\\', p) : -1;
+      p = close < 0 ? (backslash < 0 ? end : backslash) : backslash < 0 ? close : Math.min(close, backslash);
     }
     if (p > start) word += input.slice(start, p);
     if (p >= end) {
