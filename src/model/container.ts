@@ -272,10 +272,13 @@ export function translateContainer(
         break;
       case 'Volume':
         for (const v of r.all('Volume')) {
-          const parts = v.value.split(':');
-          const [src, dst] = parts.length >= 2 ? [parts[0]!, parts[1]!] : ['', parts[0]!];
-          const opt = parts.length >= 3 ? `:${parts.slice(2).join(':')}` : '';
-          let source = src;
+          // [SOURCE:]DEST[:OPTIONS]
+          const text = v.value;
+          const c1 = text.indexOf(':');
+          const c2 = c1 < 0 ? -1 : text.indexOf(':', c1 + 1);
+          const dst = c1 < 0 ? text : c2 < 0 ? text.slice(c1 + 1) : text.slice(c1 + 1, c2);
+          const opt = c2 < 0 ? '' : text.slice(c2);
+          let source = c1 < 0 ? '' : text.slice(0, c1);
           if (source.startsWith('.')) source = absolute(source);
           else if (source.endsWith('.volume') || source.endsWith('.artifact'))
             source = resolveRef(source, v.at, 'Volume=: Quadlet unit') ?? source;
