@@ -1,18 +1,28 @@
 // Boot recovery: the first run after a boot (/run is a tmpfs, so RUN_DIR/booted is gone) makes
 // a boot after a power cut look like a clean one, before any pod may start:
-//   1. networks and volumes recreated and every stanza written (sync, without the condition),
-//      images checked, archives loaded once;
-//   2. what would block a pod removed (see cleanup.ts);
-//   3. only then usr/finit-pods set: Finit starts the pods.
+//   1. finit-pods' own leftovers removed by their label, in one podman call, the first one (it
+//      also pays for podman's post-boot state reset, as podman alone would);
+//   2. alongside it, the sync (without the condition): every stanza written; after it, as every
+//      other podman call: networks and volumes recreated, images checked, archives loaded once,
+//      and one listing;
+//   3. what else would block a pod (a foreign container or a ghost holding a pod's name, see
+//      cleanup.ts) removed;
+//   4. only then usr/finit-pods set: Finit starts the pods. The log lines come after.
 
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { READY_CONDITION } from '../render/stanza.js';
-import { type CleanupResult, executeCleanup, planCleanup } from './cleanup.js';
+import { LABEL_MANAGED, LABEL_POD, READY_CONDITION } from '../render/labels.js';
+import {
+  type CleanupPlan,
+  type CleanupResult,
+  executeCleanup,
+  planCleanup,
+  type Removal,
+} from './cleanup.js';
 import type { Finit } from './finit.js';
-import { type ContainerInfo, podmanCli } from './podman.js';
+import { type ContainerInfo, type Podman, podmanCli } from './podman.js';
 import type { Runner } from './run.js';
-import { type SyncConfig, type SyncReport, sync } from './sync.js';
+import type { SyncConfig, SyncReport } from './sync.js';
 
 export const bootMarker = (runDir: string) => join(runDir, 'booted');
 
@@ -56,6 +66,8 @@ export interface BootReport {
   cleanup: CleanupRun;
   /** Every podman invocation boot recovery made (sync's and the cleanup's). */
   podmanCalls: number;
+  /** When the condition was set (or found set): Date.now(). */
+  readyAt: number;
 }
 
 export async function bootRecovery(
@@ -63,53 +75,92 @@ export async function bootRecovery(
   deps: { finit: Finit; exec: Runner },
 ): Promise<BootReport> {
   let podmanCalls = 0;
-  const exec: Runner = (file, args, opts) => {
+  const counted: Runner = (file, args, opts) => {
     if (file === cfg.podman) podmanCalls++;
     return deps.exec(file, args, opts);
   };
+  // After a boot the first podman call also pays for podman's own state reset, and removing the
+  // leftovers is most of the work: finit-pods' own containers need no listing and no unit to be
+  // recognised (their label says it), so they go first, in one call, as podman alone would remove
+  // them, before the sync engine is even loaded. Every other podman call (the listing, the sync's
+  // images and networks) waits for it: run alongside, they slow it down more than they save
+  // (one of them takes the state reset, and they contend for podman's locks). The sync's own
+  // work goes on meanwhile; it creates no containers, and no pod can start before the condition
+  // is set.
+  let gate: Promise<unknown> | undefined;
+  const exec: Runner = async (file, args, opts) => {
+    if (file === cfg.podman && gate) await gate;
+    return counted(file, args, opts);
+  };
   const podman = podmanCli(cfg.podman, exec);
+  const since = new Date(Date.now() - 1000);
   // If something already let pods start this boot, running pods are real: only stale ones go.
-  const readyP = deps.finit.condGet(READY_CONDITION);
-  // The cleanup runs alongside the sync: the sync creates no containers and no pod can start
-  // before the condition is set. After a boot the first podman call also pays for podman's own
-  // state reset, and removing the leftovers is most of the work: containers finit-pods labelled
-  // need no unit to be recognised, so they are removed while the sync runs; what needs the
-  // units (a foreign container or a ghost holding a pod's name) follows the sync.
+  const ready = await deps.finit.condGet(READY_CONDITION);
+  const own = ready ? undefined : removeOwn(podmanCli(cfg.podman, counted));
+  gate = own?.catch(() => undefined);
   const listing = podman.containers(true);
-  const early = Promise.all([listing, readyP]).then(async ([all, ready]) => {
-    const own = planCleanup(
-      all.filter((c) => c.state !== 'storage'),
-      [],
-      new Map(),
-      !ready,
-    );
-    return executeCleanup(podman, own);
-  });
-  early.catch(() => undefined); // awaited below; a failing sync must not leave it unhandled
+  listing.catch(() => undefined); // awaited below; a failing sync must not leave it unhandled
+  const { sync } = await import('./sync.js');
   const rep = await sync(cfg, { ...deps, exec, setReady: false, checkImages: 'all' });
-  const [all, ready, first] = await Promise.all([listing, readyP, early]);
-  const plan = planCleanup(
-    all.filter((c) => c.state !== 'storage'),
-    all,
-    podContainers(rep),
-    !ready,
+
+  const first = own ? await own : { ids: [], errors: [], calls: 0 };
+  const all = await listing;
+  const containers = all.filter((c) => c.state !== 'storage');
+  const plan = planCleanup(containers, all, podContainers(rep), !ready);
+  // What finit-pods labelled went with the first call (what it could not remove is in its
+  // errors); the rest (a foreign container holding a pod's name, a ghost) follows in one batched
+  // call each.
+  const rest: CleanupPlan = own
+    ? {
+        remove: plan.remove.filter(
+          (r) => containers.find((c) => c.id === r.id)?.labels[LABEL_MANAGED] !== 'true',
+        ),
+        ghosts: plan.ghosts.filter((g) => !first.ids.includes(g.id)),
+        blocking: plan.blocking,
+      }
+    : plan;
+  const after = await executeCleanup(podman, rest);
+  const removedOwn = first.ids.map(
+    (id): Removal => ({
+      id,
+      name: id.slice(0, 12),
+      state: '',
+      reason: 'finit-pods container from before the boot',
+    }),
   );
-  const done = new Set(first.plan.remove.map((r) => r.id));
-  const second = await executeCleanup(podman, {
-    remove: plan.remove.filter((r) => !done.has(r.id)),
-    ghosts: plan.ghosts,
-    blocking: plan.blocking,
-  });
   const result: CleanupRun = {
-    plan,
-    calls: 1 + first.calls + second.calls,
-    errors: [...first.errors, ...second.errors],
+    plan: { remove: [...removedOwn, ...rest.remove], ghosts: rest.ghosts, blocking: rest.blocking },
+    calls: first.calls + 1 + after.calls,
+    errors: [...first.errors, ...after.errors],
     dryRun: false,
   };
   if (!ready) {
     await deps.finit.condSet(READY_CONDITION);
     rep.readySet = true;
   }
+  const readyAt = Date.now();
   writeFileSync(bootMarker(cfg.runDir), `${new Date().toISOString()}\n`);
-  return { sync: rep, cleanup: result, podmanCalls };
+  if (removedOwn.length > 0) {
+    // Which pods they were, from podman's event log, now that the pods may start: only the log
+    // lines wait for it.
+    result.calls++;
+    const events = await podman.removedSince(since).catch(() => new Map<string, never>());
+    for (const r of removedOwn) {
+      const e = events.get(r.id);
+      if (!e) continue;
+      r.name = e.name || r.name;
+      r.reason = `finit-pods container of pod ${e.labels[LABEL_POD] ?? r.name}, from before the boot`;
+    }
+  }
+  return { sync: rep, cleanup: result, podmanCalls, readyAt };
+}
+
+/** Removes every container finit-pods labelled, in one call; once more if that fails. */
+async function removeOwn(podman: Podman): Promise<{ ids: string[]; errors: string[]; calls: number }> {
+  const r = await podman.removeLabelled(LABEL_MANAGED, 'true');
+  if (!r.error) return { ids: r.ids, errors: [], calls: 1 };
+  // The first rm -f after a crash often fails ("timed out waiting for file …/exits/ID",
+  // "container state improper"); the same removal again takes what is left.
+  const again = await podman.removeLabelled(LABEL_MANAGED, 'true');
+  return { ids: [...r.ids, ...again.ids], errors: again.error ? [again.error] : [], calls: 2 };
 }

@@ -6,7 +6,7 @@
 // holds a pod's name, and storage-only ("ghost") containers that hold a pod's name. A running
 // container finit-pods does not own is never removed: it is reported.
 
-import { LABEL_MANAGED, LABEL_POD } from '../render/stanza.js';
+import { LABEL_MANAGED, LABEL_POD } from '../render/labels.js';
 import type { ContainerInfo, Podman } from './podman.js';
 
 export interface Removal {

@@ -1,7 +1,7 @@
 // The Finit adapter: everything finit-pods asks of Finit goes through initctl (Finit's own
 // socket is SOCK_SEQPACKET, which node:net cannot open).
 
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, lstatSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { parseFinitVersion } from '../render/finit.js';
 import { type Runner, run } from './run.js';
@@ -55,6 +55,9 @@ export function initctlFinit(initctl: string, exec: Runner = run): Finit {
       if (r.exitCode !== 0) throw new FinitError(`initctl reload failed: ${(r.stderr || r.stdout).trim()}`);
     },
     async condGet(name) {
+      // What `initctl cond get` reads, without starting it (boot recovery asks before anything)
+      const known = condFromFiles(name);
+      if (known !== undefined) return known;
       // `cond get` exists from Finit 4.3; on 4.2 read the condition's file instead
       const r = await call(['cond', 'get', name]);
       if (/no such command/i.test(r.stdout + r.stderr)) return condFileSet(name);
@@ -69,6 +72,27 @@ export function initctlFinit(initctl: string, exec: Runner = run): Finit {
     },
   };
 }
+
+/**
+ * Finit keeps its conditions as files: usr/NAME is set when COND_DIR/usr/NAME exists (a symlink,
+ * on or in flux, which `cond get` also counts as set here). Undefined when Finit's condition
+ * directory is not there: then initctl answers.
+ */
+export function condFromFiles(name: string, dir = COND_DIR): boolean | undefined {
+  try {
+    lstatSync(join(dir, 'usr', name));
+    return true;
+  } catch {
+    // not set, or not there
+  }
+  try {
+    return statSync(join(dir, 'usr')).isDirectory() ? false : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const COND_DIR = '/run/finit/cond';
 
 function condFileSet(name: string): boolean {
   try {

@@ -16,6 +16,13 @@ export interface Podman {
   containers(external?: boolean): Promise<ContainerInfo[]>;
   /** Force-removes containers (`rm -f -t 0`, or `rm --storage` for storage-only ones); returns podman's error text, if any. */
   remove(ids: string[], storage?: boolean): Promise<string | undefined>;
+  /**
+   * Force-removes every container carrying the label `key=value` (`rm -f -t 0 --filter label=…`),
+   * without listing them first: the IDs podman removed, and its error text, if any.
+   */
+  removeLabelled(key: string, value: string): Promise<{ ids: string[]; error?: string }>;
+  /** Containers removed since `since`, from podman's event log (`events --stream=false`). */
+  removedSince(since: Date): Promise<Map<string, { name: string; labels: Record<string, string> }>>;
   /** Names (repo:tag and repo@digest) and IDs of every local image. */
   images(): Promise<{ names: Set<string>; ids: Set<string> }>;
   /** Loads an image archive; returns the loaded image's ID. */
@@ -45,6 +52,38 @@ export function parsePs(json: string): ContainerInfo[] {
   }));
 }
 
+interface EventRow {
+  ID?: string;
+  Name?: string;
+  Status?: string;
+  Attributes?: Record<string, string> | null;
+}
+
+/** `podman events --format json`: one JSON object a line (an array is read too). */
+export function parseRemoveEvents(
+  out: string,
+): Map<string, { name: string; labels: Record<string, string> }> {
+  const m = new Map<string, { name: string; labels: Record<string, string> }>();
+  const text = out.trim();
+  let rows: EventRow[];
+  if (text.startsWith('[')) rows = JSON.parse(text) as EventRow[];
+  else {
+    rows = [];
+    for (const line of text.split('\n')) {
+      try {
+        if (line.trim()) rows.push(JSON.parse(line) as EventRow);
+      } catch {
+        // not an event line
+      }
+    }
+  }
+  for (const e of rows) {
+    if (!e.ID || (e.Status && e.Status !== 'remove')) continue;
+    m.set(e.ID, { name: e.Name ?? '', labels: e.Attributes ?? {} });
+  }
+  return m;
+}
+
 export function podmanCli(podman: string, exec: Runner): Podman {
   const call = async (args: string[], timeoutMs = 60_000) => {
     const r = await exec(podman, args, { timeoutMs });
@@ -61,6 +100,28 @@ export function podmanCli(podman: string, exec: Runner): Podman {
       if (ids.length === 0) return undefined;
       const r = await call(storage ? ['rm', '--storage', ...ids] : ['rm', '-f', '-t', '0', ...ids], 120_000);
       return r.exitCode === 0 ? undefined : (r.stderr || r.stdout).trim() || `exit ${r.exitCode}`;
+    },
+    async removeLabelled(key, value) {
+      const r = await call(['rm', '-f', '-t', '0', '--filter', `label=${key}=${value}`], 120_000);
+      const ids = r.stdout.split('\n').filter((l) => /^[0-9a-f]{64}$/.test(l));
+      if (r.exitCode === 0) return { ids };
+      return { ids, error: (r.stderr || r.stdout).trim() || `exit ${r.exitCode}` };
+    },
+    async removedSince(since) {
+      const r = await call([
+        'events',
+        '--stream=false',
+        '--since',
+        since.toISOString(),
+        '--filter',
+        'type=container',
+        '--filter',
+        'event=remove',
+        '--format',
+        'json',
+      ]);
+      if (r.exitCode !== 0) throw new PodmanError(`podman events failed: ${r.stderr.trim()}`);
+      return parseRemoveEvents(r.stdout);
     },
     async images() {
       const r = await call(['images', '--format', 'json']);

@@ -9,13 +9,13 @@
 import { mkdirSync, statSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { basename, dirname, join } from 'node:path';
-import { type FSWatcher, watch } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
 import type { Finit } from '../apply/finit.js';
 import { finitServices } from '../apply/finit-status.js';
 import type { Runner } from '../apply/run.js';
-import { type SyncConfig, type SyncReport, sync, UnitsDirError } from '../apply/sync.js';
+import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import { isIgnoredName, parseUnitName } from '../parse/load.js';
 import { finitCaps } from '../render/finit.js';
 import { listenControl } from './control.js';
@@ -70,6 +70,8 @@ export class Daemon {
 
   private async apply(reasons: string[]): Promise<SyncReport | undefined> {
     let rep: SyncReport;
+    // loaded here: at boot, boot recovery starts removing before the sync engine is loaded
+    const { sync, UnitsDirError } = await import('../apply/sync.js');
     try {
       rep = await sync(this.cfg, { finit: this.opts.finit, exec: this.opts.exec });
     } catch (e) {
@@ -152,6 +154,8 @@ export class Daemon {
       return;
     }
     const dir = this.cfg.unitsDir;
+    // loaded here, after boot recovery: pods wait for it, not for the watch
+    const { watch } = await import('chokidar');
     this.watcher = watch(dir, {
       ignoreInitial: true,
       depth: 1,
@@ -259,7 +263,7 @@ export class Daemon {
         if (u.state === 'image-missing')
           this.log.error({ unit: u.file }, `pod:${u.pod}: ${u.diagnostics.at(-1)?.message}`);
       this.log.info(
-        { ms: Date.now() - t0, podmanCalls: r.podmanCalls },
+        { ms: r.readyAt - t0, podmanCalls: r.podmanCalls },
         'boot recovery done: condition usr/finit-pods set, pods may start',
       );
     } catch (e) {

@@ -1,7 +1,10 @@
 // Logging with pino: one line per event. The default "text" format reads well in syslog through
 // Finit's `log` option (which adds time and tag); "json" gives pino's own JSON lines.
+// pino is loaded at the first line logged, not at start: at boot the daemon logs nothing before
+// the pods may start, and loading pino (~30 ms) would delay them.
 
-import { type Logger, pino } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger, pino as Pino } from 'pino';
 
 export type LogFormat = 'text' | 'json';
 
@@ -26,7 +29,20 @@ export function textLine(json: string): string {
   return `${LEVELS[level as number] ?? String(level)}: ${String(msg ?? '')}${fields.length ? ` ${fields.join(' ')}` : ''}\n`;
 }
 
-export function makeLogger(format: LogFormat, out: { write(s: string): unknown } = process.stdout): Logger {
+function create(format: LogFormat, out: { write(s: string): unknown }): Logger {
+  const { pino } = createRequire(import.meta.url)('pino') as { pino: typeof Pino };
   if (format === 'json') return pino({ base: null }, { write: (s: string) => out.write(s) });
   return pino({ base: null, timestamp: false }, { write: (s: string) => out.write(textLine(s)) });
+}
+
+/** A pino logger, created (and pino loaded) when it is first used. */
+export function makeLogger(format: LogFormat, out: { write(s: string): unknown } = process.stdout): Logger {
+  let real: Logger | undefined;
+  return new Proxy({} as Logger, {
+    get(_target, prop) {
+      real ??= create(format, out);
+      const v = Reflect.get(real, prop, real) as unknown;
+      return typeof v === 'function' ? v.bind(real) : v;
+    },
+  });
 }

@@ -12,12 +12,10 @@ import { shellJoin } from '../lib/shell.js';
 import { type ContainerModel, podmanArgv } from '../model/container.js';
 import { type Diagnostic, error, warning } from '../model/diagnostics.js';
 import type { FinitCaps } from './finit.js';
+import { LABEL_HASH, LABEL_MANAGED, LABEL_POD, READY_CONDITION } from './labels.js';
 
+export { LABEL_HASH, LABEL_MANAGED, LABEL_POD, READY_CONDITION } from './labels.js';
 export const OWNER_MARK = '# finit-pods: generated';
-export const READY_CONDITION = 'finit-pods';
-export const LABEL_MANAGED = 'io.finit-pods.managed';
-export const LABEL_POD = 'io.finit-pods.pod';
-export const LABEL_HASH = 'io.finit-pods.hash';
 export const RUNNER_NAME = 'finit-pods-run';
 
 export interface StanzaPaths {

@@ -188,11 +188,14 @@ for (const stack of stacksFromEnv()) {
         const left = (await containers(tb)).map((c) => `${c.names[0]}:${c.state}`).sort();
         t.same(left, ['cache:running', 'notes:running', 'web:running'], `${label}: nothing else left over`);
         if (stack === 'bookworm') {
-          // Podman 4.3 brings the pods' containers back as Created, holding their names
+          // Podman 4.3 brings the pods' containers back as Created, holding their names; they go
+          // by their label, and podman's event log names their pods
           for (const p of THREE) {
             t.ok(
-              log.some((l) =>
-                l.startsWith(`info: removed: finit-pods container of pod ${p}, created from before the boot`),
+              log.some(
+                (l) =>
+                  l.startsWith(`info: removed: finit-pods container of pod ${p}, from before the boot`) &&
+                  l.includes(`container=${p} `),
               ),
               `${label}: the daemon removed ${p}'s Created leftover and said so`,
             );

@@ -408,32 +408,66 @@ t.test('podmanCli: the argv it runs and what it makes of the answers', async (t)
   await t.rejects(p.containers(), /podman ps failed: database is locked/);
 });
 
-/** A fake `podman` behind a Runner, for cleanup(): lists `state`, removes what rm names. */
-function fakeRunner(state: ContainerInfo[], opts: { failFirstRm?: boolean } = {}) {
+/**
+ * A fake `podman` behind a Runner: lists `state`, removes what rm names (or, with `--filter
+ * label=K=V`, what carries that label, printing the IDs), and gives the removals as events.
+ * `failFirstRm`: the first rm fails after removing all but the first container; `psFailsOnce`:
+ * the first listing fails.
+ */
+function fakeRunner(state: ContainerInfo[], opts: { failFirstRm?: boolean; psFailsOnce?: boolean } = {}) {
   const calls: string[][] = [];
   let present = [...state];
+  const removed: ContainerInfo[] = [];
   let fail = opts.failFirstRm ?? false;
+  let psFail = opts.psFailsOnce ?? false;
+
   const toJson = (cs: ContainerInfo[]) =>
     JSON.stringify(cs.map((c) => ({ Id: c.id, Names: c.names, State: c.state, Labels: c.labels })));
   const exec: Runner = async (_file, args) => {
     calls.push([...args]);
     const ok = { exitCode: 0, stdout: '', stderr: '', timedOut: false };
     if (args[0] === 'ps') {
+      if (psFail) {
+        psFail = false;
+        return {
+          ...ok,
+          exitCode: 125,
+          stderr: `Error: determining buildah container for container ${hex(1)}: container not known`,
+        };
+      }
       const ext = args.includes('--external');
       return { ...ok, stdout: toJson(ext ? present : present.filter((c) => c.state !== 'storage')) };
     }
     if (args[0] === 'images') {
       return { ...ok, stdout: JSON.stringify([{ Id: hex(9), Names: ['localhost/busybox:latest'] }]) };
     }
+    if (args[0] === 'events') {
+      const lines = removed.map((c) =>
+        JSON.stringify({
+          ID: c.id,
+          Name: c.names[0],
+          Status: 'remove',
+          Type: 'container',
+          Attributes: c.labels,
+        }),
+      );
+      return { ...ok, stdout: lines.join('\n') };
+    }
     if (args[0] === 'rm') {
-      const ids = args.filter((a) => /^[0-9a-f]{64}$/.test(a));
+      const filter = args[args.indexOf('--filter') + 1]?.match(/^label=([^=]+)=(.*)$/);
+      const ids = filter
+        ? present.filter((c) => c.labels[filter[1]!] === filter[2]).map((c) => c.id)
+        : args.filter((a) => /^[0-9a-f]{64}$/.test(a));
+      let gone = ids;
+      let res = ok;
       if (fail) {
         fail = false;
-        present = present.filter((c) => c.id === ids[0] || !ids.includes(c.id));
-        return { ...ok, exitCode: 125, stderr: 'Error: container state improper' };
+        gone = ids.slice(1);
+        res = { ...ok, exitCode: 125, stderr: 'Error: container state improper' };
       }
-      present = present.filter((c) => !ids.includes(c.id));
-      return ok;
+      removed.push(...present.filter((c) => gone.includes(c.id)));
+      present = present.filter((c) => !gone.includes(c.id));
+      return { ...res, stdout: gone.join('\n') };
     }
     return { ...ok, exitCode: 125, stderr: `unexpected podman ${args.join(' ')}` };
   };
@@ -579,14 +613,18 @@ t.test('bootRecovery without a machine: stanzas, then cleanup, then the conditio
     );
     t.ok(existsSync(join(cfg.runDir, 'booted')), `${n}: the boot marker is written`);
     t.equal(r.sync.readySet, true, `${n}: readySet`);
-    t.equal(events.at(-1), `cond set ${READY}`, `${n}: the condition comes last`);
+    t.equal(
+      events.filter((e) => e !== 'podman events').at(-1),
+      `cond set ${READY}`,
+      `${n}: the condition comes last (only the event log, for the names, is read after it)`,
+    );
     t.equal(events.filter((e) => e.startsWith('cond set')).length, 1, `${n}: set once`);
     t.ok(events.includes('reload'), `${n}: the stanzas were reloaded before it`);
     t.equal(r.podmanCalls, f.calls.length, `${n}: podmanCalls counts every podman invocation`);
     t.same(
       f.calls.map((c) => c[0]).sort(),
-      ['images', 'ps', 'rm', 'rm'],
-      `${n}: images (checked once for all pods), one listing, rm of finit-pods' own leftovers (alongside the sync), rm of the foreign holder (after it)`,
+      ['events', 'images', 'ps', 'rm', 'rm'],
+      `${n}: rm of finit-pods' own leftovers by label (first), images (checked once for all pods), one listing, rm of the foreign holder (after the sync), the event log (names of what the listing did not see)`,
     );
     calls.set(n, r.podmanCalls);
   }
@@ -607,8 +645,173 @@ t.test('bootRecovery without a machine: stanzas, then cleanup, then the conditio
     writeFileSync(join(cfg.unitsDir, `p${i}.container`), '[Container]\nImage=localhost/busybox:latest\n');
   const f = fakeRunner(lingering(3));
   const r = await bootRecovery(cfg, { finit, exec: f.exec });
-  t.same(f.calls.map((c) => c[0]).sort(), ['images', 'ps', 'rm'], 'own leftovers only: one rm');
-  t.equal(r.podmanCalls, 3);
+  t.same(
+    f.calls.map((c) => c[0]),
+    ['rm', 'ps', 'images', 'events'],
+    'own leftovers only: one rm, first; then the listing and images; the event log last',
+  );
+  t.equal(r.podmanCalls, 4);
   t.same(f.present(), [], 'all gone');
   t.same(r.cleanup.plan.remove.map((x) => x.name).sort(), ['p0', 'p1', 'p2'], 'the report lists them all');
+  t.same(
+    r.cleanup.plan.remove.map((x) => x.reason),
+    ['p0', 'p1', 'p2'].map((p) => `finit-pods container of pod ${p}, from before the boot`),
+    'with their pods, from the event log',
+  );
+  t.same(
+    f.calls.find((c) => c[0] === 'rm'),
+    ['rm', '-f', '-t', '0', '--filter', `label=${LABEL_MANAGED}=true`],
+    'by label, not by a list of IDs',
+  );
+});
+
+t.test('bootRecovery: the removal by label waits for nothing podman says', async (t) => {
+  const finit = (ready = false, events: string[] = []): Finit => ({
+    initctl: '/sbin/initctl',
+    async version() {
+      return '4.12';
+    },
+    async reload() {},
+    async condGet() {
+      return ready;
+    },
+    async condSet(name) {
+      events.push(`cond set ${name}`);
+    },
+  });
+  const setup = (n: number) => {
+    const dir = mkdtempSync(join(tmpdir(), 'finit-pods-boot-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const cfg: SyncConfig = {
+      unitsDir: join(dir, 'units'),
+      stanzaDir: join(dir, 'finit.d'),
+      runDir: join(dir, 'run'),
+      cniDir: join(dir, 'cni'),
+      podman: '/usr/bin/podman',
+    };
+    mkdirSync(cfg.unitsDir);
+    for (let i = 0; i < n; i++)
+      writeFileSync(join(cfg.unitsDir, `p${i}.container`), '[Container]\nImage=localhost/busybox:latest\n');
+    return cfg;
+  };
+
+  t.test(
+    'the listing answers after the removal: names from the event log, after the condition',
+    async (t) => {
+      const calls = new Map<number, number>();
+      for (const n of [5, 50]) {
+        const cfg = setup(n);
+        const order: string[] = [];
+        const f = fakeRunner([...lingering(n), ctr('p1', 'storage', { id: hex(7001) })]);
+        const exec: Runner = async (file, args, o) => {
+          const r = await f.exec(file, args, o);
+          order.push(`podman ${args[0]}`);
+          return r;
+        };
+        const r = await bootRecovery(cfg, { finit: finit(false, order), exec });
+        t.same(f.present(), [], `${n}: every leftover removed; the ghost of p1 too`);
+        t.same(r.cleanup.errors, [], `${n}: no errors`);
+        t.equal(r.cleanup.plan.remove.length, n, `${n}: each in the report`);
+        t.same(
+          r.cleanup.plan.remove.map((x) => [x.name, x.reason]).slice(0, 2),
+          [
+            ['p0', 'finit-pods container of pod p0, from before the boot'],
+            ['p1', 'finit-pods container of pod p1, from before the boot'],
+          ],
+          `${n}: names and pods from the event log`,
+        );
+        t.same(
+          order.slice(order.indexOf(`cond set ${READY}`)),
+          [`cond set ${READY}`, 'podman events'],
+          `${n}: the event log is read after the condition is set`,
+        );
+        t.same(
+          f.calls.map((c) => c[0]).sort(),
+          ['events', 'images', 'ps', 'rm', 'rm'],
+          `${n}: rm by label, listing, images, rm --storage of the ghost, events`,
+        );
+        t.equal(r.podmanCalls, f.calls.length, `${n}: podmanCalls counts them all`);
+        t.equal(r.cleanup.calls, 4, `${n}: the cleanup's calls (all but images)`);
+        calls.set(n, r.podmanCalls);
+      }
+      t.equal(calls.get(5), calls.get(50), 'the same number of podman calls for 5 and 50 pods');
+    },
+  );
+
+  t.test('every other podman call waits for the removal', async (t) => {
+    const cfg = setup(3);
+    writeFileSync(join(cfg.unitsDir, 'app.network'), '[Network]\n');
+    const f = fakeRunner(lingering(3));
+    let inRm = false;
+    const overlapped: string[] = [];
+    const exec: Runner = async (file, args, o) => {
+      if (inRm) overlapped.push(args[0]!);
+      if (args[0] === 'rm') {
+        inRm = true;
+        await new Promise((r) => setTimeout(r, 50));
+        const res = await f.exec(file, args, o);
+        inRm = false;
+        return res;
+      }
+      if (args[0] === 'network') return { exitCode: 0, stdout: '', stderr: '', timedOut: false };
+      return f.exec(file, args, o);
+    };
+    const r = await bootRecovery(cfg, { finit: finit(), exec });
+    t.same(overlapped, [], 'no podman call while the removal runs');
+    t.same(f.present(), [], 'all gone');
+    t.equal(
+      r.sync.units.find((u) => u.kind === 'network')?.state,
+      'applied',
+      'the network was created after it',
+    );
+  });
+
+  t.test('the listing fails: boot recovery fails, the condition stays unset', async (t) => {
+    const cfg = setup(1);
+    const set: string[] = [];
+    const f = fakeRunner(lingering(1), { psFailsOnce: true });
+    await t.rejects(bootRecovery(cfg, { finit: finit(false, set), exec: f.exec }), /podman ps failed/);
+    t.same(set, [], 'not set');
+    t.notOk(existsSync(join(cfg.runDir, 'booted')), 'no boot marker: the next attempt does it all again');
+  });
+
+  t.test('the first rm by label fails: repeated once', async (t) => {
+    for (const n of [1, 50]) {
+      const cfg = setup(n);
+      const f = fakeRunner(lingering(n), { failFirstRm: true });
+      const r = await bootRecovery(cfg, { finit: finit(), exec: f.exec });
+      t.same(f.present(), [], `${n}: all gone`);
+      t.same(r.cleanup.errors, [], `${n}: no errors left`);
+      t.same(
+        f.calls.filter((c) => c[0] === 'rm').map((c) => c.slice(4).join(' ')),
+        [`--filter label=${LABEL_MANAGED}=true`, `--filter label=${LABEL_MANAGED}=true`],
+        `${n}: the same removal twice`,
+      );
+      t.equal(r.cleanup.plan.remove.length, n, `${n}: each in the report`);
+    }
+  });
+
+  t.test('pods already started this boot (condition set): running ones stay, no rm by label', async (t) => {
+    const cfg = setup(2);
+    const f = fakeRunner([
+      ctr('p0', 'running', { managed: true, id: hex(1) }),
+      ctr('p1', 'exited', { managed: true, id: hex(2) }),
+    ]);
+    const r = await bootRecovery(cfg, { finit: finit(true), exec: f.exec });
+    t.same(
+      f.present().map((c) => c.names[0]),
+      ['p0'],
+      'the running one stays',
+    );
+    t.same(
+      r.cleanup.plan.remove.map((x) => x.name),
+      ['p1'],
+      'the exited one goes',
+    );
+    t.notOk(
+      f.calls.some((c) => c.includes('--filter')),
+      'by ID from the listing',
+    );
+    t.equal(r.sync.readySet, false, 'the condition was set already');
+  });
 });

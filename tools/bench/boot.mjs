@@ -10,8 +10,9 @@
 //   - finit-pods sync as the first run since boot: from its start to the condition being set
 //     (and the whole process, whose exit competes with the N pods Finit then starts).
 // Each measurement starts from an identical fresh setup: N pods running, then a power cut.
-// Target: finit-pods within 1.2× of podman alone, and a number of podman calls that does not
-// grow with N.
+// Target (issue 6): with 50 lingering containers, daemon start → condition within 1.2× of podman
+// alone, and a number of podman calls that does not grow with N. Smaller counts are shown too;
+// there the fixed costs of starting node and a few podman processes dominate.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -199,7 +200,12 @@ for (const r of results) {
   );
 }
 const calls = new Set(results.flatMap((r) => r.calls));
-const worst = Math.max(...results.map((r) => median(r.daemon) / median(r.podman)));
+const ratio = (r) => median(r.daemon) / median(r.podman);
+// the issue's figure: 50 lingering containers (or the largest count measured)
+const target = results.find((r) => r.n === 50) ?? results.at(-1);
 console.log(
-  `  podman calls ${calls.size === 1 ? 'constant' : 'NOT constant'} in the number of containers (${[...calls].join(', ')}); worst ratio ${worst.toFixed(2)}× (target ≤ 1.2×): ${worst <= 1.2 && calls.size === 1 ? 'MEETS' : 'MISSES'} the target`,
+  `  podman calls ${calls.size === 1 ? 'constant' : 'NOT constant'} in the number of containers (${[...calls].join(', ')}; the event log read for the log lines after the condition included)`,
+);
+console.log(
+  `  daemon start → condition vs podman alone: ${results.map((r) => `${ratio(r).toFixed(2)}× at ${r.n}`).join(', ')}; target ≤ 1.2× at ${target.n}: ${ratio(target) <= 1.2 && calls.size === 1 ? 'MEETS' : 'MISSES'} the target`,
 );
