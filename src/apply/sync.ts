@@ -168,6 +168,7 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
   const images = new ImageCache(podmanCli(cfg.podman, deps.exec));
   const paths = { stanzaDir: cfg.stanzaDir, podman: cfg.podman, initctl: deps.finit.initctl };
   let runnerNeeded = false;
+  const writes: (() => Promise<void>)[] = [];
 
   for (const r of containers) {
     const pod = r.model?.kind === 'container' ? r.model.pod : defaultContainerName(r.name);
@@ -224,24 +225,29 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
         }
         const a = oldArgv !== rendered.argv;
         const c = oldConf !== rendered.conf;
-        if (
-          (deps.checkImages ?? 'changed') === 'all' ||
-          ((deps.checkImages ?? 'changed') === 'changed' && (a || c))
-        ) {
-          const missing = await ensureImage(m.image, archive, images);
-          if (missing) {
-            report.state = 'image-missing';
-            report.diagnostics.push(error({ file: r.path, line: 0 }, missing));
-            keepPods.delete(pod); // no stanza: it could only crash-loop; the next sync looks again
-            continue;
+        const image = m.image;
+        // after every unit is rendered: the image check waits for podman (at boot, for the
+        // removal of the leftovers), the rendering need not
+        writes.push(async () => {
+          if (
+            (deps.checkImages ?? 'changed') === 'all' ||
+            ((deps.checkImages ?? 'changed') === 'changed' && (a || c))
+          ) {
+            const missing = await ensureImage(image, archive, images);
+            if (missing) {
+              report.state = 'image-missing';
+              report.diagnostics.push(error({ file: r.path, line: 0 }, missing));
+              keepPods.delete(pod); // no stanza: it could only crash-loop; the next sync looks again
+              return;
+            }
           }
-        }
-        // The argv file first: the runner reads it when Finit starts the pod after the reload.
-        if (a) writeAtomic(argvPath, rendered.argv);
-        if (c) writeAtomic(conf, rendered.conf);
-        if (a) written.push(argvPath);
-        if (c) written.push(conf);
-        if (a || c) report.state = 'applied';
+          // The argv file first: the runner reads it when Finit starts the pod after the reload.
+          if (a) writeAtomic(argvPath, rendered.argv);
+          if (c) writeAtomic(conf, rendered.conf);
+          if (a) written.push(argvPath);
+          if (c) written.push(conf);
+          if (a || c) report.state = 'applied';
+        });
         continue;
       }
     }
@@ -253,6 +259,7 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
       runnerNeeded = true;
     }
   }
+  for (const w of writes) await w();
   for (const r of results) {
     if (SUPPORTED.has(r.name.kind)) continue;
     reports.push({ file: r.path, kind: r.name.kind, state: 'skipped', diagnostics: r.diagnostics });
