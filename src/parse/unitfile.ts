@@ -119,7 +119,7 @@ export class UnitFile {
   }
 }
 
-const isComment = (line: string): boolean => line.length === 0 || line[0] === '#' || line[0] === ';';
+const origin = (file: string, line: number): Origin => ({ file, line });
 
 /** Parses unit file text. Syntax errors are returned as diagnostics; parsing goes on after them. */
 export function parseUnitText(
@@ -140,10 +140,9 @@ export function parseUnitText(
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i]!.trim();
     let lineNo = i + 1;
-    if (isComment(line)) {
-      if (pending !== '') continue; // a comment inside a continued value is skipped
-      continue;
-    }
+    // an empty line or a comment; inside a continued value a comment line is skipped too
+    const first = line.charCodeAt(0);
+    if (line.length === 0 || first === 35 /* # */ || first === 59 /* ; */) continue;
     if (line.endsWith('\\')) {
       line = line.slice(0, -1);
       if (i !== lines.length - 1) {
@@ -157,21 +156,23 @@ export function parseUnitText(
       lineNo = pendingLine;
       pending = '';
     }
-    const at: Origin = { file: path, line: lineNo };
-
     if (line.charCodeAt(0) === 91 /* [ */) {
       const end = line.indexOf(']');
       if (end !== -1 && /^[ \t]*$/.test(line.slice(end + 1))) {
         const name = line.slice(1, end);
         // biome-ignore lint/suspicious/noControlCharactersInRegex: systemd rejects control characters in group names
         if (name.length === 0 || /[[\]\x00-\x1f\x7f]/.test(name)) {
-          diagnostics.push({ severity: 'error', ...at, message: `invalid section name [${name}]` });
+          diagnostics.push({
+            severity: 'error',
+            ...origin(path, lineNo),
+            message: `invalid section name [${name}]`,
+          });
           current = null;
           invalidHeader = lineNo;
         } else {
           current = unit.section(name);
           currentName = name;
-          if (!unit.headers.has(name)) unit.headers.set(name, at);
+          if (!unit.headers.has(name)) unit.headers.set(name, origin(path, lineNo));
           invalidHeader = 0;
         }
         continue;
@@ -184,7 +185,7 @@ export function parseUnitText(
       if (current === null) {
         diagnostics.push({
           severity: 'error',
-          ...at,
+          ...origin(path, lineNo),
           message:
             invalidHeader > 0
               ? `${key}= follows the invalid section header on line ${invalidHeader}`
@@ -197,7 +198,7 @@ export function parseUnitText(
     }
     diagnostics.push({
       severity: 'error',
-      ...at,
+      ...origin(path, lineNo),
       message: `"${line}" is not a Key=Value line, a [Section] header or a comment`,
     });
   }
