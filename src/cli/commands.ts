@@ -11,6 +11,7 @@ import type { StatusView } from '../inspect/status.js';
 import { shellJoin } from '../lib/shell.js';
 import { type Diagnostic, formatDiagnostic } from '../model/diagnostics.js';
 import type { DirOptions, Model, UnitResult } from '../model/translate.js';
+import { withOptimiser } from './jit.js';
 
 export interface Command {
   summary: string;
@@ -315,6 +316,7 @@ ${PATH_HELP}`,
     const log = makeLogger(format);
     const d = new Daemon(cfg, { log, finit: initctlFinit(initctl), exec: run });
     await d.start();
+    withOptimiser(); // boot recovery is over: from here on the daemon runs for days
     await new Promise<void>((resolve) => {
       const stop = (sig: string) => {
         log.info(`${sig}: stopping (pods keep running)`);

@@ -1,22 +1,12 @@
 #!/usr/bin/env node
 // finit-pods command line: a thin edge that parses arguments and hands over to the commands.
 
-import { setFlagsFromString } from 'node:v8';
 import { commands, usage } from './commands.js';
-
-/**
- * A one-shot command is over before TurboFan's optimised code repays its compile time, which
- * competes for the CPU with the command itself: `check` over 1,000 units runs about a quarter
- * faster in V8's interpreter and baseline code alone (npm run bench). The daemon runs for days
- * and keeps the optimising compiler.
- */
-function tuneJit(cmd: string | undefined): void {
-  if (cmd !== 'daemon') setFlagsFromString('--no-opt');
-}
+import { withoutOptimiser } from './jit.js';
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  tuneJit(cmd);
+  withoutOptimiser(); // the daemon turns it back on once boot recovery is done (jit.ts)
   if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
     const sub = cmd === 'help' ? rest[0] : undefined;
     const c = sub ? commands.get(sub) : undefined;
