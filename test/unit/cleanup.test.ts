@@ -201,6 +201,26 @@ function fakePodman(initial: ContainerInfo[], failRemoves = 0) {
   return { podman, calls, present: () => present };
 }
 
+/** A units directory with these units, and the directories sync writes to, removed after `t`. */
+function tempConfig(t: { teardown(fn: () => void): void }, units: Record<string, string>): SyncConfig {
+  const dir = mkdtempSync(join(tmpdir(), 'finit-pods-boot-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const cfg: SyncConfig = {
+    unitsDir: join(dir, 'units'),
+    stanzaDir: join(dir, 'finit.d'),
+    runDir: join(dir, 'run'),
+    cniDir: join(dir, 'cni'),
+    podman: '/usr/bin/podman',
+  };
+  mkdirSync(cfg.unitsDir);
+  for (const [name, text] of Object.entries(units)) writeFileSync(join(cfg.unitsDir, name), text);
+  return cfg;
+}
+
+/** n units p0 … p{n-1} running busybox. */
+const sleepers = (n: number, text = '[Container]\nImage=localhost/busybox:latest\n') =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}.container`, text]));
+
 const lingering = (n: number) =>
   Array.from({ length: n }, (_, i) => ctr(`p${i}`, 'created', { managed: true, id: hex(1000 + i) }));
 
@@ -568,25 +588,10 @@ t.test('bootRecovery without a machine: stanzas, then cleanup, then the conditio
   };
   const calls = new Map<number, number>();
   for (const n of [5, 50]) {
-    const dir = mkdtempSync(join(tmpdir(), 'finit-pods-boot-'));
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-    const cfg: SyncConfig = {
-      unitsDir: join(dir, 'units'),
-      stanzaDir: join(dir, 'finit.d'),
-      runDir: join(dir, 'run'),
-      cniDir: join(dir, 'cni'),
-      podman: '/usr/bin/podman',
-    };
-    mkdirSync(cfg.unitsDir);
-    for (let i = 0; i < n; i++)
-      writeFileSync(
-        join(cfg.unitsDir, `p${i}.container`),
-        '[Container]\nImage=localhost/busybox:latest\nExec=sleep 1\n',
-      );
-    writeFileSync(
-      join(cfg.unitsDir, 'nomg.container'),
-      '[Container]\nImage=localhost/nope:1\nExec=sleep 1\n',
-    );
+    const cfg = tempConfig(t, {
+      ...sleepers(n, '[Container]\nImage=localhost/busybox:latest\nExec=sleep 1\n'),
+      'nomg.container': '[Container]\nImage=localhost/nope:1\nExec=sleep 1\n',
+    });
     // a power cut's leftovers: every pod's container Created, a hand-made one holding nomg's
     // name, and an unrelated running one
     const f = fakeRunner([...lingering(n), ctr('nomg', 'created'), ctr('bystander', 'running')]);
@@ -631,18 +636,7 @@ t.test('bootRecovery without a machine: stanzas, then cleanup, then the conditio
   t.equal(calls.get(5), calls.get(50), `the same number of podman calls for 5 and 50 pods (${calls.get(5)})`);
 
   // the usual boot: only finit-pods' own leftovers, one rm
-  const dir = mkdtempSync(join(tmpdir(), 'finit-pods-boot-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const cfg: SyncConfig = {
-    unitsDir: join(dir, 'units'),
-    stanzaDir: join(dir, 'finit.d'),
-    runDir: join(dir, 'run'),
-    cniDir: join(dir, 'cni'),
-    podman: '/usr/bin/podman',
-  };
-  mkdirSync(cfg.unitsDir);
-  for (let i = 0; i < 3; i++)
-    writeFileSync(join(cfg.unitsDir, `p${i}.container`), '[Container]\nImage=localhost/busybox:latest\n');
+  const cfg = tempConfig(t, sleepers(3));
   const f = fakeRunner(lingering(3));
   const r = await bootRecovery(cfg, { finit, exec: f.exec });
   t.same(
@@ -679,21 +673,7 @@ t.test('bootRecovery: the removal by label waits for nothing podman says', async
       events.push(`cond set ${name}`);
     },
   });
-  const setup = (n: number) => {
-    const dir = mkdtempSync(join(tmpdir(), 'finit-pods-boot-'));
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-    const cfg: SyncConfig = {
-      unitsDir: join(dir, 'units'),
-      stanzaDir: join(dir, 'finit.d'),
-      runDir: join(dir, 'run'),
-      cniDir: join(dir, 'cni'),
-      podman: '/usr/bin/podman',
-    };
-    mkdirSync(cfg.unitsDir);
-    for (let i = 0; i < n; i++)
-      writeFileSync(join(cfg.unitsDir, `p${i}.container`), '[Container]\nImage=localhost/busybox:latest\n');
-    return cfg;
-  };
+  const setup = (n: number) => tempConfig(t, sleepers(n));
 
   t.test(
     'the listing answers after the removal: names from the event log, after the condition',
