@@ -99,17 +99,13 @@ export function loadDir(dir: string): LoadedUnit[] {
 }
 
 /** Reads some units of a directory, sharing one LoadCache (drop-ins read once). */
-export function loadUnits(
-  dir: string,
-  names: readonly UnitName[],
-  subdirs?: ReadonlySet<string>,
-): LoadedUnit[] {
+function loadUnits(dir: string, names: readonly UnitName[], subdirs?: ReadonlySet<string>): LoadedUnit[] {
   const cache = new LoadCache(subdirs);
   return names.map((n) => loadUnit(dir, n, undefined, cache));
 }
 
 /** Translates loaded units against the index of their whole directory. */
-export function translateLoaded(
+function translateLoaded(
   loaded: readonly LoadedUnit[],
   index: UnitIndex,
   opts: DirOptions = {},
