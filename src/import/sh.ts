@@ -140,6 +140,24 @@ function tokenize(text: string, comments: boolean): { tokens: Token[]; problems:
     p = Math.min(j + 1, text.length);
     return s;
   };
+  /** Appends the `$` at text[p] to w: an expansion (true), or a literal "$" (false). */
+  const takeDollar = (w: Pick<ShWord, 'value' | 'expansions'>): boolean => {
+    const s = dollar();
+    if (s === undefined) {
+      w.value += '$';
+      p++;
+      return false;
+    }
+    w.expansions.push(s);
+    w.value += s;
+    return true;
+  };
+  /** Appends the backtick command substitution at text[p] to w. */
+  const takeBacktick = (w: Pick<ShWord, 'value' | 'expansions'>): void => {
+    const s = backtick();
+    w.expansions.push(s);
+    w.value += s;
+  };
 
   while (p < text.length) {
     const c = text[p]!;
@@ -242,20 +260,11 @@ function tokenize(text: string, comments: boolean): { tokens: Token[]; problems:
           continue;
         }
         if (d === '$') {
-          const s = dollar();
-          if (s !== undefined) {
-            w.expansions.push(s);
-            w.value += s;
-          } else {
-            w.value += '$';
-            p++;
-          }
+          takeDollar(w);
           continue;
         }
         if (d === '`') {
-          const s = backtick();
-          w.expansions.push(s);
-          w.value += s;
+          takeBacktick(w);
           continue;
         }
         if (d === '\n') line++;
@@ -267,23 +276,13 @@ function tokenize(text: string, comments: boolean): { tokens: Token[]; problems:
     }
     if (c === '$') {
       const w = start();
-      const s = dollar();
-      if (s !== undefined) {
-        w.plain = false;
-        w.expansions.push(s);
-        w.value += s;
-      } else {
-        w.value += '$';
-        p++;
-      }
+      if (takeDollar(w)) w.plain = false;
       continue;
     }
     if (c === '`') {
       const w = start();
       w.plain = false;
-      const s = backtick();
-      w.expansions.push(s);
-      w.value += s;
+      takeBacktick(w);
       continue;
     }
     if (OP_START.has(c)) {
