@@ -369,6 +369,32 @@ export class Testbed {
     return { status: Number(res.stdout.slice(cut + 1)) || 0, body: res.stdout.slice(0, Math.max(0, cut)) };
   }
 
+  /** Waits for a running container NAME other than `notId`; returns its ID. */
+  waitNewContainer(name: string, notId?: string): Promise<string> {
+    return this.waitFor(
+      async () => {
+        const id = await this.containerId(name);
+        return id && id !== notId ? id : undefined;
+      },
+      { timeout: 60_000, message: `a running container ${name}${notId ? ` other than ${notId}` : ''}` },
+    );
+  }
+
+  /** Waits until GET http://127.0.0.1:PORT/PATH answers 200 with a body containing (or matching) `body`. */
+  waitHttp(port: number, urlPath: string, body: string | RegExp): Promise<string> {
+    let last = '';
+    return this.waitFor(
+      async () => {
+        const res = await this.httpGet(port, urlPath, { timeout: 2_000 });
+        last = `${res.status} ${res.body.slice(0, 80)}`;
+        const ok =
+          res.status === 200 && (typeof body === 'string' ? res.body.includes(body) : body.test(res.body));
+        return ok ? res.body : undefined;
+      },
+      { timeout: 60_000, message: `HTTP 200 on :${port}/${urlPath.replace(/^\//, '')} (last: ${last})` },
+    );
+  }
+
   // ------------------------------------------------------------------ host side
 
   /** Wait with a bounded poll (see waitFor). */

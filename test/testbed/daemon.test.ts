@@ -245,30 +245,6 @@ async function waitGone(tb: Testbed, pod: string): Promise<void> {
   });
 }
 
-async function waitNewContainer(tb: Testbed, name: string, notId?: string): Promise<string> {
-  return tb.waitFor(
-    async () => {
-      const id = await tb.containerId(name);
-      return id && id !== notId ? id : undefined;
-    },
-    { timeout: 60_000, message: `a running container ${name}${notId ? ` other than ${notId}` : ''}` },
-  );
-}
-
-async function waitHttp(tb: Testbed, port: number, urlPath: string, body: string | RegExp): Promise<string> {
-  let last = '';
-  return tb.waitFor(
-    async () => {
-      const res = await tb.httpGet(port, urlPath, { timeout: 2_000 });
-      last = `${res.status} ${res.body.slice(0, 80)}`;
-      const ok =
-        res.status === 200 && (typeof body === 'string' ? res.body.includes(body) : body.test(res.body));
-      return ok ? res.body : undefined;
-    },
-    { timeout: 60_000, message: `HTTP 200 on :${port}/${urlPath} (last: ${last})` },
-  );
-}
-
 /** Writes FILE into the staging directory (outside the units directory) inside the sandbox. */
 async function stage(tb: Testbed, name: string, text: string): Promise<string> {
   const file = path.join(STAGE, name);
@@ -329,8 +305,8 @@ for (const stack of stacksFromEnv()) {
         'running',
         'pod:web running',
       );
-      t.match(await waitHttp(tb, 8080, '/', HELLO), HELLO, 'it answers HTTP on the published port');
-      webId = await waitNewContainer(tb, 'web');
+      t.match(await tb.waitHttp(8080, '/', HELLO), HELLO, 'it answers HTTP on the published port');
+      webId = await tb.waitNewContainer('web');
       t.same(await reloadsSince(tb, before), { logged: 1, calls: 1 }, 'exactly one reload (logged and made)');
       const s = await daemonState(tb);
       const u = s?.units[`${UNITS}/web.container`];
@@ -377,16 +353,16 @@ for (const stack of stacksFromEnv()) {
         // the save: rename the swap/temp file over the unit
         const t0 = Date.now();
         await tb.exec(['mv', `${UNITS}/.web.container.swp`, `${UNITS}/web.container`]);
-        const id2 = await waitNewContainer(tb, 'web', webId);
+        const id2 = await tb.waitNewContainer('web', webId);
         t.pass(`a new container ${Date.now() - t0} ms after the mv (${webId} -> ${id2})`);
-        t.match(await waitHttp(tb, 8080, '/passwd', /^root:/m), /^root:/m, 'new behaviour: /etc is served');
+        t.match(await tb.waitHttp(8080, '/passwd', /^root:/m), /^root:/m, 'new behaviour: /etc is served');
         t.same(await reloadsSince(tb, before), { logged: 1, calls: 1 }, 'exactly one reload');
 
         // the other editor style: write NAME.tmp, rename it over (back to /www)
         await tb.exec(['sh', '-c', `cat >${UNITS}/web.container.tmp`], { input: webUnit() });
         await tb.exec(['mv', `${UNITS}/web.container.tmp`, `${UNITS}/web.container`]);
-        webId = await waitNewContainer(tb, 'web', id2);
-        await waitHttp(tb, 8080, '/', HELLO);
+        webId = await tb.waitNewContainer('web', id2);
+        await tb.waitHttp(8080, '/', HELLO);
         t.equal((await tb.httpGet(8080, '/passwd')).status, 404, 'back to /www: /passwd is not served');
         t.same(await reloadsSince(tb, before), { logged: 2, calls: 2 }, 'one more reload');
       },
@@ -414,7 +390,7 @@ for (const stack of stacksFromEnv()) {
       await tb.exec(['mv', `${STAGE}/web.container`, `${UNITS}/`]);
       await waitStanza(tb, 'web');
       await tb.waitForStatus('pod:web', 'running', { timeout: 60_000 });
-      await waitHttp(tb, 8080, '/', HELLO);
+      await tb.waitHttp(8080, '/', HELLO);
       t.pass('mv in from /srv: pod:web runs and answers');
       await tb.exec(['mv', `${UNITS}/web.container`, `${STAGE}/`]);
       await waitStanza(tb, 'web', true);
@@ -429,7 +405,7 @@ for (const stack of stacksFromEnv()) {
       await rename(path.join(outside, 'web.container'), path.join(tb.unitsDir, 'web.container'));
       await waitStanza(tb, 'web');
       await tb.waitForStatus('pod:web', 'running', { timeout: 60_000 });
-      await waitHttp(tb, 8082, '/', HELLO);
+      await tb.waitHttp(8082, '/', HELLO);
       t.pass('rename(2) in: pod:web runs and answers on 8082');
       await rename(path.join(tb.unitsDir, 'web.container'), path.join(outside, 'web.container'));
       await waitStanza(tb, 'web', true);
@@ -453,7 +429,7 @@ StopTimeout=1
         await tb.exec(['ln', '-s', 'web@.container', `${UNITS}/web@1.container`]);
         await waitStanza(tb, 'web_1');
         await tb.waitForStatus('pod:web_1', 'running', { timeout: 60_000 });
-        t.match(await waitHttp(tb, 8081, '/', HELLO), HELLO, 'pod:web_1 answers on 8081 (808%i)');
+        t.match(await tb.waitHttp(8081, '/', HELLO), HELLO, 'pod:web_1 answers on 8081 (808%i)');
         t.ok(await tb.containerId('web_1'), 'container web_1 runs');
         await tb.exec(['rm', `${UNITS}/web@1.container`]);
         await waitStanza(tb, 'web_1', true);
@@ -468,8 +444,8 @@ StopTimeout=1
       async (t) => {
         await tb.exec(['cp', await stage(tb, 'web.container', webUnit()), `${UNITS}/`]);
         await tb.waitForStatus('pod:web', 'running', { timeout: 60_000 });
-        await waitHttp(tb, 8080, '/', HELLO);
-        const id1 = await waitNewContainer(tb, 'web');
+        await tb.waitHttp(8080, '/', HELLO);
+        const id1 = await tb.waitNewContainer('web');
         const conf = readMaybe(stanzaFile(tb, 'web'));
         const before = await reloads(tb);
 
@@ -492,7 +468,7 @@ StopTimeout=1
         );
         t.equal(await tb.containerId('web'), id1, 'the pod keeps running: same container ID');
         t.equal(await tb.serviceStatus('pod:web'), 'running', 'pod:web still running');
-        t.match(await waitHttp(tb, 8080, '/', HELLO), HELLO, 'and still serving /www');
+        t.match(await tb.waitHttp(8080, '/', HELLO), HELLO, 'and still serving /www');
         t.equal(readMaybe(stanzaFile(tb, 'web')), conf, 'pod-web.conf byte-identical');
         t.same(await reloadsSince(tb, before), { logged: 0, calls: 0 }, 'no reload');
         const logged = (await daemonLog(tb)).find(
@@ -533,9 +509,9 @@ StopTimeout=1
         const t0 = Date.now();
         await tb.exec(['sh', '-c', `cat >${UNITS}/.web.container.swp`], { input: webUnit({ dir: '/etc' }) });
         await tb.exec(['mv', `${UNITS}/.web.container.swp`, `${UNITS}/web.container`]);
-        webId = await waitNewContainer(tb, 'web', id1);
+        webId = await tb.waitNewContainer('web', id1);
         t.pass(`fixed: a new container ${Date.now() - t0} ms after the save`);
-        await waitHttp(tb, 8080, '/passwd', /^root:/m);
+        await tb.waitHttp(8080, '/passwd', /^root:/m);
         const fixed = (
           await waitState(tb, (s) => s.units[`${UNITS}/web.container`]?.state === 'ok', 'web.container ok')
         ).units[`${UNITS}/web.container`]!;
@@ -606,8 +582,8 @@ StopTimeout=1
       t.match(down.stdout, /^pod:web: Finit says stopped$/m, 'and says why');
       await tb.initctl('start', 'pod:web');
       await tb.waitForStatus('pod:web', 'running');
-      webId = await waitNewContainer(tb, 'web', webId);
-      await waitHttp(tb, 8080, '/passwd', /^root:/m);
+      webId = await tb.waitNewContainer('web', webId);
+      await tb.waitHttp(8080, '/passwd', /^root:/m);
       const empty = await cli(tb, ['status', '--units-dir', `${RUN}/no-such-dir`]);
       t.equal(empty.exitCode, 1, 'status exits 1 when the units directory cannot be read');
     });
@@ -640,7 +616,7 @@ StopTimeout=1
         t.ok(await readySet(tb), 'usr/finit-pods still set');
         t.same(await reloadsSince(tb, before), { logged: 0, calls: 0 }, 'no reload');
         t.equal(count(await daemonLog(tb), /^boot recovery/), recoveries, 'no boot recovery on a respawn');
-        t.match(await waitHttp(tb, 8080, '/passwd', /^root:/m), /^root:/m, 'pod:web still answers');
+        t.match(await tb.waitHttp(8080, '/passwd', /^root:/m), /^root:/m, 'pod:web still answers');
 
         // and a graceful restart (SIGTERM) the same
         const w2 = count(await daemonLog(tb), 'watching');
@@ -740,9 +716,9 @@ StopTimeout=1
       );
       await tb.waitForStatus('pod:web', 'running', { timeout: 60_000 });
       await tb.waitForStatus('pod:web2', 'running', { timeout: 60_000 });
-      await waitHttp(tb, 8080, '/', HELLO);
-      await waitHttp(tb, 8082, '/', HELLO);
-      const ids = { web: await waitNewContainer(tb, 'web'), web2: await waitNewContainer(tb, 'web2') };
+      await tb.waitHttp(8080, '/', HELLO);
+      await tb.waitHttp(8082, '/', HELLO);
+      const ids = { web: await tb.waitNewContainer('web'), web2: await tb.waitNewContainer('web2') };
       const pids = async () =>
         (await tb.services())
           .filter((s) => s.ident === 'pod:web' || s.ident === 'pod:web2')

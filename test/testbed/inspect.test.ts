@@ -59,30 +59,6 @@ async function waitGone(tb: Testbed, name: string): Promise<void> {
   });
 }
 
-/** Wait for a running container NAME other than `notId`; returns its ID. */
-function waitNewContainer(tb: Testbed, name: string, notId?: string): Promise<string> {
-  return tb.waitFor(
-    async () => {
-      const id = await tb.containerId(name);
-      return id && id !== notId ? id : undefined;
-    },
-    { timeout: 60_000, message: `a running container ${name}${notId ? ` other than ${notId}` : ''}` },
-  );
-}
-
-/** Wait until GET http://127.0.0.1:PORT/ answers 200 with `body` in it. */
-async function waitHttp(tb: Testbed, port: number, body = HELLO): Promise<string> {
-  let last = '';
-  return tb.waitFor(
-    async () => {
-      const res = await tb.httpGet(port, '/', { timeout: 2_000 });
-      last = `${res.status} ${res.body.slice(0, 80)}`;
-      return res.status === 200 && res.body.includes(body) ? res.body : undefined;
-    },
-    { timeout: 60_000, message: `HTTP 200 on :${port} (last: ${last})` },
-  );
-}
-
 /** Wait until `finit-pods status` exits 0 (every unit healthy); returns the view. */
 async function waitHealthy(tb: Testbed): Promise<StatusRun> {
   let last: StatusRun | undefined;
@@ -150,8 +126,8 @@ for (const stack of stacksFromEnv()) {
       const s = await sync(tb);
       t.equal(s.exitCode, 0, `sync exits 0 ${s.stderr}`);
       await tb.waitForStatus('pod:web', 'running');
-      const id = await waitNewContainer(tb, 'web');
-      await waitHttp(tb, 8080);
+      const id = await tb.waitNewContainer('web');
+      await tb.waitHttp(8080, '/', HELLO);
 
       const st = await waitHealthy(tb);
       t.same(st.errors, [], 'status --json is valid by docs/status.schema.json');
@@ -233,7 +209,7 @@ for (const stack of stacksFromEnv()) {
       const pasted = await tb.sh(cmd, { reject: false, timeout: 60_000 });
       t.equal(pasted.exitCode, 0, `the pasted command exits 0 ${pasted.stderr}`);
       t.match(pasted.stdout.trim(), /^[0-9a-f]{64}$/, 'and prints the new container ID');
-      t.match(await waitHttp(tb, 8080), HELLO, 'it answers HTTP on the published port');
+      t.match(await tb.waitHttp(8080, '/', HELLO), HELLO, 'it answers HTTP on the published port');
       t.equal(await inspect(), byFinit, 'same image, command and port bindings as the pod Finit ran');
 
       const stopped = await tb.sh(stopCmd, { reject: false, timeout: 60_000 });
@@ -241,7 +217,7 @@ for (const stack of stacksFromEnv()) {
       await waitGone(tb, 'web');
       await tb.initctl('start', 'pod:web');
       await tb.waitForStatus('pod:web', 'running');
-      await waitHttp(tb, 8080);
+      await tb.waitHttp(8080, '/', HELLO);
     });
 
     t.test("the seed's crash: doctor names the lingering container, --fix brings the pod back", async (t) => {
@@ -281,10 +257,10 @@ for (const stack of stacksFromEnv()) {
       const fix = await cli(tb, 'doctor', '--fix');
       t.equal(fix.exitCode, 0, `doctor --fix exits 0 ${fix.stdout}${fix.stderr}`);
       t.match(fix.stdout, `fixed: removed ${id}; initctl restart pod:web`, 'says what it did');
-      const newId = await waitNewContainer(tb, 'web', id);
+      const newId = await tb.waitNewContainer('web', id);
       t.not(newId.slice(0, 12), id, 'pod:web runs in a new container');
       await tb.waitForStatus('pod:web', 'running');
-      await waitHttp(tb, 8080);
+      await tb.waitHttp(8080, '/', HELLO);
       const after = await waitHealthy(tb);
       t.same(after.errors, [], 'valid');
       t.equal(after.view.units.find((u) => u.name === 'web')?.healthy, true, 'status: web healthy (exit 0)');
@@ -332,7 +308,7 @@ for (const stack of stacksFromEnv()) {
       t.equal(again.exitCode, 0, `with the port free, doctor --fix exits 0 ${again.stdout}`);
       t.match(again.stdout, /fixed: initctl restart pod:web/, 'and restarts the pod');
       await tb.waitForStatus('pod:web', 'running');
-      await waitHttp(tb, 8080);
+      await tb.waitHttp(8080, '/', HELLO);
       t.pass('pod:web answers HTTP again');
     });
 
@@ -366,7 +342,7 @@ for (const stack of stacksFromEnv()) {
       await tb.podman('rm', '-f', '-t', '0', 'web');
       await tb.initctl('restart', 'pod:web');
       await tb.waitForStatus('pod:web', 'running');
-      await waitHttp(tb, 8080);
+      await tb.waitHttp(8080, '/', HELLO);
     });
 
     t.test('doctor: a missing network is named; --fix recreates it and the pod runs', async (t) => {
@@ -378,7 +354,7 @@ for (const stack of stacksFromEnv()) {
       const s = await sync(tb);
       t.equal(s.exitCode, 0, `sync exits 0 ${s.stderr}`);
       await tb.waitForStatus('pod:net', 'running');
-      await waitHttp(tb, 8081);
+      await tb.waitHttp(8081, '/', HELLO);
       await stopPod(tb, 'net');
       await tb.podman('network', 'rm', 'app');
       t.notMatch(
@@ -404,7 +380,7 @@ for (const stack of stacksFromEnv()) {
         'network app is back',
       );
       await tb.waitForStatus('pod:net', 'running');
-      await waitHttp(tb, 8081);
+      await tb.waitHttp(8081, '/', HELLO);
       t.pass('pod:net answers HTTP again');
       t.match(
         (await tb.podman('inspect', '--format', '{{json .NetworkSettings.Networks}}', 'net')).stdout,
@@ -507,7 +483,7 @@ for (const stack of stacksFromEnv()) {
           `says what it did: ${fix.stdout}`,
         );
         await tb.waitForStatus('pod:web', 'running');
-        await waitHttp(tb, 8080);
+        await tb.waitHttp(8080, '/', HELLO);
         t.match(await containersNamed(tb, 'web'), /^[0-9a-f]{12} running$/, 'one container web, running');
         const after = await waitHealthy(tb);
         t.same(after.errors, [], 'valid');

@@ -83,37 +83,6 @@ async function waitGone(tb: Testbed, name: string, timeout = 30_000): Promise<vo
   });
 }
 
-/** Wait for a running container NAME other than `notId`; returns its ID. */
-async function waitNewContainer(
-  tb: Testbed,
-  name: string,
-  notId?: string,
-  timeout = 60_000,
-): Promise<string> {
-  return tb.waitFor(
-    async () => {
-      const id = await tb.containerId(name);
-      return id && id !== notId ? id : undefined;
-    },
-    { timeout, message: `a running container ${name}${notId ? ` other than ${notId}` : ''}` },
-  );
-}
-
-/** Wait until GET http://127.0.0.1:PORT/PATH answers 200 with a body matching `body`. */
-async function waitHttp(tb: Testbed, port: number, urlPath: string, body: string | RegExp): Promise<string> {
-  let last = '';
-  return tb.waitFor(
-    async () => {
-      const res = await tb.httpGet(port, urlPath, { timeout: 2_000 });
-      last = `${res.status} ${res.body.slice(0, 80)}`;
-      const ok =
-        res.status === 200 && (typeof body === 'string' ? res.body.includes(body) : body.test(res.body));
-      return ok ? res.body : undefined;
-    },
-    { timeout: 60_000, message: `HTTP 200 on :${port}/${urlPath} (last: ${last})` },
-  );
-}
-
 /** Podman logs of container NAME once they match `re`. */
 async function waitLogs(tb: Testbed, name: string, re: RegExp, timeout = 60_000): Promise<string> {
   return tb.waitFor(
@@ -183,7 +152,7 @@ for (const stack of stacksFromEnv()) {
       t.ok(rep.written.includes('/etc/finit.d/enabled/pod-web.conf'), 'pod-web.conf written');
       t.ok(rep.written.includes('/etc/finit.d/enabled/pod-web.argv'), 'pod-web.argv written');
       t.equal(await tb.waitForStatus('pod:web', 'running'), 'running', 'initctl status pod:web: running');
-      const body = await waitHttp(tb, 8080, '/', HELLO);
+      const body = await tb.waitHttp(8080, '/', HELLO);
       t.match(body, HELLO, 'the published port answers over HTTP');
       t.ok(await tb.containerId('web'), 'container web runs');
 
@@ -198,7 +167,7 @@ for (const stack of stacksFromEnv()) {
     t.test(
       '2. a changed Exec= or port restarts the pod; an identical rewrite or touch does not',
       async (t) => {
-        const id1 = await waitNewContainer(tb, 'web');
+        const id1 = await tb.waitNewContainer('web');
         t.equal((await tb.httpGet(8080, '/passwd')).status, 404, 'before: /passwd is not served from /www');
 
         // Exec= change: serve /etc instead of /www
@@ -208,26 +177,26 @@ for (const stack of stacksFromEnv()) {
         t.equal(res.report?.reloaded, true, 'reloaded');
         t.equal(res.reloads, 1, 'exactly one reload');
         t.equal(res.report?.units[0]?.state, 'applied', 'web applied');
-        const id2 = await waitNewContainer(tb, 'web', id1);
+        const id2 = await tb.waitNewContainer('web', id1);
         t.not(id2, id1, `a new container after the Exec= change (${id1} -> ${id2})`);
-        t.match(await waitHttp(tb, 8080, '/passwd', /^root:/m), /^root:/m, 'new behaviour: /etc is served');
+        t.match(await tb.waitHttp(8080, '/passwd', /^root:/m), /^root:/m, 'new behaviour: /etc is served');
 
         // port change: 8081 instead of 8080
         await tb.writeUnit('web.container', webUnit({ dir: '/etc', port: 8081 }));
         res = await sync(tb);
         t.equal(res.exitCode, 0, 'sync exits 0');
         t.equal(res.reloads, 1, 'exactly one reload');
-        const id3 = await waitNewContainer(tb, 'web', id2);
+        const id3 = await tb.waitNewContainer('web', id2);
         t.not(id3, id2, `a new container after the port change (${id2} -> ${id3})`);
-        await waitHttp(tb, 8081, '/passwd', /^root:/m);
+        await tb.waitHttp(8081, '/passwd', /^root:/m);
         t.equal((await tb.httpGet(8080, '/passwd', { timeout: 2_000 })).status, 0, 'nothing answers on 8080');
 
         // back to the original (for the next tests), then no-ops
         await tb.writeUnit('web.container', webUnit());
         res = await sync(tb);
         t.equal(res.exitCode, 0, 'sync exits 0');
-        const id4 = await waitNewContainer(tb, 'web', id3);
-        await waitHttp(tb, 8080, '/', HELLO);
+        const id4 = await tb.waitNewContainer('web', id3);
+        await tb.waitHttp(8080, '/', HELLO);
 
         const conf = stanzaPath(tb, 'pod-web.conf');
         const argv = stanzaPath(tb, 'pod-web.argv');
@@ -259,7 +228,7 @@ for (const stack of stacksFromEnv()) {
     );
 
     t.test('7. a broken edit keeps the running pod; the fix is applied', async (t) => {
-      const id = await waitNewContainer(tb, 'web');
+      const id = await tb.waitNewContainer('web');
       const conf = stanzaPath(tb, 'pod-web.conf');
       const argv = stanzaPath(tb, 'pod-web.argv');
       const before = { conf: readMaybe(conf), argv: readMaybe(argv) };
@@ -296,23 +265,23 @@ for (const stack of stacksFromEnv()) {
       t.equal(fixed.exitCode, 0, `after the fix sync exits 0 ${fixed.stderr}`);
       t.equal(fixed.report?.units[0]?.state, 'applied', 'web applied');
       t.equal(fixed.reloads, 1, 'one reload');
-      const id2 = await waitNewContainer(tb, 'web', id);
+      const id2 = await tb.waitNewContainer('web', id);
       t.not(id2, id, 'the fixed unit runs in a new container');
-      await waitHttp(tb, 8080, '/passwd', /^root:/m);
+      await tb.waitHttp(8080, '/passwd', /^root:/m);
       t.pass('the fixed unit is applied: /etc is served');
     });
 
     t.test(
       '3. initctl restart gives a new container; removing the unit removes pod and container',
       async (t) => {
-        const id = await waitNewContainer(tb, 'web');
+        const id = await tb.waitNewContainer('web');
         const restart = await tb.exec([tb.initctlPath, 'restart', 'pod:web'], { reject: false });
         t.equal(restart.exitCode, 0, `initctl restart pod:web exits 0 ${restart.stderr}`);
         t.equal(restart.stderr, '', 'initctl restart prints no error');
-        const id2 = await waitNewContainer(tb, 'web', id);
+        const id2 = await tb.waitNewContainer('web', id);
         t.not(id2, id, `a new container after initctl restart (${id} -> ${id2})`);
         t.equal(await tb.waitForStatus('pod:web', 'running'), 'running', 'pod:web running');
-        await waitHttp(tb, 8080, '/passwd', /^root:/m);
+        await tb.waitHttp(8080, '/passwd', /^root:/m);
 
         await tb.removeUnit('web.container');
         const res = await sync(tb);
@@ -347,7 +316,7 @@ StopTimeout=3
       const res = await sync(tb);
       t.equal(res.exitCode, 0, `sync exits 0 ${res.stderr}`);
       await tb.waitForStatus('pod:stubborn', 'running');
-      const id = await waitNewContainer(tb, 'stubborn');
+      const id = await tb.waitNewContainer('stubborn');
 
       const t0 = Date.now();
       await tb.initctl('stop', 'pod:stubborn');
@@ -363,7 +332,7 @@ StopTimeout=3
 
       await tb.initctl('start', 'pod:stubborn');
       t.equal(await tb.waitForStatus('pod:stubborn', 'running'), 'running', 'initctl start: running again');
-      const id2 = await waitNewContainer(tb, 'stubborn', id);
+      const id2 = await tb.waitNewContainer('stubborn', id);
       t.not(id2, id, 'in a new container');
 
       await removeUnits(tb, ['stubborn.container'], ['stubborn']);
@@ -559,8 +528,8 @@ StopTimeout=1
       const rows = await tb.services();
       const pid = (ident: string) => rows.find((r) => r.ident === ident)?.pid ?? 0;
       t.ok(pid('pod:db') < pid('pod:app'), `pod:db started first (pid ${pid('pod:db')} < ${pid('pod:app')})`);
-      const app1 = await waitNewContainer(tb, 'app');
-      await waitNewContainer(tb, 'db');
+      const app1 = await tb.waitNewContainer('app');
+      await tb.waitNewContainer('db');
 
       await tb.initctl('stop', 'pod:db');
       await tb.waitForStatus('pod:db', 'stopped');
@@ -575,7 +544,7 @@ StopTimeout=1
       await tb.initctl('start', 'pod:db');
       await tb.waitForStatus('pod:db', 'running');
       t.equal(await tb.waitForStatus('pod:app', 'running'), 'running', 'pod:app runs again after pod:db');
-      const app2 = await waitNewContainer(tb, 'app', app1);
+      const app2 = await tb.waitNewContainer('app', app1);
       t.not(app2, app1, 'in a new container');
       const rows2 = await tb.services();
       const pid2 = (ident: string) => rows2.find((r) => r.ident === ident)?.pid ?? 0;
