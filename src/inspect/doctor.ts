@@ -9,12 +9,11 @@ import { join } from 'node:path';
 import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
 import { removeIfExists } from '../apply/files.js';
 import type { Finit } from '../apply/finit.js';
-import { podmanCli } from '../apply/podman.js';
+import { PodmanError, parsePs, podmanCli } from '../apply/podman.js';
 import type { Runner } from '../apply/run.js';
 import { type SyncConfig, sync } from '../apply/sync.js';
-import { translateDir } from '../model/translate.js';
 import { LABEL_MANAGED } from '../render/stanza.js';
-import { collectStatus, type PodView } from './status.js';
+import { collectStatusWith, type PodView } from './status.js';
 
 export interface Finding {
   pod: string;
@@ -64,14 +63,14 @@ export async function doctor(
   exec: Runner,
   opts: { fix?: boolean } = {},
 ): Promise<Finding[]> {
-  const view = await collectStatus(cfg, finit, exec);
+  // the view's own translation and `podman ps -a`, not a second reading of each
+  const { view, results, ps } = await collectStatusWith(cfg, finit, exec);
   const findings: Finding[] = [];
   const podman = podmanCli(cfg.podman, exec);
-  const containers = await podman.containers();
+  if (ps.exitCode !== 0) throw new PodmanError(`podman ps failed: ${ps.stderr.trim()}`);
+  const containers = parsePs(ps.stdout);
   const models = new Map(
-    translateDir(cfg.unitsDir).results.flatMap((r) =>
-      r.model?.kind === 'container' ? [[r.model.pod, r.model] as const] : [],
-    ),
+    results.flatMap((r) => (r.model?.kind === 'container' ? [[r.model.pod, r.model] as const] : [])),
   );
   let networks: Set<string> | undefined;
   const listening = listeningPorts();

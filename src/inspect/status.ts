@@ -5,7 +5,7 @@
 import type { Finit } from '../apply/finit.js';
 import { finitServices } from '../apply/finit-status.js';
 import { imagePresent, podmanCli } from '../apply/podman.js';
-import type { Runner } from '../apply/run.js';
+import type { Runner, RunResult } from '../apply/run.js';
 import { archiveImage, type SyncConfig } from '../apply/sync.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import { defaultContainerName } from '../model/index.js';
@@ -51,6 +51,19 @@ export async function collectStatus(
   exec: Runner,
   only: string[] = [],
 ): Promise<StatusView> {
+  return (await collectStatusWith(cfg, finit, exec, only)).view;
+}
+
+/**
+ * collectStatus, with what it read to build the view (the units' translation and `podman ps`),
+ * for a caller that needs them too (doctor) and should not read them twice.
+ */
+export async function collectStatusWith(
+  cfg: SyncConfig,
+  finit: Finit,
+  exec: Runner,
+  only: string[] = [],
+): Promise<{ view: StatusView; results: UnitResult[]; ps: RunResult }> {
   const version = await finit.version();
   const caps = finitCaps(version);
   const { results } = translateDir(cfg.unitsDir, { maxPodName: caps.maxId });
@@ -69,7 +82,8 @@ export async function collectStatus(
     const view = unitView(r, services, rows, images, now, ready);
     if (only.length === 0 || only.includes(view.name) || only.includes(r.name.filename)) units.push(view);
   }
-  return { finitVersion: version, ready, units, healthy: units.every((u) => u.healthy) };
+  const view = { finitVersion: version, ready, units, healthy: units.every((u) => u.healthy) };
+  return { view, results, ps };
 }
 
 function unitView(
