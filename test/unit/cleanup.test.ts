@@ -3,8 +3,7 @@
 // the podman adapter itself against a fake runner (src/apply/podman.ts: parsePs, imagePresent,
 // argv), and cleanup() from src/apply/boot.ts: a constant number of podman calls.
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { bootRecovery, cleanup } from '../../src/apply/boot.js';
@@ -14,6 +13,7 @@ import { type ContainerInfo, imagePresent, type Podman, parsePs, podmanCli } fro
 import type { Runner, RunResult } from '../../src/apply/run.js';
 import type { SyncConfig } from '../../src/apply/sync.js';
 import { LABEL_MANAGED, LABEL_POD, READY_CONDITION as READY } from '../../src/render/stanza.js';
+import { tempConfig } from '../helpers/config.js';
 
 const hex = (n: number) => n.toString(16).padStart(64, '0');
 
@@ -199,22 +199,6 @@ function fakePodman(initial: ContainerInfo[], failRemoves = 0) {
     },
   };
   return { podman, calls, present: () => present };
-}
-
-/** A units directory with these units, and the directories sync writes to, removed after `t`. */
-function tempConfig(t: { teardown(fn: () => void): void }, units: Record<string, string>): SyncConfig {
-  const dir = mkdtempSync(join(tmpdir(), 'finit-pods-boot-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const cfg: SyncConfig = {
-    unitsDir: join(dir, 'units'),
-    stanzaDir: join(dir, 'finit.d'),
-    runDir: join(dir, 'run'),
-    cniDir: join(dir, 'cni'),
-    podman: '/usr/bin/podman',
-  };
-  mkdirSync(cfg.unitsDir);
-  for (const [name, text] of Object.entries(units)) writeFileSync(join(cfg.unitsDir, name), text);
-  return cfg;
 }
 
 /** n units p0 … p{n-1} running busybox. */

@@ -22,12 +22,13 @@ import { join } from 'node:path';
 import t from 'tap';
 import type { Finit } from '../../src/apply/finit.js';
 import type { Runner } from '../../src/apply/run.js';
-import type { SyncConfig, SyncReport } from '../../src/apply/sync.js';
+import type { SyncReport } from '../../src/apply/sync.js';
 import { listenControl, ping, request } from '../../src/daemon/control.js';
 import { controlPath, Daemon, isRelevant } from '../../src/daemon/daemon.js';
 import { makeLogger, textLine } from '../../src/daemon/log.js';
 import { ApplyLoop } from '../../src/daemon/loop.js';
 import { readState } from '../../src/daemon/state.js';
+import { tempConfig } from '../helpers/config.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -431,16 +432,7 @@ function fakes(): Fakes {
 const unit = (n: string) => `[Container]\nImage=localhost/busybox:latest\nExec=sleep ${n}\n`;
 
 t.test('Daemon (real watch on a temporary directory; fake Finit and Podman)', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'fp-daemon-'));
-  t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const cfg: SyncConfig = {
-    unitsDir: join(root, 'units'),
-    stanzaDir: join(root, 'enabled'),
-    runDir: join(root, 'run'),
-    cniDir: join(root, 'cni'),
-    podman: '/fake/podman',
-  };
-  mkdirSync(cfg.unitsDir);
+  const cfg = tempConfig(t, {}, '/fake/podman');
   const f = fakes();
   const lines: string[] = [];
   const log = makeLogger('json', { write: (s: string) => lines.push(s) });
@@ -544,16 +536,7 @@ t.test('Daemon (real watch on a temporary directory; fake Finit and Podman)', as
 t.test(
   'Daemon: a start that fails (boot recovery) closes the control socket so the process can exit',
   async (t) => {
-    const root = mkdtempSync(join(tmpdir(), 'fp-daemon-'));
-    t.teardown(() => rmSync(root, { recursive: true, force: true }));
-    const cfg: SyncConfig = {
-      unitsDir: join(root, 'units'),
-      stanzaDir: join(root, 'enabled'),
-      runDir: join(root, 'run'),
-      cniDir: join(root, 'cni'),
-      podman: '/fake/podman',
-    };
-    mkdirSync(cfg.unitsDir);
+    const cfg = tempConfig(t, {}, '/fake/podman');
     const f = fakes();
     f.fail.condGet = 'initctl cond get timed out';
     const d = new Daemon(cfg, {
