@@ -13,7 +13,7 @@ import {
 } from '../parse/load.js';
 import { type ContainerModel, type TranslateOptions, translateContainer } from './container.js';
 import { type Diagnostic, error, hasErrors, warning } from './diagnostics.js';
-import { buildIndex, type UnitIndex } from './index.js';
+import { buildIndex, LazyIndex, type UnitIndex, type UnitInfo } from './index.js';
 import { type HostDeviceModel, type ResourceModel, translateNetwork, translateVolume } from './resource.js';
 
 export type Model = ContainerModel | ResourceModel | HostDeviceModel;
@@ -118,20 +118,26 @@ function translateLoaded(
 export function translateDir(
   dir: string,
   opts: DirOptions = {},
-): { results: UnitResult[]; index: UnitIndex } {
+): { results: UnitResult[]; index: ReadonlyMap<string, UnitInfo> } {
   const loaded = loadDir(dir);
   const index = buildIndex(loaded);
   return { results: translateLoaded(loaded, index, opts), index };
 }
 
 /**
- * translateDir for a caller that looks at each result once (`check`): results are handed over one
- * at a time and not kept, so the models of a large directory die young and cost the GC little.
+ * translateDir for a caller that looks at each result once (`check`): each unit is read,
+ * translated and handed over before the next is read, and nothing is kept (a unit another one
+ * names is read when it is named, see LazyIndex), so a large directory's units die young and cost
+ * the GC little.
  */
 export function translateDirEach(dir: string, opts: DirOptions, each: (r: UnitResult) => void): void {
-  const loaded = loadDir(dir);
-  const withIndex = { ...opts, index: buildIndex(loaded) };
-  for (let i = 0; i < loaded.length; i++) each(translateOne(loaded[i]!, withIndex));
+  const { names, subdirs } = scanDir(dir);
+  const cache = new LoadCache(subdirs);
+  const byName = new Map<string, UnitName>();
+  for (let i = 0; i < names.length; i++) byName.set(names[i]!.filename, names[i]!);
+  const index = new LazyIndex(byName, (n) => loadUnit(dir, n, undefined, cache));
+  const withIndex = { ...opts, index };
+  for (let i = 0; i < names.length; i++) each(translateOne(index.take(names[i]!), withIndex));
 }
 
 /** Translates one file, resolving the units it names against the other files of its directory. */

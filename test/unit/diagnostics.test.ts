@@ -15,7 +15,7 @@ import {
   warning,
 } from '../../src/model/diagnostics.js';
 import { CONTAINER_KEYS } from '../../src/model/keys.js';
-import { translateDir } from '../../src/model/translate.js';
+import { translateDir, translateDirEach, type UnitResult } from '../../src/model/translate.js';
 
 t.test('formatDiagnostic: FILE:LINE: severity: message', async (t) => {
   t.equal(
@@ -328,3 +328,38 @@ t.test('translateDir throws only when the directory cannot be listed', async (t)
   t.throws(() => translateDir('/nonexistent/finit-pods-units'));
   t.same(translateDir(t.testdir({})).results, []);
 });
+
+t.test(
+  'translateDirEach (one unit at a time, others read when named) gives what translateDir gives',
+  async (t) => {
+    const dir = t.testdir({
+      'a.container':
+        '[Container]\nImage=x\nNetwork=z.network\nNetwork=b.container\nVolume=v.volume:/v\nAfter=c.container\n',
+      'b.container': '[Container]\nImage=x\nContainerName=bee\nNetwork=z.network:ip=10.0.0.2\n',
+      'c.container': '[Container]\nImage=x\nNetwork=missing.network\nWants=gone.container\n',
+      'web@.container': '[Container]\nImage=x\nNetwork=n@.network\n',
+      'web@1.container': t.fixture('symlink', 'web@.container'),
+      'n@.network': '[Network]\nNetworkName=net-%i\n',
+      'v.volume': '[Volume]\nVolumeName=vol-%N\n',
+      'z.network': '[Network]\n',
+      'container.d': { '10-x.conf': '[Container]\nLabel=dropin=yes\n' },
+      'z.network.d': { '10-name.conf': '[Network]\nNetworkName=zed\n' },
+    });
+    const each: UnitResult[] = [];
+    translateDirEach(dir, {}, (r) => each.push(r));
+    const whole = translateDir(dir).results;
+    t.same(each, whole);
+    const argvOf = (f: string) => {
+      const m = each.find((r) => r.name.filename === f)?.model;
+      return m?.kind === 'container' ? m.runArgs : undefined;
+    };
+    // the references resolved through units read when named: drop-ins included, specifiers expanded
+    const label = ['--label', 'dropin=yes'];
+    t.same(argvOf('a.container'), [
+      ...['--name', 'a', '--network', 'zed', '--network', 'container:bee', '-v', 'vol-v:/v'],
+      ...label,
+    ]);
+    t.same(argvOf('web@1.container'), ['--name', 'web_1', '--network', 'net-1', ...label]);
+    t.equal(each.find((r) => r.name.filename === 'c.container')?.ok, false);
+  },
+);
