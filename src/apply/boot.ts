@@ -9,9 +9,9 @@
 //      cleanup.ts) removed;
 //   4. only then usr/finit-pods set: Finit starts the pods. The log lines come after.
 
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { LABEL_MANAGED, LABEL_POD, READY_CONDITION } from '../render/labels.js';
+import { bootMarker, removeOwn, takeOwnRemoval } from './boot-start.js';
 import {
   type CleanupPlan,
   type CleanupResult,
@@ -20,15 +20,11 @@ import {
   type Removal,
 } from './cleanup.js';
 import type { Finit } from './finit.js';
-import { type ContainerInfo, type Podman, podmanCli } from './podman.js';
+import { type ContainerInfo, podmanCli } from './podman.js';
 import type { Runner } from './run.js';
 import type { SyncConfig, SyncReport } from './sync.js';
 
-export const bootMarker = (runDir: string) => join(runDir, 'booted');
-
-export function isFirstRunSinceBoot(runDir: string): boolean {
-  return !existsSync(bootMarker(runDir));
-}
+export { bootMarker, isFirstRunSinceBoot } from './boot-start.js';
 
 /** Container name → pod name, for every pod with a stanza. */
 export function podContainers(rep: SyncReport): Map<string, string> {
@@ -93,10 +89,12 @@ export async function bootRecovery(
     return counted(file, args, opts);
   };
   const podman = podmanCli(cfg.podman, exec);
-  const since = new Date(Date.now() - 1000);
+  // the first call may already be under way: the daemon starts it before it has loaded this
+  const early = takeOwnRemoval(cfg.podman);
+  const since = new Date(Math.min(Date.now(), early?.startedAt ?? Number.POSITIVE_INFINITY) - 1000);
   // If something already let pods start this boot, running pods are real: only stale ones go.
   const ready = await deps.finit.condGet(READY_CONDITION);
-  const own = ready ? undefined : removeOwn(podmanCli(cfg.podman, counted));
+  const own = ready ? undefined : (early?.removal ?? removeOwn(podmanCli(cfg.podman, deps.exec)));
   gate = own?.catch(() => undefined);
   const listing = podman.containers(true);
   listing.catch(() => undefined); // awaited below; a failing sync must not leave it unhandled
@@ -104,6 +102,7 @@ export async function bootRecovery(
   const rep = await sync(cfg, { ...deps, exec, setReady: false, checkImages: 'all' });
 
   const first = own ? await own : { ids: [], errors: [], calls: 0 };
+  podmanCalls += first.calls;
   const all = await listing;
   const containers = all.filter((c) => c.state !== 'storage');
   const plan = planCleanup(containers, all, podContainers(rep), !ready);
@@ -153,14 +152,4 @@ export async function bootRecovery(
     }
   }
   return { sync: rep, cleanup: result, podmanCalls, readyAt };
-}
-
-/** Removes every container finit-pods labelled, in one call; once more if that fails. */
-async function removeOwn(podman: Podman): Promise<{ ids: string[]; errors: string[]; calls: number }> {
-  const r = await podman.removeLabelled(LABEL_MANAGED, 'true');
-  if (!r.error) return { ids: r.ids, errors: [], calls: 1 };
-  // The first rm -f after a crash often fails ("timed out waiting for file …/exits/ID",
-  // "container state improper"); the same removal again takes what is left.
-  const again = await podman.removeLabelled(LABEL_MANAGED, 'true');
-  return { ids: [...r.ids, ...again.ids], errors: again.error ? [again.error] : [], calls: 2 };
 }

@@ -6,11 +6,12 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CleanupRun } from '../apply/boot.js';
-import type { SyncConfig, SyncReport } from '../apply/sync.js';
+import type { SyncReport } from '../apply/sync.js';
 import type { StatusView } from '../inspect/status.js';
 import { shellJoin } from '../lib/shell.js';
 import { type Diagnostic, formatDiagnostic } from '../model/diagnostics.js';
 import type { DirOptions, Model, UnitResult } from '../model/translate.js';
+import { DAEMON_OPTIONS, PATH_OPTIONS, syncConfig } from './config.js';
 import { withOptimiser } from './jit.js';
 
 export interface Command {
@@ -134,29 +135,6 @@ Exit status: 0 when the unit is usable, 1 when it is rejected.
     return r.ok ? 0 : 1;
   },
 };
-
-/** Where things live: flags win over environment variables, which win over the defaults. */
-export function syncConfig(values: Record<string, string | boolean | undefined>): SyncConfig {
-  const pick = (flag: string, env: string, dflt: string) => {
-    const v = values[flag];
-    return typeof v === 'string' ? v : (process.env[env] ?? dflt);
-  };
-  return {
-    unitsDir: pick('units-dir', 'FINIT_PODS_UNITS_DIR', '/cfg/containers'),
-    stanzaDir: pick('finit-dir', 'FINIT_PODS_FINIT_DIR', '/etc/finit.d/enabled'),
-    runDir: pick('run-dir', 'FINIT_PODS_RUN_DIR', '/run/finit-pods'),
-    cniDir: pick('cni-dir', 'FINIT_PODS_CNI_DIR', '/etc/cni/net.d'),
-    podman: pick('podman', 'FINIT_PODS_PODMAN', '/usr/bin/podman'),
-  };
-}
-
-const PATH_OPTIONS = {
-  'units-dir': { type: 'string' },
-  'finit-dir': { type: 'string' },
-  'run-dir': { type: 'string' },
-  'cni-dir': { type: 'string' },
-  podman: { type: 'string' },
-} as const;
 
 const PATH_HELP = `  --units-dir DIR   unit files (env FINIT_PODS_UNITS_DIR, default /cfg/containers)
   --finit-dir DIR   where stanzas go (env FINIT_PODS_FINIT_DIR, default /etc/finit.d/enabled)
@@ -296,7 +274,7 @@ away changes nothing until it is back. State: RUN_DIR/state.json; control: RUN_D
   --log-format F    text (default; one line per event, for syslog through Finit's log) or json
 ${PATH_HELP}`,
   async run(args) {
-    const { values } = parseArgs({ args, options: { 'log-format': { type: 'string' }, ...PATH_OPTIONS } });
+    const { values } = parseArgs({ args, options: DAEMON_OPTIONS });
     const format = values['log-format'] ?? 'text';
     if (format !== 'text' && format !== 'json') {
       err('finit-pods daemon: --log-format is text or json\n');

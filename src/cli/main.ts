@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // finit-pods command line: a thin edge that parses arguments and hands over to the commands.
 
-import { commands, usage } from './commands.js';
 import { withoutOptimiser } from './jit.js';
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   withoutOptimiser(); // the daemon turns it back on once boot recovery is done (jit.ts)
+  if (cmd === 'daemon' && !rest.includes('--help') && !rest.includes('-h')) await startBootRemoval(rest);
+  const { commands, usage } = await import('./commands.js');
   if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
     const sub = cmd === 'help' ? rest[0] : undefined;
     const c = sub ? commands.get(sub) : undefined;
@@ -27,6 +28,24 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   return c.run(rest);
+}
+
+/**
+ * At boot, the daemon's first podman call (removing finit-pods' own leftovers, see
+ * apply/boot-start.ts) starts before the commands and the daemon are loaded: the pods wait for
+ * podman, not for Node. Only with a command line the daemon accepts; it reports any other.
+ */
+async function startBootRemoval(args: string[]): Promise<void> {
+  const { parseArgs } = await import('node:util');
+  const { DAEMON_OPTIONS, syncConfig } = await import('./config.js');
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args, options: DAEMON_OPTIONS }).values;
+  } catch {
+    return;
+  }
+  const { startOwnRemoval } = await import('../apply/boot-start.js');
+  startOwnRemoval(syncConfig(values));
 }
 
 /**

@@ -3,10 +3,11 @@
 // the podman adapter itself against a fake runner (src/apply/podman.ts: parsePs, imagePresent,
 // argv), and cleanup() from src/apply/boot.ts: a constant number of podman calls.
 
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { bootRecovery, cleanup } from '../../src/apply/boot.js';
+import { startOwnRemoval, takeOwnRemoval } from '../../src/apply/boot-start.js';
 import { type CleanupPlan, executeCleanup, planCleanup } from '../../src/apply/cleanup.js';
 import type { Finit } from '../../src/apply/finit.js';
 import { type ContainerInfo, imagePresent, type Podman, parsePs, podmanCli } from '../../src/apply/podman.js';
@@ -777,5 +778,71 @@ t.test('bootRecovery: the removal by label waits for nothing podman says', async
       'by ID from the listing',
     );
     t.equal(r.sync.readySet, false, 'the condition was set already');
+  });
+});
+
+t.test('the daemon starts the removal by label before it has loaded the rest (boot-start.ts)', async (t) => {
+  const condDir = (set: boolean) =>
+    t.testdir({ usr: set ? { [READY]: t.fixture('symlink', '/dev/null') } : {} });
+  const finit = (sets: string[]): Finit => ({
+    initctl: '/sbin/initctl',
+    async version() {
+      return '4.12';
+    },
+    async reload() {},
+    async condGet() {
+      return false;
+    },
+    async condSet(name) {
+      sets.push(name);
+    },
+  });
+
+  t.test('first run since boot, condition unset: started, then taken over by bootRecovery', async (t) => {
+    const cfg = tempConfig(t, sleepers(3));
+    const f = fakeRunner(lingering(3));
+    startOwnRemoval(cfg, { exec: f.exec, condDir: condDir(false) });
+    t.same(f.calls[0], ['rm', '-f', '-t', '0', '--filter', `label=${LABEL_MANAGED}=true`], 'under way');
+    const sets: string[] = [];
+    // bootRecovery gets a runner that fails every rm: the removal it awaits is the one started
+    const exec: Runner = (file, args, o) =>
+      args[0] === 'rm' && args.includes(`label=${LABEL_MANAGED}=true`)
+        ? Promise.resolve({ exitCode: 1, stdout: '', stderr: 'not this one', timedOut: false })
+        : f.exec(file, args, o);
+    const r = await bootRecovery(cfg, { finit: finit(sets), exec });
+    t.same(f.present(), [], 'all gone');
+    t.same(r.cleanup.errors, [], 'no errors');
+    t.equal(r.cleanup.plan.remove.length, 3, 'each in the report');
+    t.equal(f.calls.filter((c) => c[0] === 'rm').length, 1, 'one rm by label, not two');
+    t.equal(r.podmanCalls, f.calls.length, 'podmanCalls counts the early call too');
+    t.same(sets, [READY], 'the condition set');
+    t.equal(takeOwnRemoval(cfg.podman), undefined, 'handed over once');
+  });
+
+  t.test('nothing starts when pods may already run or when no one can tell', async (t) => {
+    for (const [why, dir] of [
+      ['the condition is set', condDir(true)],
+      ['no condition directory', join(t.testdirName, 'none')],
+    ] as const) {
+      const cfg = tempConfig(t, sleepers(1));
+      const f = fakeRunner(lingering(1));
+      startOwnRemoval(cfg, { exec: f.exec, condDir: dir });
+      t.same(f.calls, [], `${why}: no podman call`);
+      t.equal(takeOwnRemoval(cfg.podman), undefined, `${why}: nothing to take over`);
+    }
+    const cfg = tempConfig(t, sleepers(1));
+    mkdirSync(cfg.runDir);
+    writeFileSync(join(cfg.runDir, 'booted'), 'x\n');
+    const f = fakeRunner(lingering(1));
+    startOwnRemoval(cfg, { exec: f.exec, condDir: condDir(false) });
+    t.same(f.calls, [], 'not the first run since boot: no podman call');
+  });
+
+  t.test('another podman than the one started with: not taken over', async (t) => {
+    const cfg = tempConfig(t, sleepers(1));
+    const f = fakeRunner(lingering(1));
+    startOwnRemoval(cfg, { exec: f.exec, condDir: condDir(false) });
+    t.equal(takeOwnRemoval('/other/podman'), undefined);
+    t.ok(takeOwnRemoval(cfg.podman), 'the one it started with');
   });
 });

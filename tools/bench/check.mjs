@@ -8,7 +8,7 @@
 // of our time is Node's own start, loading our modules, and the translation itself. (A one-shot
 // finit-pods command runs without V8's optimising compiler, which does not pay for itself in a
 // few hundred milliseconds; the in-process "warm" figure is this process's, optimised.)
-// Target: faster than Quadlet. Env: BENCH_UNITS (default 1000), BENCH_RUNS (default 7), QUADLET_BIN.
+// Target: faster than Quadlet. Env: BENCH_UNITS (default 1000), BENCH_RUNS (default 15), QUADLET_BIN.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const cli = join(repo, 'dist/cli/main.js');
 const N = Number(process.env.BENCH_UNITS ?? 1000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const NETWORKS = 20;
 const VOLUMES = 10;
 const QUADLET_CANDIDATES = [
@@ -118,13 +118,17 @@ const median = (xs) => {
 };
 const ms = (x) => `${x.toFixed(0)} ms`;
 
-function once(cmd, args, env) {
+// Timed runs write to /dev/null: Quadlet -dryrun prints every generated unit (1.8 MB for 1,000)
+// and a line per file read on stderr, and reading that through a pipe would be timed as its
+// work (+50 ms here; to a file, stderr's line-at-a-time writes cost it most of a second). The
+// warm-up run of each captures the output and checks it.
+function once(cmd, args, env, capture = false) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, {
     env,
     encoding: 'utf8',
     maxBuffer: 1 << 28,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'ignore',
   });
   return { dt: Number(process.hrtime.bigint() - t0) / 1e6, r };
 }
@@ -132,7 +136,7 @@ function once(cmd, args, env) {
 /** jobs: name → {cmd, args, env, check?}. One warm-up (checked), then RUNS interleaved rounds. */
 function timeAll(jobs) {
   const times = Object.fromEntries(Object.keys(jobs).map((k) => [k, []]));
-  for (const [k, j] of Object.entries(jobs)) j.check?.(once(j.cmd, j.args, j.env).r, k);
+  for (const [k, j] of Object.entries(jobs)) j.check?.(once(j.cmd, j.args, j.env, true).r, k);
   for (let i = 0; i < RUNS; i++)
     for (const [k, j] of Object.entries(jobs)) times[k].push(once(j.cmd, j.args, j.env).dt);
   return Object.fromEntries(
