@@ -75,8 +75,9 @@ export function initctlFinit(initctl: string, exec: Runner = run): Finit {
 
 /**
  * Finit keeps its conditions as files: usr/NAME is set when COND_DIR/usr/NAME exists (a symlink,
- * on or in flux, which `cond get` also counts as set here). Undefined when Finit's condition
- * directory is not there: then initctl answers.
+ * on or in flux, which `cond get` also counts as set here). COND_DIR/usr/ itself appears with
+ * the first usr/ condition set (Finit 4.12 boots without it): with COND_DIR there and usr/ not,
+ * none is set. Undefined when Finit's condition directory is not there: then initctl answers.
  */
 export function condFromFiles(name: string, dir = COND_DIR): boolean | undefined {
   try {
@@ -86,7 +87,7 @@ export function condFromFiles(name: string, dir = COND_DIR): boolean | undefined
     // not set, or not there
   }
   try {
-    return statSync(join(dir, 'usr')).isDirectory() ? false : undefined;
+    return statSync(dir).isDirectory() ? false : undefined;
   } catch {
     return undefined;
   }

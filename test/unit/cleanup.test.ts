@@ -10,6 +10,7 @@ import { bootRecovery, cleanup } from '../../src/apply/boot.js';
 import { startOwnRemoval, takeOwnRemoval } from '../../src/apply/boot-start.js';
 import { type CleanupPlan, executeCleanup, planCleanup } from '../../src/apply/cleanup.js';
 import type { Finit } from '../../src/apply/finit.js';
+import { condFromFiles } from '../../src/apply/finit.js';
 import { type ContainerInfo, imagePresent, type Podman, parsePs, podmanCli } from '../../src/apply/podman.js';
 import type { Runner, RunResult } from '../../src/apply/run.js';
 import type { SyncConfig } from '../../src/apply/sync.js';
@@ -845,4 +846,17 @@ t.test('the daemon starts the removal by label before it has loaded the rest (bo
     t.equal(takeOwnRemoval('/other/podman'), undefined);
     t.ok(takeOwnRemoval(cfg.podman), 'the one it started with');
   });
+});
+
+t.test("condFromFiles: what Finit's condition files say about usr/NAME", async (t) => {
+  const on = t.testdir({ usr: { [READY]: t.fixture('symlink', '/dev/null') } });
+  t.equal(condFromFiles(READY, on), true, 'usr/NAME there: set');
+  t.equal(condFromFiles(READY, t.testdir({ usr: { other: '' } })), false, 'usr/ without NAME: not set');
+  // Finit 4.12 boots with no usr/ at all: it appears with the first usr/ condition set
+  t.equal(condFromFiles(READY, t.testdir({ service: {} })), false, 'no usr/ yet: not set');
+  t.equal(
+    condFromFiles(READY, join(t.testdirName, 'none')),
+    undefined,
+    'no condition directory: cannot tell',
+  );
 });
