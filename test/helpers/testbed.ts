@@ -60,8 +60,8 @@ export interface WaitOptions {
   timeout?: number;
   /** Milliseconds between polls (default 200). */
   interval?: number;
-  /** What is being waited for, for the error message. */
-  message?: string;
+  /** What is being waited for, for the error message (a function: read when it times out). */
+  message?: string | (() => string);
 }
 
 export interface BootOptions {
@@ -135,7 +135,8 @@ export async function waitFor<T>(
     await sleep(Math.min(interval, Math.max(0, deadline - Date.now())));
   }
   const why = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
-  throw new Error(`timed out after ${timeout} ms waiting for ${message}${why}`);
+  const what = typeof message === 'function' ? message() : message;
+  throw new Error(`timed out after ${timeout} ms waiting for ${what}${why}`);
 }
 
 /** Clock ticks since boot now, comparable with HostProcess.start. */
@@ -391,7 +392,10 @@ export class Testbed {
           res.status === 200 && (typeof body === 'string' ? res.body.includes(body) : body.test(res.body));
         return ok ? res.body : undefined;
       },
-      { timeout: 60_000, message: `HTTP 200 on :${port}/${urlPath.replace(/^\//, '')} (last: ${last})` },
+      {
+        timeout: 60_000,
+        message: () => `HTTP 200 on :${port}/${urlPath.replace(/^\//, '')} (last: ${last || 'no answer'})`,
+      },
     );
   }
 
@@ -399,7 +403,9 @@ export class Testbed {
 
   /** Wait with a bounded poll (see waitFor). */
   waitFor<T>(predicate: () => T | Promise<T>, opts: WaitOptions = {}): Promise<NonNullable<T>> {
-    return waitFor(predicate, { ...opts, message: `${this.label}: ${opts.message ?? 'condition'}` });
+    const { message = 'condition' } = opts;
+    const what = () => (typeof message === 'function' ? message() : message);
+    return waitFor(predicate, { ...opts, message: () => `${this.label}: ${what()}` });
   }
 
   /** Finit's console output (all boots of this sandbox). */

@@ -199,6 +199,16 @@ function fakePodman(initial: ContainerInfo[], failRemoves = 0) {
     async tag() {
       calls.push({ op: 'tag' });
     },
+    async removeLabelled(key, value) {
+      calls.push({ op: 'rm --filter label' });
+      const ids = present.filter((c) => c.labels[key] === value).map((c) => c.id);
+      present = present.filter((c) => !ids.includes(c.id));
+      return { ids };
+    },
+    async removedSince() {
+      calls.push({ op: 'events' });
+      return new Map();
+    },
   };
   return { podman, calls, present: () => present };
 }

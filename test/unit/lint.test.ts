@@ -1,5 +1,6 @@
 // The tree is lint- and format-clean: `biome check src test tools` reports nothing, not even a
-// warning (biome exits 0 on warnings, so --error-on-warnings and the printed summary are checked).
+// warning (biome exits 0 on warnings, so --error-on-warnings and the printed summary are checked);
+// and the tests type-check as strictly as src/ (tsconfig.test.json: tap runs them unchecked).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,4 +20,11 @@ t.test('biome check src test tools: no findings', async (t) => {
   t.equal(r.status, 0, `biome exit status\n${out}`);
   t.notMatch(out, /Found \d+ (error|warning|info)/, 'no errors, warnings or infos');
   t.match(out, /Checked \d+ files?/, 'biome ran over the files');
+});
+
+t.test('tsc -p tsconfig.test.json: src and test type-check', async (t) => {
+  const tsc = join(root, 'node_modules/.bin/tsc');
+  const r = spawnSync(tsc, ['-p', 'tsconfig.test.json'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  t.equal(r.status, 0, `tsc exit status\n${r.stdout}${r.stderr}`);
+  t.equal(`${r.stdout}${r.stderr}`.trim(), '', 'no errors');
 });

@@ -21,7 +21,7 @@ function throwsSplit(t: Test, fn: () => unknown, message: RegExp, name?: string)
     t.fail(`${name ?? 'split'}: expected a SplitError`);
   } catch (e) {
     t.ok(e instanceof SplitError, `${name ?? 'split'}: a SplitError`);
-    t.match((e as Error).message, message, name);
+    t.match((e as Error).message, message, name ?? 'split');
   }
 }
 
