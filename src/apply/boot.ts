@@ -64,6 +64,11 @@ export interface BootReport {
   podmanCalls: number;
   /** When the condition was set (or found set): Date.now(). */
   readyAt: number;
+  /**
+   * Where the removal by label started: at the daemon's start (boot-start.ts, before the rest was
+   * loaded), here in boot recovery, or not at all (pods had already been let start this boot).
+   */
+  removal: 'at-start' | 'in-recovery' | 'none';
 }
 
 export async function bootRecovery(
@@ -151,5 +156,6 @@ export async function bootRecovery(
       r.reason = `finit-pods container of pod ${e.labels[LABEL_POD] ?? r.name}, from before the boot`;
     }
   }
-  return { sync: rep, cleanup: result, podmanCalls, readyAt };
+  const removal = !own ? 'none' : early ? 'at-start' : 'in-recovery';
+  return { sync: rep, cleanup: result, podmanCalls, readyAt, removal };
 }

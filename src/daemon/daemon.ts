@@ -263,7 +263,13 @@ export class Daemon {
         if (u.state === 'image-missing')
           this.log.error({ unit: u.file }, `pod:${u.pod}: ${u.diagnostics.at(-1)?.message}`);
       this.log.info(
-        { ms: r.readyAt - t0, podmanCalls: r.podmanCalls },
+        {
+          ms: r.readyAt - t0,
+          // from the daemon process's start: what the pods waited for
+          sinceStart: Math.round(r.readyAt - performance.timeOrigin),
+          podmanCalls: r.podmanCalls,
+          removal: r.removal,
+        },
         'boot recovery done: condition usr/finit-pods set, pods may start',
       );
     } catch (e) {

@@ -187,6 +187,9 @@ for (const stack of stacksFromEnv()) {
         await assertHealthy(t, tb, THREE, label);
         const left = (await containers(tb)).map((c) => `${c.names[0]}:${c.state}`).sort();
         t.same(left, ['cache:running', 'notes:running', 'web:running'], `${label}: nothing else left over`);
+        // the removal by label started before the daemon had loaded the rest of itself
+        // (boot-start.ts): Finit's condition files told it no pod may start yet
+        t.match(log.at(-1), / removal=at-start( |$)/, `${label}: removal started at the daemon's start`);
         if (stack === 'bookworm') {
           // Podman 4.3 brings the pods' containers back as Created, holding their names; they go
           // by their label, and podman's event log names their pods

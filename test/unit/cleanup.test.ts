@@ -707,6 +707,7 @@ t.test('bootRecovery: the removal by label waits for nothing podman says', async
           `${n}: rm by label, listing, images, rm --storage of the ghost, events`,
         );
         t.equal(r.podmanCalls, f.calls.length, `${n}: podmanCalls counts them all`);
+        t.equal(r.removal, 'in-recovery', `${n}: nothing started it earlier`);
         t.equal(r.cleanup.calls, 4, `${n}: the cleanup's calls (all but images)`);
         calls.set(n, r.podmanCalls);
       }
@@ -774,6 +775,7 @@ t.test('bootRecovery: the removal by label waits for nothing podman says', async
       ctr('p1', 'exited', { managed: true, id: hex(2) }),
     ]);
     const r = await bootRecovery(cfg, { finit: finit(true), exec: f.exec });
+    t.equal(r.removal, 'none', 'no removal by label');
     t.same(
       f.present().map((c) => c.names[0]),
       ['p0'],
@@ -826,6 +828,7 @@ t.test('the daemon starts the removal by label before it has loaded the rest (bo
     t.equal(r.cleanup.plan.remove.length, 3, 'each in the report');
     t.equal(f.calls.filter((c) => c[0] === 'rm').length, 1, 'one rm by label, not two');
     t.equal(r.podmanCalls, f.calls.length, 'podmanCalls counts the early call too');
+    t.equal(r.removal, 'at-start', 'the report says where the removal started');
     t.same(sets, [READY], 'the condition set');
     t.equal(takeOwnRemoval(cfg.podman), undefined, 'handed over once');
   });

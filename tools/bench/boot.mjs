@@ -6,7 +6,8 @@
 //     call after the boot (Podman's post-reboot refresh included), timed inside the sandbox;
 //   - finit-pods, the daemon as a Finit service: from the daemon process's start to the
 //     condition usr/finit-pods being set (node's start-up included), and the daemon's own
-//     figure for boot recovery (its "boot recovery done" line: ms, podmanCalls);
+//     figure for boot recovery (its "boot recovery done" line: ms from bootRecovery's start, by
+//     when the removal by label, started as the daemon starts, is under way; podmanCalls);
 //   - finit-pods sync as the first run since boot: from its start to the condition being set
 //     (and the whole process, whose exit competes with the N pods Finit then starts).
 // Each measurement starts from an identical fresh setup: N pods running, then a power cut.
@@ -188,7 +189,7 @@ for (const r of results) {
     `    daemon start → usr/finit-pods set:                    ${d.toFixed(0)} ms  [${r.daemon.map((x) => x.toFixed(0)).join(', ')}]  ratio ${(d / base).toFixed(2)}×`,
   );
   console.log(
-    `      of which boot recovery (the daemon's own ms):       ${median(r.recovery)} ms  [${r.recovery.join(', ')}]  ratio ${(median(r.recovery) / base).toFixed(2)}×`,
+    `      of which bootRecovery() (the daemon's own ms):      ${median(r.recovery)} ms  [${r.recovery.join(', ')}]  ratio ${(median(r.recovery) / base).toFixed(2)}×`,
   );
   const sc = median(r.syncCond);
   console.log(
