@@ -655,20 +655,22 @@ t.test('bootRecovery without a machine: stanzas, then cleanup, then the conditio
   );
 });
 
+/** A Finit whose condition is `ready`; `cond set NAME` is recorded in `events`. */
+const finit = (ready = false, events: string[] = []): Finit => ({
+  initctl: '/sbin/initctl',
+  async version() {
+    return '4.12';
+  },
+  async reload() {},
+  async condGet() {
+    return ready;
+  },
+  async condSet(name) {
+    events.push(`cond set ${name}`);
+  },
+});
+
 t.test('bootRecovery: the removal by label waits for nothing podman says', async (t) => {
-  const finit = (ready = false, events: string[] = []): Finit => ({
-    initctl: '/sbin/initctl',
-    async version() {
-      return '4.12';
-    },
-    async reload() {},
-    async condGet() {
-      return ready;
-    },
-    async condSet(name) {
-      events.push(`cond set ${name}`);
-    },
-  });
   const setup = (n: number) => tempConfig(t, sleepers(n));
 
   t.test(
@@ -797,19 +799,6 @@ t.test('bootRecovery: the removal by label waits for nothing podman says', async
 t.test('the daemon starts the removal by label before it has loaded the rest (boot-start.ts)', async (t) => {
   const condDir = (set: boolean) =>
     t.testdir({ usr: set ? { [READY]: t.fixture('symlink', '/dev/null') } : {} });
-  const finit = (sets: string[]): Finit => ({
-    initctl: '/sbin/initctl',
-    async version() {
-      return '4.12';
-    },
-    async reload() {},
-    async condGet() {
-      return false;
-    },
-    async condSet(name) {
-      sets.push(name);
-    },
-  });
 
   t.test('first run since boot, condition unset: started, then taken over by bootRecovery', async (t) => {
     const cfg = tempConfig(t, sleepers(3));
@@ -822,14 +811,14 @@ t.test('the daemon starts the removal by label before it has loaded the rest (bo
       args[0] === 'rm' && args.includes(`label=${LABEL_MANAGED}=true`)
         ? Promise.resolve({ exitCode: 1, stdout: '', stderr: 'not this one', timedOut: false })
         : f.exec(file, args, o);
-    const r = await bootRecovery(cfg, { finit: finit(sets), exec });
+    const r = await bootRecovery(cfg, { finit: finit(false, sets), exec });
     t.same(f.present(), [], 'all gone');
     t.same(r.cleanup.errors, [], 'no errors');
     t.equal(r.cleanup.plan.remove.length, 3, 'each in the report');
     t.equal(f.calls.filter((c) => c[0] === 'rm').length, 1, 'one rm by label, not two');
     t.equal(r.podmanCalls, f.calls.length, 'podmanCalls counts the early call too');
     t.equal(r.removal, 'at-start', 'the report says where the removal started');
-    t.same(sets, [READY], 'the condition set');
+    t.same(sets, [`cond set ${READY}`], 'the condition set');
     t.equal(takeOwnRemoval(cfg.podman), undefined, 'handed over once');
   });
 
