@@ -73,7 +73,13 @@ function table(lines) {
   const block = head.map((_, i) => i === n - 1 || width(i) > 24);
   const fmt = head.map((_, i) => (i === n - 1 ? 'lx' : block[i] ? 'lw(22n)' : 'l'));
   const cell = (c, i) => (block[i] ? `T{\n${guard(inline(c))}\nT}` : guard(inline(c)) || '\\&');
+  // man on a terminal renders one continuous page, which groff lengthens only at a .ne: without
+  // one, a text block that comes near the page's current end draws "table text block will not
+  // fit on one page". So the table asks for its height first (generously: wrapped at ~30
+  // characters a line); on paged output that keeps a short table on one page.
+  const height = 2 + rows.reduce((sum, r) => sum + 1 + Math.ceil(r.join(' ').length / 30), 0);
   return [
+    `.ne ${height}v`,
     '.TS',
     'tab(|);',
     `${fmt.map((f) => f.replace(/^l/, 'lb')).join(' ')}`,
