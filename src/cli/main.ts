@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // finit-pods command line: a thin edge that parses arguments and hands over to the commands.
 
-import { withoutOptimiser } from './jit.js';
-
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  withoutOptimiser(); // the daemon turns it back on once boot recovery is done (jit.ts)
+  // first of all (before even node:v8 is loaded for jit.ts): the daemon's podman call at boot
   if (cmd === 'daemon' && !rest.includes('--help') && !rest.includes('-h')) await startBootRemoval(rest);
+  // the daemon turns it back on once boot recovery is done (jit.ts)
+  (await import('./jit.js')).withoutOptimiser();
   const { commands, usage } = await import('./commands.js');
   if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
     const sub = cmd === 'help' ? rest[0] : undefined;
