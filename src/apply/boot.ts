@@ -1,7 +1,8 @@
 // Boot recovery: the first run after a boot (/run is a tmpfs, so RUN_DIR/booted is gone) makes
 // a boot after a power cut look like a clean one, before any pod may start:
 //   1. finit-pods' own leftovers removed by their label, in one podman call, the first one (it
-//      also pays for podman's post-boot state reset, as podman alone would);
+//      also pays for podman's post-boot state reset, as podman alone would); the daemon starts it
+//      as it starts, before loading the rest of itself (boot-start.ts), and it is taken over here;
 //   2. alongside it, the sync (without the condition): every stanza written; after it, as every
 //      other podman call: networks and volumes recreated, images checked, archives loaded once,
 //      and one listing;
