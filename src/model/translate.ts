@@ -132,12 +132,17 @@ export function translateDir(
  */
 export function translateDirEach(dir: string, opts: DirOptions, each: (r: UnitResult) => void): void {
   const { names, subdirs } = scanDir(dir);
+  const index = lazyIndex(dir, names, subdirs);
+  const withIndex = { ...opts, index };
+  for (let i = 0; i < names.length; i++) each(translateOne(index.take(names[i]!), withIndex));
+}
+
+/** The units of a directory by name, each read when it is taken or named (see LazyIndex). */
+function lazyIndex(dir: string, names: readonly UnitName[], subdirs?: ReadonlySet<string>): LazyIndex {
   const cache = new LoadCache(subdirs);
   const byName = new Map<string, UnitName>();
   for (let i = 0; i < names.length; i++) byName.set(names[i]!.filename, names[i]!);
-  const index = new LazyIndex(byName, (n) => loadUnit(dir, n, undefined, cache));
-  const withIndex = { ...opts, index };
-  for (let i = 0; i < names.length; i++) each(translateOne(index.take(names[i]!), withIndex));
+  return new LazyIndex(byName, (n) => loadUnit(dir, n, undefined, cache));
 }
 
 /** Translates one file, resolving the units it names against the other files of its directory. */
@@ -164,18 +169,16 @@ export function translateFile(path: string, opts: DirOptions = {}): UnitResult {
       ok: false,
     };
   }
-  let others: LoadedUnit[] = [];
-  let cache = new LoadCache();
+  // Only the units this one names are read, not the whole directory.
+  let names = [name];
+  let subdirs: ReadonlySet<string> | undefined;
   try {
     const scan = scanDir(dir);
-    cache = new LoadCache(scan.subdirs);
-    others = scan.names
-      .filter((n) => n.filename !== name.filename)
-      .map((n) => loadUnit(dir, n, undefined, cache));
+    names = [name, ...scan.names.filter((n) => n.filename !== name.filename)];
+    subdirs = scan.subdirs;
   } catch {
     // the file alone still translates; references to other units will be reported missing
   }
-  const self = loadUnit(dir, name, undefined, cache);
-  const index = buildIndex([self, ...others]);
-  return translateOne(self, { ...opts, index });
+  const index = lazyIndex(dir, names, subdirs);
+  return translateOne(index.take(name), { ...opts, index });
 }

@@ -2,6 +2,7 @@
 // FILE:LINE, names the key and its [Section], typos get the nearest key, unknown keys are errors,
 // and one bad file never stops the others in a directory.
 
+import { execFileSync } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -15,7 +16,7 @@ import {
   warning,
 } from '../../src/model/diagnostics.js';
 import { CONTAINER_KEYS } from '../../src/model/keys.js';
-import { translateDir, translateDirEach, type UnitResult } from '../../src/model/translate.js';
+import { translateDir, translateDirEach, translateFile, type UnitResult } from '../../src/model/translate.js';
 
 t.test('formatDiagnostic: FILE:LINE: severity: message', async (t) => {
   t.equal(
@@ -363,3 +364,15 @@ t.test(
     t.equal(each.find((r) => r.name.filename === 'c.container')?.ok, false);
   },
 );
+
+t.test('translateFile reads only the units the file names, not the whole directory', async (t) => {
+  const dir = t.testdir({
+    'web.container': '[Container]\nImage=x\nNetwork=net.network\n',
+    'net.network': '[Network]\nNetworkName=n1\n',
+  });
+  // a FIFO with no writer: reading it would block, so the test would time out
+  execFileSync('mkfifo', [join(dir, 'other.container')]);
+  const r = translateFile(join(dir, 'web.container'));
+  t.equal(r.ok, true);
+  t.same(r.model?.kind === 'container' && r.model.runArgs, ['--name', 'web', '--network', 'n1']);
+});
