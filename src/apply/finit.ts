@@ -60,10 +60,10 @@ export function initctlFinit(initctl: string, exec: Runner = run): Finit {
       if (known !== undefined) return known;
       // `cond get` exists from Finit 4.3; on 4.2 read the condition's file instead
       const r = await call(['cond', 'get', name]);
-      if (/no such command/i.test(r.stdout + r.stderr)) return condFileSet(name);
+      if (/no such command/i.test(r.stdout + r.stderr)) return condFromFiles(name) === true;
       if (r.exitCode === 0) return true;
       if (r.exitCode === 1) return false;
-      return condFileSet(name);
+      return condFromFiles(name) === true;
     },
     async condSet(name) {
       const r = await call(['cond', 'set', name]);
@@ -94,12 +94,3 @@ export function condFromFiles(name: string, dir = COND_DIR): boolean | undefined
 }
 
 const COND_DIR = '/run/finit/cond';
-
-function condFileSet(name: string): boolean {
-  try {
-    accessSync(`/run/finit/cond/usr/${name}`, constants.F_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
