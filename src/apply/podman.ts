@@ -1,7 +1,7 @@
 // The Podman adapter: the few podman calls finit-pods makes, each with a timeout and parsed
 // output. Everything else about podman lives in the argv the model renders.
 
-import type { Runner } from './run.js';
+import type { Runner, RunResult } from './run.js';
 
 export interface ContainerInfo {
   id: string;
@@ -52,6 +52,12 @@ export function parsePs(json: string): ContainerInfo[] {
   }));
 }
 
+/** What `podman ps -a --format json` answered, as containers; a failed call throws. */
+export function psContainers(r: RunResult): ContainerInfo[] {
+  if (r.exitCode !== 0) throw new PodmanError(`podman ps failed: ${r.stderr.trim()}`);
+  return parsePs(r.stdout);
+}
+
 interface EventRow {
   ID?: string;
   Name?: string;
@@ -92,9 +98,7 @@ export function podmanCli(podman: string, exec: Runner): Podman {
   };
   return {
     async containers(external = false) {
-      const r = await call(['ps', '-a', ...(external ? ['--external'] : []), '--format', 'json']);
-      if (r.exitCode !== 0) throw new PodmanError(`podman ps failed: ${r.stderr.trim()}`);
-      return parsePs(r.stdout);
+      return psContainers(await call(['ps', '-a', ...(external ? ['--external'] : []), '--format', 'json']));
     },
     async remove(ids, storage = false) {
       if (ids.length === 0) return undefined;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
 import { removeIfExists } from '../apply/files.js';
 import type { Finit } from '../apply/finit.js';
-import { PodmanError, parsePs, podmanCli } from '../apply/podman.js';
+import { podmanCli, psContainers } from '../apply/podman.js';
 import type { Runner } from '../apply/run.js';
 import { type SyncConfig, sync } from '../apply/sync.js';
 import { LABEL_MANAGED } from '../render/stanza.js';
@@ -67,8 +67,7 @@ export async function doctor(
   const { view, results, ps } = await collectStatusWith(cfg, finit, exec);
   const findings: Finding[] = [];
   const podman = podmanCli(cfg.podman, exec);
-  if (ps.exitCode !== 0) throw new PodmanError(`podman ps failed: ${ps.stderr.trim()}`);
-  const containers = parsePs(ps.stdout);
+  const containers = psContainers(ps);
   const models = new Map(
     results.flatMap((r) => (r.model?.kind === 'container' ? [[r.model.pod, r.model] as const] : [])),
   );
