@@ -3,11 +3,13 @@
 //   1. finit-pods' own leftovers removed by their label, in one podman call, the first one (it
 //      also pays for podman's post-boot state reset, as podman alone would); the daemon starts it
 //      as it starts, before loading the rest of itself (boot-start.ts), and it is taken over here;
-//   2. alongside it, the sync (without the condition): every stanza written; after it, as every
-//      other podman call: networks and volumes recreated, images checked, archives loaded once,
-//      and one listing;
+//   2. alongside it, the sync (without the condition): every stanza written, images checked (in
+//      containers/storage's own records, storage.ts, when it can read them); after it, as every
+//      other podman call: networks and volumes recreated, archives loaded once;
 //   3. what else would block a pod (a foreign container or a ghost holding a pod's name, see
-//      cleanup.ts) removed;
+//      cleanup.ts) found and removed: when storage's records show no container holding a pod's
+//      name (the usual case: the first call removed them all), with no podman call at all;
+//      otherwise one listing (`podman ps -a --external`) says what they are;
 //   4. only then usr/finit-pods set: Finit starts the pods. The log lines come after.
 
 import { writeFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ import {
 import type { Finit } from './finit.js';
 import { type ContainerInfo, podmanCli } from './podman.js';
 import type { Runner } from './run.js';
+import type { Storage } from './storage.js';
 import type { SyncConfig, SyncReport } from './sync.js';
 
 export { bootMarker, isFirstRunSinceBoot } from './boot-start.js';
@@ -70,11 +73,19 @@ export interface BootReport {
    * loaded), here in boot recovery, or not at all (pods had already been let start this boot).
    */
   removal: 'at-start' | 'in-recovery' | 'none';
+  /** What answered "what is left?" after the removal, and "which images are here?". */
+  listing: 'storage' | 'podman';
+  images: 'storage' | 'podman' | 'none';
 }
 
 export async function bootRecovery(
   cfg: SyncConfig,
-  deps: { finit: Finit; exec: Runner },
+  deps: {
+    finit: Finit;
+    exec: Runner;
+    /** containers/storage's records, read directly where they can be (the daemon's host). */
+    storage?: Storage;
+  },
 ): Promise<BootReport> {
   let podmanCalls = 0;
   const counted: Runner = (file, args, opts) => {
@@ -102,16 +113,29 @@ export async function bootRecovery(
   const ready = await deps.finit.condGet(READY_CONDITION);
   const own = ready ? undefined : (early?.removal ?? removeOwn(podmanCli(cfg.podman, deps.exec)));
   gate = own?.catch(() => undefined);
-  const listing = podman.containers(true);
-  listing.catch(() => undefined); // awaited below; a failing sync must not leave it unhandled
+  // Images do not change as containers go: their records are read without waiting for the removal.
+  let images: BootReport['images'] = 'none';
+  const localImages = async () => {
+    const stored = deps.storage?.images();
+    images = stored ? 'storage' : 'podman';
+    return stored ?? (await podman.images());
+  };
   const { sync } = await import('./sync.js');
-  const rep = await sync(cfg, { ...deps, exec, setReady: false, checkImages: 'all' });
+  const rep = await sync(cfg, { ...deps, exec, setReady: false, checkImages: 'all', localImages });
 
   const first = own ? await own : { ids: [], errors: [], calls: 0 };
   podmanCalls += first.calls;
-  const all = await listing;
+  // Nothing else can block a pod when no container in storage holds a pod's name and the first
+  // call removed every container of finit-pods' (only then: before it, or when pods may already
+  // run, podman's own view of each container is needed). Every podman container has a record
+  // in storage, one made with --rootfs too.
+  const pods = podContainers(rep);
+  const stored = own && first.errors.length === 0 ? deps.storage?.containers() : undefined;
+  const listing: BootReport['listing'] =
+    stored && !stored.some((c) => c.names.some((n) => pods.has(n))) ? 'storage' : 'podman';
+  const all = listing === 'storage' ? [] : await podman.containers(true);
   const containers = all.filter((c) => c.state !== 'storage');
-  const plan = planCleanup(containers, all, podContainers(rep), !ready);
+  const plan = planCleanup(containers, all, pods, !ready);
   // What finit-pods labelled went with the first call (what it could not remove is in its
   // errors); the rest (a foreign container holding a pod's name, a ghost) follows in one batched
   // call each.
@@ -135,7 +159,7 @@ export async function bootRecovery(
   );
   const result: CleanupRun = {
     plan: { remove: [...removedOwn, ...rest.remove], ghosts: rest.ghosts, blocking: rest.blocking },
-    calls: first.calls + 1 + after.calls,
+    calls: first.calls + (listing === 'podman' ? 1 : 0) + after.calls,
     errors: [...first.errors, ...after.errors],
     dryRun: false,
   };
@@ -158,5 +182,5 @@ export async function bootRecovery(
     }
   }
   const removal = !own ? 'none' : early ? 'at-start' : 'in-recovery';
-  return { sync: rep, cleanup: result, podmanCalls, readyAt, removal };
+  return { sync: rep, cleanup: result, podmanCalls, readyAt, removal, listing, images };
 }

@@ -11,6 +11,12 @@ export interface ContainerInfo {
   labels: Record<string, string>;
 }
 
+/** The local images: their names (repo:tag, and repo@digest) and IDs. */
+export interface LocalImages {
+  names: Set<string>;
+  ids: Set<string>;
+}
+
 export interface Podman {
   /** Every container (`ps -a`); with `external`, also storage-only ones no podman database knows. */
   containers(external?: boolean): Promise<ContainerInfo[]>;
@@ -24,7 +30,7 @@ export interface Podman {
   /** Containers removed since `since`, from podman's event log (`events --stream=false`). */
   removedSince(since: Date): Promise<Map<string, { name: string; labels: Record<string, string> }>>;
   /** Names (repo:tag and repo@digest) and IDs of every local image. */
-  images(): Promise<{ names: Set<string>; ids: Set<string> }>;
+  images(): Promise<LocalImages>;
   /** Loads an image archive; returns the loaded image's ID. */
   load(path: string): Promise<string>;
   tag(id: string, name: string): Promise<void>;
@@ -163,7 +169,7 @@ export function podmanCli(podman: string, exec: Runner): Podman {
 }
 
 /** Whether an image reference is among the local images (short names match any registry). */
-export function imagePresent(ref: string, local: { names: Set<string>; ids: Set<string> }): boolean {
+export function imagePresent(ref: string, local: LocalImages): boolean {
   if (local.names.has(ref)) return true;
   // repo:tag@sha256:…: podman goes by the digest, which is listed as repo@sha256:…
   const at = ref.indexOf('@');

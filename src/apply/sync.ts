@@ -15,7 +15,7 @@ import { type FinitCaps, finitCaps } from '../render/finit.js';
 import { OWNER_MARK, READY_CONDITION, RUNNER_NAME, RUNNER_SCRIPT, renderPod } from '../render/stanza.js';
 import { readIfExists, removeIfExists, writeAtomic, writeIfChanged } from './files.js';
 import type { Finit } from './finit.js';
-import { imagePresent, type Podman, podmanCli } from './podman.js';
+import { imagePresent, type LocalImages, type Podman, podmanCli } from './podman.js';
 import type { Runner } from './run.js';
 
 export interface SyncConfig {
@@ -39,6 +39,8 @@ export interface SyncDeps {
    * an archive (oci-archive:/path, docker-archive:/path) is loaded once.
    */
   checkImages?: 'all' | 'changed' | 'none';
+  /** Where the local image list comes from (default: `podman images`). */
+  localImages?: () => Promise<LocalImages>;
 }
 
 export type UnitState = 'applied' | 'unchanged' | 'kept' | 'error' | 'skipped' | 'image-missing';
@@ -165,7 +167,8 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
   const podOf = new Map<string, string>();
   for (const r of containers) if (r.model?.kind === 'container') podOf.set(r.name.filename, r.model.pod);
   const runnerPath = join(cfg.stanzaDir, RUNNER_NAME);
-  const images = new ImageCache(podmanCli(cfg.podman, deps.exec));
+  const podman = podmanCli(cfg.podman, deps.exec);
+  const images = new ImageCache(podman, deps.localImages ?? (() => podman.images()));
   const paths = { stanzaDir: cfg.stanzaDir, podman: cfg.podman, initctl: deps.finit.initctl };
   let runnerNeeded = false;
   const writes: (() => Promise<void>)[] = [];
@@ -318,10 +321,13 @@ export function archiveImage(image: string): { tag: string; path: string } | { e
 
 /** The local image list, read at most once per sync and only when a pod needs it. */
 class ImageCache {
-  private local: { names: Set<string>; ids: Set<string> } | undefined;
-  constructor(readonly podman: Podman) {}
+  private local: LocalImages | undefined;
+  constructor(
+    readonly podman: Podman,
+    readonly list: () => Promise<LocalImages>,
+  ) {}
   async has(ref: string): Promise<boolean> {
-    this.local ??= await this.podman.images();
+    this.local ??= await this.list();
     return imagePresent(ref, this.local);
   }
   async loadAs(path: string, tag: string): Promise<void> {

@@ -292,7 +292,8 @@ ${PATH_HELP}`,
     const { makeLogger } = await import('../daemon/log.js');
     const { Daemon } = await import('../daemon/daemon.js');
     const log = makeLogger(format);
-    const d = new Daemon(cfg, { log, finit: initctlFinit(initctl), exec: run });
+    const { hostStorage } = await import('../apply/storage.js');
+    const d = new Daemon(cfg, { log, finit: initctlFinit(initctl), exec: run, storage: hostStorage });
     await d.start();
     withOptimiser(); // boot recovery is over: from here on the daemon runs for days
     await new Promise<void>((resolve) => {

@@ -15,6 +15,7 @@ import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
 import type { Finit } from '../apply/finit.js';
 import { finitServices } from '../apply/finit-status.js';
 import type { Runner } from '../apply/run.js';
+import type { Storage } from '../apply/storage.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import { isIgnoredName, parseUnitName } from '../parse/load.js';
 import { finitCaps } from '../render/finit.js';
@@ -26,6 +27,11 @@ export interface DaemonOptions {
   log: Logger;
   finit: Finit;
   exec: Runner;
+  /**
+   * containers/storage's records, for boot recovery to read instead of asking podman (see
+   * apply/storage.ts), or why they cannot be read here.
+   */
+  storage?: () => Storage | { unsupported: string };
   relistMs?: number;
   /** How often the units directory's identity is checked (re-attach after it was replaced). */
   dirCheckMs?: number;
@@ -251,7 +257,14 @@ export class Daemon {
   private async boot(): Promise<void> {
     const t0 = Date.now();
     try {
-      const r = await bootRecovery(this.cfg, { finit: this.opts.finit, exec: this.opts.exec });
+      const storage = this.opts.storage?.();
+      if (storage && 'unsupported' in storage)
+        this.log.info(`boot recovery asks podman, not its storage files: ${storage.unsupported}`);
+      const r = await bootRecovery(this.cfg, {
+        finit: this.opts.finit,
+        exec: this.opts.exec,
+        storage: storage && 'root' in storage ? storage : undefined,
+      });
       for (const x of r.cleanup.plan.remove)
         this.log.info({ container: x.name, id: x.id.slice(0, 12) }, `removed: ${x.reason}`);
       for (const x of r.cleanup.plan.ghosts)
@@ -269,6 +282,9 @@ export class Daemon {
           sinceStart: Math.round(r.readyAt - performance.timeOrigin),
           podmanCalls: r.podmanCalls,
           removal: r.removal,
+          // what said which containers were left and which images are here
+          listing: r.listing,
+          images: r.images,
         },
         'boot recovery done: condition usr/finit-pods set, pods may start',
       );

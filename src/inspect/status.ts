@@ -4,7 +4,7 @@
 
 import type { Finit } from '../apply/finit.js';
 import { finitServices } from '../apply/finit-status.js';
-import { imagePresent, podmanCli } from '../apply/podman.js';
+import { imagePresent, type LocalImages, podmanCli } from '../apply/podman.js';
 import type { Runner, RunResult } from '../apply/run.js';
 import { archiveImage, type SyncConfig } from '../apply/sync.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
@@ -90,7 +90,7 @@ function unitView(
   r: UnitResult,
   services: Awaited<ReturnType<typeof finitServices>>,
   rows: PsJsonRow[],
-  images: { names: Set<string>; ids: Set<string> },
+  images: LocalImages,
   now: number,
   ready: boolean,
 ): PodView {

@@ -190,6 +190,10 @@ for (const stack of stacksFromEnv()) {
         // the removal by label started before the daemon had loaded the rest of itself
         // (boot-start.ts): Finit's condition files told it no pod may start yet
         t.match(log.at(-1), / removal=at-start( |$)/, `${label}: removal started at the daemon's start`);
+        // after it, nothing else held a pod's name and every image was there: storage's own
+        // records said so (apply/storage.ts), no podman listing was waited for
+        t.match(log.at(-1), / listing=storage( |$)/, `${label}: what was left, from storage's records`);
+        t.match(log.at(-1), / images=storage( |$)/, `${label}: images, from storage's records`);
         if (stack === 'bookworm') {
           // Podman 4.3 brings the pods' containers back as Created, holding their names; they go
           // by their label, and podman's event log names their pods
@@ -252,6 +256,11 @@ for (const stack of stacksFromEnv()) {
               l.includes(`id=${hand.slice(0, 12)}`),
           ),
           'the daemon logs why it removed the hand-made web',
+        );
+        t.match(
+          log.at(-1),
+          / listing=podman( |$)/,
+          "storage's records showed a container holding a pod's name: podman listed them",
         );
         t.notOk(await exists(tb, 'container', 'exists', hand), 'the hand-made web is gone');
         const now = await waitPods(tb, [...THREE, 'netpod'], ids);
@@ -336,6 +345,7 @@ for (const stack of stacksFromEnv()) {
           log.some((l) => l.startsWith('error: pod:ghostimg: image missing')),
           'the daemon logs the missing image at boot',
         );
+        t.match(log.at(-1), / images=storage( |$)/, "the image check read storage's records");
         await missing('after the power cut', pods);
         t.equal(await tb.serviceStatus('pod:ghostimg'), undefined, 'no service for ghostimg');
         t.notOk(existsSync(path.join(tb.finitDir, 'enabled', 'pod-ghostimg.conf')), 'and no stanza');
@@ -427,6 +437,50 @@ for (const stack of stacksFromEnv()) {
       t.equal(byName(after, 'spare')?.state, 'running', 'the running foreign one stays');
       t.equal(after.length, before.length - 2, 'nothing else removed');
       for (const [p, id] of ids) t.equal(byName(after, p)?.id, id, `${p}: same container, untouched`);
+
+      // containers/storage's records, as boot recovery reads them, name the same containers and
+      // images as podman (ps -a --external, images), this one with all sorts: running, created,
+      // finit-pods', foreign
+      const read = await tb.exec(
+        [
+          'node',
+          '--input-type=module',
+          '-e',
+          `const s = (await import(${JSON.stringify(path.join(REPO_DIR, 'dist/apply/storage.js'))})).hostStorage();
+           const i = s.images?.();
+           console.log(JSON.stringify({ s, containers: s.containers?.(), names: i && [...i.names], ids: i && [...i.ids] }));`,
+        ],
+        { timeout: 60_000 },
+      );
+      const stored = JSON.parse(read.stdout) as {
+        s: { root?: string; unsupported?: string };
+        containers?: { id: string; names: string[] }[];
+        names?: string[];
+        ids?: string[];
+      };
+      t.equal(
+        stored.s.root,
+        '/var/lib/containers/storage',
+        `storage read directly ${stored.s.unsupported ?? ''}`,
+      );
+      const ps = parsePs((await tb.podman('ps', '-a', '--external', '--format', 'json')).stdout);
+      t.ok(ps.length >= 8, `a mix of containers (${ps.length})`);
+      t.same(
+        stored.containers?.map((c) => `${c.id} ${c.names.join(',')}`).sort(),
+        ps.map((c) => `${c.id} ${c.names.join(',')}`).sort(),
+        'containers: the same IDs and names as podman ps -a --external',
+      );
+      const images = JSON.parse((await tb.podman('images', '--format', 'json')).stdout) as {
+        Id: string;
+        Names?: string[] | null;
+        RepoDigests?: string[] | null;
+      }[];
+      t.same(stored.ids?.sort(), images.map((i) => i.Id).sort(), 'images: the same IDs as podman images');
+      t.same(
+        stored.names?.sort(),
+        [...new Set(images.flatMap((i) => [...(i.Names ?? []), ...(i.RepoDigests ?? [])]))].sort(),
+        'images: the same names and repo@digest as podman images',
+      );
 
       const again = await cli(tb, 'cleanup', '--dry-run');
       t.equal(again.stdout.trim(), 'would remove 0 containers; 1 left alone', 'nothing left to remove');

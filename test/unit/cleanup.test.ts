@@ -13,6 +13,7 @@ import type { Finit } from '../../src/apply/finit.js';
 import { condFromFiles } from '../../src/apply/finit.js';
 import { type ContainerInfo, imagePresent, type Podman, parsePs, podmanCli } from '../../src/apply/podman.js';
 import type { Runner, RunResult } from '../../src/apply/run.js';
+import type { Storage } from '../../src/apply/storage.js';
 import type { SyncConfig } from '../../src/apply/sync.js';
 import { LABEL_MANAGED, LABEL_POD, READY_CONDITION as READY } from '../../src/render/stanza.js';
 import { tempConfig } from '../helpers/config.js';
@@ -487,7 +488,21 @@ function fakeRunner(state: ContainerInfo[], opts: { failFirstRm?: boolean; psFai
     }
     return { ...ok, exitCode: 125, stderr: `unexpected podman ${args.join(' ')}` };
   };
-  return { exec, calls, present: () => present };
+  // containers/storage's records of the same containers (apply/storage.ts), read by the test's
+  // own count, as the files would be
+  const reads = { containers: 0, images: 0 };
+  const storage: Storage = {
+    root: '/fake/storage',
+    containers() {
+      reads.containers++;
+      return present.map((c) => ({ id: c.id, names: c.names }));
+    },
+    images() {
+      reads.images++;
+      return { names: new Set(['localhost/busybox:latest']), ids: new Set([hex(9)]) };
+    },
+  };
+  return { exec, calls, present: () => present, storage, reads };
 }
 
 t.test('cleanup(): a constant number of podman calls, whatever the number of containers', async (t) => {
@@ -637,8 +652,8 @@ t.test('bootRecovery without a machine: stanzas, then cleanup, then the conditio
   const r = await bootRecovery(cfg, { finit, exec: f.exec });
   t.same(
     f.calls.map((c) => c[0]),
-    ['rm', 'ps', 'images', 'events'],
-    'own leftovers only: one rm, first; then the listing and images; the event log last',
+    ['rm', 'images', 'ps', 'events'],
+    'own leftovers only: one rm, first; then images (for the sync) and the listing; the event log last',
   );
   t.equal(r.podmanCalls, 4);
   t.same(f.present(), [], 'all gone');
@@ -793,6 +808,120 @@ t.test('bootRecovery: the removal by label waits for nothing podman says', async
       'by ID from the listing',
     );
     t.equal(r.sync.readySet, false, 'the condition was set already');
+  });
+});
+
+t.test('bootRecovery with storage records: podman is asked only what they cannot answer', async (t) => {
+  const setup = (n: number) => tempConfig(t, sleepers(n));
+
+  t.test('only finit-pods leftovers: one podman call before the condition, whatever N', async (t) => {
+    const calls = new Map<number, number>();
+    for (const n of [5, 50]) {
+      const cfg = setup(n);
+      const order: string[] = [];
+      const f = fakeRunner([...lingering(n), ctr('bystander', 'running')]);
+      const exec: Runner = async (file, args, o) => {
+        order.push(`podman ${args[0]}`);
+        return f.exec(file, args, o);
+      };
+      const r = await bootRecovery(cfg, { finit: finit(false, order), exec, storage: f.storage });
+      t.same(
+        f.present().map((c) => c.names[0]),
+        ['bystander'],
+        `${n}: the leftovers are gone, the unrelated running one stays`,
+      );
+      t.same(
+        order.slice(0, order.indexOf(`cond set ${READY}`)),
+        ['podman rm'],
+        `${n}: before the condition, only the removal by label`,
+      );
+      t.same(f.reads, { containers: 1, images: 1 }, `${n}: storage read once for each question`);
+      t.equal(r.listing, 'storage', `${n}: listing from storage`);
+      t.equal(r.images, 'storage', `${n}: images from storage`);
+      t.equal(r.cleanup.plan.remove.length, n, `${n}: each removal in the report`);
+      t.equal(r.podmanCalls, f.calls.length, `${n}: podmanCalls counts them all`);
+      calls.set(n, r.podmanCalls);
+    }
+    t.equal(calls.get(5), calls.get(50), 'the same number of podman calls for 5 and 50 pods');
+  });
+
+  t.test('a container storage shows holding a pod name: podman lists, the holder goes', async (t) => {
+    const cfg = setup(3);
+    // the seed's case: made by hand with pod p1's name; and a ghost with p2's
+    const hand = ctr('p1', 'created', { id: hex(8001) });
+    const ghost = ctr('p2', 'storage', { id: hex(8002) });
+    const f = fakeRunner([
+      ...lingering(3).filter((c) => c.names[0] === 'p0'),
+      hand,
+      ghost,
+      ctr('bystander', 'running'),
+    ]);
+    const r = await bootRecovery(cfg, { finit: finit(), exec: f.exec, storage: f.storage });
+    t.equal(r.listing, 'podman', 'podman listed');
+    t.same(
+      f.present().map((c) => c.names[0]),
+      ['bystander'],
+      'the hand-made holder and the ghost went with the leftover',
+    );
+    t.ok(
+      r.cleanup.plan.remove.some((x) => x.id === hand.id && /holds the name of pod p1/.test(x.reason)),
+      'the hand-made one, with its reason',
+    );
+    t.ok(
+      r.cleanup.plan.ghosts.some((x) => x.id === ghost.id),
+      'the ghost, removed from storage',
+    );
+    t.notOk(
+      f.calls.some((c) => c[0] === 'images'),
+      'images still from storage',
+    );
+  });
+
+  t.test('the removal by label fails once: retried, then storage answers', async (t) => {
+    const cfg = setup(2);
+    const f = fakeRunner(lingering(2), { failFirstRm: true });
+    const r = await bootRecovery(cfg, { finit: finit(), exec: f.exec, storage: f.storage });
+    t.equal(r.listing, 'storage');
+    t.same(f.present(), [], 'all gone after the retry');
+  });
+
+  t.test('the removal by label fails for good: podman lists what is left', async (t) => {
+    const cfg = setup(2);
+    const f = fakeRunner(lingering(2));
+    const exec: Runner = async (file, args, o) =>
+      args[0] === 'rm' && args.includes('--filter')
+        ? { exitCode: 125, stdout: '', stderr: 'Error: container state improper', timedOut: false }
+        : f.exec(file, args, o);
+    const r = await bootRecovery(cfg, { finit: finit(), exec, storage: f.storage });
+    t.equal(r.listing, 'podman', 'listed by podman: storage cannot say why podman failed');
+    t.ok(
+      f.calls.some((c) => c[0] === 'ps'),
+      'ps was called',
+    );
+    t.match(r.cleanup.errors.join('\n'), /container state improper/, 'the failure is reported');
+  });
+
+  t.test('storage cannot answer: podman is asked', async (t) => {
+    const cfg = setup(2);
+    const f = fakeRunner(lingering(2));
+    const none: Storage = { root: '/x', containers: () => undefined, images: () => undefined };
+    const r = await bootRecovery(cfg, { finit: finit(), exec: f.exec, storage: none });
+    t.equal(r.listing, 'podman');
+    t.equal(r.images, 'podman');
+    t.same(
+      f.calls.map((c) => c[0]),
+      ['rm', 'images', 'ps', 'events'],
+      'the removal first; images and the listing after it',
+    );
+  });
+
+  t.test('pods already started this boot: podman lists (it knows what runs)', async (t) => {
+    const cfg = setup(1);
+    const f = fakeRunner([ctr('p0', 'exited', { managed: true, id: hex(3) })]);
+    const r = await bootRecovery(cfg, { finit: finit(true), exec: f.exec, storage: f.storage });
+    t.equal(r.listing, 'podman');
+    t.equal(f.reads.containers, 0, 'storage not read for containers');
+    t.same(f.present(), [], 'the exited one goes');
   });
 });
 
