@@ -76,6 +76,9 @@ export interface BootReport {
   /** What answered "what is left?" after the removal, and "which images are here?". */
   listing: 'storage' | 'podman';
   images: 'storage' | 'podman' | 'none';
+  /** When the removal by label and the sync were done: ms since the process started. */
+  removalDone?: number;
+  syncDone: number;
 }
 
 export async function bootRecovery(
@@ -112,7 +115,13 @@ export async function bootRecovery(
   // If something already let pods start this boot, running pods are real: only stale ones go.
   const ready = await deps.finit.condGet(READY_CONDITION);
   const own = ready ? undefined : (early?.removal ?? removeOwn(podmanCli(cfg.podman, deps.exec)));
-  gate = own?.catch(() => undefined);
+  let removalDone: number | undefined;
+  gate = own?.then(
+    () => {
+      removalDone = performance.now();
+    },
+    () => undefined,
+  );
   // Images do not change as containers go: their records are read without waiting for the removal.
   let images: BootReport['images'] = 'none';
   const localImages = async () => {
@@ -122,6 +131,7 @@ export async function bootRecovery(
   };
   const { sync } = await import('./sync.js');
   const rep = await sync(cfg, { ...deps, exec, setReady: false, checkImages: 'all', localImages });
+  const syncDone = performance.now();
 
   const first = own ? await own : { ids: [], errors: [], calls: 0 };
   podmanCalls += first.calls;
@@ -182,5 +192,16 @@ export async function bootRecovery(
     }
   }
   const removal = !own ? 'none' : early ? 'at-start' : 'in-recovery';
-  return { sync: rep, cleanup: result, podmanCalls, readyAt, removal, listing, images };
+  const report: BootReport = {
+    sync: rep,
+    cleanup: result,
+    podmanCalls,
+    readyAt,
+    removal,
+    listing,
+    images,
+    syncDone,
+  };
+  if (removalDone !== undefined) report.removalDone = removalDone;
+  return report;
 }

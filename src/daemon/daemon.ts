@@ -285,6 +285,9 @@ export class Daemon {
           // what said which containers were left and which images are here
           listing: r.listing,
           images: r.images,
+          // which of the two the condition waited for (ms since the start, as sinceStart)
+          removalDone: r.removalDone === undefined ? undefined : Math.round(r.removalDone),
+          syncDone: Math.round(r.syncDone),
         },
         'boot recovery done: condition usr/finit-pods set, pods may start',
       );

@@ -112,7 +112,18 @@ async function measure(n) {
   dir = tb('dir').trim();
   writeFileSync(join(dir, 'etc/finit.d/syslogd.conf'), SYSLOGD);
   for (let i = 0; i < n; i++) writeFileSync(join(dir, 'cfg/containers', `b${i}.container`), unit(i));
-  const r = { n, podman: [], daemon: [], recovery: [], calls: [], removed: [], sync: [], syncCond: [] };
+  const r = {
+    n,
+    podman: [],
+    daemon: [],
+    recovery: [],
+    calls: [],
+    read: [],
+    when: [],
+    removed: [],
+    sync: [],
+    syncCond: [],
+  };
   for (let run = 0; run < RUNS; run++) {
     // podman alone
     await podsUp(n);
@@ -144,6 +155,11 @@ async function measure(n) {
     }
     r.recovery.push(Number(line.match(/ ms=(\d+)/)?.[1]));
     r.calls.push(Number(line.match(/ podmanCalls=(\d+)/)?.[1]));
+    // what said what was left after the removal, and which images are here: storage's records or podman
+    // when the removal and the sync were done, and the condition set (ms since the daemon's start)
+    const at = (k) => line.match(new RegExp(` ${k}=(\\d+)`))?.[1] ?? '?';
+    r.when.push(`${at('removalDone')}/${at('syncDone')}/${at('sinceStart')}`);
+    r.read.push(`${line.match(/ listing=(\w+)/)?.[1]}/${line.match(/ images=(\w+)/)?.[1]}`);
     r.removed.push(Number(sh('grep -c "removed: finit-pods container" /run/messages || true').trim()));
 
     // finit-pods sync as the first run since boot (whole process)
@@ -198,6 +214,12 @@ for (const r of results) {
   console.log(`      (the whole process, exit included:                  ${s} ms  [${r.sync.join(', ')}])`);
   console.log(
     `    podman calls during boot recovery:                    ${[...new Set(r.calls)].join(', ')}`,
+  );
+  console.log(
+    `    removal done / sync done / condition set, ms from the daemon's start: ${r.when.join(', ')}`,
+  );
+  console.log(
+    `    what is left / which images, read from:               ${[...new Set(r.read)].join(', ')} (storage: containers/storage's records, no podman call)`,
   );
 }
 const calls = new Set(results.flatMap((r) => r.calls));
