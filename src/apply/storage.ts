@@ -85,7 +85,7 @@ export interface StorageEnv {
 const CONF_FILES = ['/etc/containers/storage.conf', '/usr/share/containers/storage.conf'];
 
 /**
- * The storage of the system's podman (run as root), or undefined with the reason when its
+ * The storage of the system's podman (run as root, with its usual configuration), or why its
  * records cannot be read directly.
  */
 export function hostStorage(opts: StorageEnv = {}): Storage | { unsupported: string } {

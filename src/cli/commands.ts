@@ -293,7 +293,13 @@ ${PATH_HELP}`,
     const { Daemon } = await import('../daemon/daemon.js');
     const log = makeLogger(format);
     const { hostStorage } = await import('../apply/storage.js');
-    const d = new Daemon(cfg, { log, finit: initctlFinit(initctl), exec: run, storage: hostStorage });
+    // storage's records are podman's own only when podman reads its usual configuration: a
+    // wrapper in its place may give it another store (--root), so then podman is asked
+    const storage = () =>
+      basename(cfg.podman) === 'podman'
+        ? hostStorage()
+        : { unsupported: `${cfg.podman} is not podman itself (a wrapper may use another store)` };
+    const d = new Daemon(cfg, { log, finit: initctlFinit(initctl), exec: run, storage });
     await d.start();
     withOptimiser(); // boot recovery is over: from here on the daemon runs for days
     await new Promise<void>((resolve) => {
