@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CleanupRun } from '../apply/boot.js';
+import type { Storage } from '../apply/storage.js';
 import type { SyncReport } from '../apply/sync.js';
 import type { StatusView } from '../inspect/status.js';
 import { shellJoin } from '../lib/shell.js';
@@ -194,13 +195,25 @@ Exit status: 0 when every unit was applied, 1 when any unit has errors (named on
     const deps = { finit: initctlFinit(initctl), exec: run };
     if (isFirstRunSinceBoot(cfg.runDir)) {
       // the first sync of a boot also cleans up what a power cut left behind
-      const boot = await bootRecovery(cfg, deps);
+      const storage = await bootStorage(cfg.podman);
+      const boot = await bootRecovery(cfg, { ...deps, storage: 'root' in storage ? storage : undefined });
       printCleanup(boot.cleanup);
       return await printSync(boot.sync, values.json === true);
     }
     return await printSync(await sync(cfg, deps), values.json === true);
   },
 };
+
+/**
+ * containers/storage's records for boot recovery to read (apply/storage.ts), or why not. They are
+ * podman's own only when podman reads its usual configuration: a wrapper in its place may give it
+ * another store (--root), so then podman is asked.
+ */
+async function bootStorage(podman: string): Promise<Storage | { unsupported: string }> {
+  if (basename(podman) !== 'podman')
+    return { unsupported: `${podman} is not podman itself (a wrapper may use another store)` };
+  return (await import('../apply/storage.js')).hostStorage();
+}
 
 function printCleanup(r: CleanupRun): void {
   const verb = r.dryRun ? 'would remove' : 'removed';
@@ -292,14 +305,8 @@ ${PATH_HELP}`,
     const { makeLogger } = await import('../daemon/log.js');
     const { Daemon } = await import('../daemon/daemon.js');
     const log = makeLogger(format);
-    const { hostStorage } = await import('../apply/storage.js');
-    // storage's records are podman's own only when podman reads its usual configuration: a
-    // wrapper in its place may give it another store (--root), so then podman is asked
-    const storage = () =>
-      basename(cfg.podman) === 'podman'
-        ? hostStorage()
-        : { unsupported: `${cfg.podman} is not podman itself (a wrapper may use another store)` };
-    const d = new Daemon(cfg, { log, finit: initctlFinit(initctl), exec: run, storage });
+    const storage = await bootStorage(cfg.podman);
+    const d = new Daemon(cfg, { log, finit: initctlFinit(initctl), exec: run, storage: () => storage });
     await d.start();
     withOptimiser(); // boot recovery is over: from here on the daemon runs for days
     await new Promise<void>((resolve) => {

@@ -486,5 +486,32 @@ for (const stack of stacksFromEnv()) {
       t.equal(again.stdout.trim(), 'would remove 0 containers; 1 left alone', 'nothing left to remove');
       await tb.podman('rm', '-f', '-t', '0', 'spare');
     });
+
+    t.test('6. no daemon: finit-pods sync, the first run after a power cut, recovers the same', async (t) => {
+      await tb.powerCut();
+      await tb.removeStanza('finit-pods.conf');
+      await tb.start();
+      const pods = [...THREE, 'netpod', 'arch'];
+      for (const p of pods)
+        t.not(await tb.serviceStatus(`pod:${p}`), 'running', `pod:${p} held back until sync runs`);
+      const r = await cli(tb, 'sync');
+      // ghostimg's image is still missing: sync says so and exits 1; the others are applied
+      t.equal(r.exitCode, 1, 'sync exits 1 (ghostimg)');
+      t.match(r.stdout + r.stderr, /ghostimg/, 'and names ghostimg');
+      if (stack === 'bookworm') {
+        for (const p of pods)
+          t.match(
+            r.stderr,
+            new RegExp(
+              `^removed ${p} \\([0-9a-f]{12}\\): finit-pods container of pod ${p}, from before the boot$`,
+              'm',
+            ),
+            `${p}'s Created leftover removed, and said so`,
+          );
+      }
+      t.ok(await tb.readInside('/run/finit-pods/booted'), 'boot recovery ran');
+      ids = await waitPods(tb, pods, ids);
+      await assertHealthy(t, tb, pods, 'after sync');
+    });
   });
 }
