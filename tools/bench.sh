@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 tools/setup.sh >/dev/null
 [ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund
 npx tsc -p tsconfig.json
+node tools/bundle.mjs
 for b in tools/bench/*.mjs; do
 	printf '\n##### %s\n' "$b"
 	node "$b"

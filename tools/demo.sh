@@ -33,7 +33,7 @@ pod_running() { "${tb[@]}" initctl -p -t status | grep -Eq '^ *[0-9]+ +pod:web +
 web_answers() { "${tb[@]}" exec curl -sf -m 2 http://127.0.0.1:8080/; }
 
 repo=$(dirname "$here")
-finit_pods() { show "finit-pods $*"; "${tb[@]}" exec node "$repo/dist/cli/main.js" "$@"; }
+finit_pods() { show "finit-pods $*"; "${tb[@]}" exec node "$repo/dist/cli/launch.cjs" "$@"; }
 notes_answer() { "${tb[@]}" exec curl -sf -m 2 http://127.0.0.1:8081/; }
 client_reached_api() { "${tb[@]}" exec podman logs client 2>/dev/null | grep -q 'api says hi'; }
 
@@ -59,7 +59,7 @@ main() {
 
 	heading "host setup (tools/setup.sh), npm dependencies, build"
 	FINIT_PODS_STACKS=$stack "$here/setup.sh"
-	(cd "$repo" && { [ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund; } && npx tsc -p tsconfig.json)
+	(cd "$repo" && { [ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund; } && npx tsc -p tsconfig.json && node tools/bundle.mjs >/dev/null)
 
 	heading "boot a $stack sandbox: Finit as PID 1, Podman inside"
 	"${tb[@]}" setup
@@ -94,10 +94,10 @@ main() {
 
 	heading "live apply: finit-pods daemon as a Finit service"
 	local node; node=$("${tb[@]}" sh 'command -v node')
-	echo "service [2345] name:finit-pods log $node $repo/dist/cli/main.js daemon -- finit-pods" >"$dir/etc/finit.d/finit-pods.conf.tmp"
+	echo "service [2345] name:finit-pods log $node $repo/dist/cli/launch.cjs daemon -- finit-pods" >"$dir/etc/finit.d/finit-pods.conf.tmp"
 	mv "$dir/etc/finit.d/finit-pods.conf.tmp" "$dir/etc/finit.d/finit-pods.conf"
 	"${tb[@]}" initctl reload
-	wait_until 20 "the daemon" "${tb[@]}" exec node "$repo/dist/cli/main.js" status
+	wait_until 20 "the daemon" "${tb[@]}" exec node "$repo/dist/cli/launch.cjs" status
 	show "cp hello.container /cfg/containers/    # a new unit: the daemon applies it within a second"
 	printf '%s\n' '[Container]' 'Image=localhost/busybox:latest' \
 		"Exec=/bin/sh -c 'echo live > /tmp/index.html; exec httpd -f -p 8090 -h /tmp'" 'PublishPort=8090:8090' \

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 tools/setup.sh
 [ -x node_modules/.bin/tap ] || npm ci --no-audit --no-fund
 npx tsc -p tsconfig.json
-chmod +x dist/cli/main.js
+node tools/bundle.mjs
+chmod +x dist/cli/main.js dist/cli/launch.cjs
 
 log=$(mktemp /tmp/finit-pods-test.XXXXXX)
 trap 'rm -f "$log"' EXIT

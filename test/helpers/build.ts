@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const MAIN = join(ROOT, 'dist/cli/main.js');
+/** The installed command (package.json bin): the bundle, compiled from its code cache. */
+export const BIN = join(ROOT, 'dist/cli/launch.cjs');
+export const BUNDLE = join(ROOT, 'dist/finit-pods.cjs');
 
 /** Newest modification time under a directory. */
 function newest(dir: string): number {
@@ -20,6 +23,8 @@ function newest(dir: string): number {
 }
 
 export function ensureBuilt(): void {
-  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= newest(join(ROOT, 'src'))) return;
-  spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (!(existsSync(MAIN) && statSync(MAIN).mtimeMs >= newest(join(ROOT, 'src'))))
+    spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (!(existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= newest(join(ROOT, 'dist', 'cli'))))
+    spawnSync(process.execPath, ['tools/bundle.mjs'], { cwd: ROOT, stdio: 'inherit' });
 }

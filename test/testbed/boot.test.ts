@@ -18,7 +18,7 @@ import type { DaemonState } from '../../src/daemon/state.js';
 import type { StatusView } from '../../src/inspect/status.js';
 import { IMAGE, REPO_DIR, type Stack, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
-const CLI = path.join(REPO_DIR, 'dist', 'cli', 'main.js');
+const CLI = path.join(REPO_DIR, 'dist', 'cli', 'launch.cjs');
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
 
 /** On the persisted storage bind (/var/lib/containers), so it survives power cuts. */

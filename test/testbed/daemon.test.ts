@@ -21,7 +21,7 @@ import type { DaemonState } from '../../src/daemon/state.js';
 import type { StatusView } from '../../src/inspect/status.js';
 import { IMAGE, REPO_DIR, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
-const CLI = path.join(REPO_DIR, 'dist', 'cli', 'main.js');
+const CLI = path.join(REPO_DIR, 'dist', 'cli', 'launch.cjs');
 const HELLO = '<h1>hello from busybox</h1>';
 /** Test files inside the sandbox: /run is a tmpfs (one boot), /etc/fp-test and /srv persist. */
 const RUN = '/run/fp-test';

@@ -12,7 +12,7 @@ import type { StatusView } from '../../src/inspect/status.js';
 import { type Schema, validate } from '../helpers/json-schema.js';
 import { type ExecResult, IMAGE, REPO_DIR, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
-const CLI = path.join(REPO_DIR, 'dist', 'cli', 'main.js');
+const CLI = path.join(REPO_DIR, 'dist', 'cli', 'launch.cjs');
 const HELLO = '<h1>hello from busybox</h1>';
 const SCHEMA = JSON.parse(readFileSync(path.join(REPO_DIR, 'docs', 'status.schema.json'), 'utf8')) as Schema;
 /** Finit 4.12 backs off between restarts: it gives up on a crash loop after about 40 s. */

@@ -14,7 +14,7 @@ import t from 'tap';
 import type { SyncReport } from '../../src/apply/sync.js';
 import { IMAGE, REPO_DIR, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
-const CLI = path.join(REPO_DIR, 'dist', 'cli', 'main.js');
+const CLI = path.join(REPO_DIR, 'dist', 'cli', 'launch.cjs');
 const HELLO = '<h1>hello from busybox</h1>';
 /** initctl wrapper inside the sandbox: logs every call, so a test can count reloads exactly. */
 const COUNTING_INITCTL = '/run/finit-pods-test/initctl';

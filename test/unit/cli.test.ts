@@ -6,11 +6,11 @@ import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import t from 'tap';
 import { commands } from '../../src/cli/commands.js';
-import { ensureBuilt, MAIN, ROOT } from '../helpers/build.js';
+import { BIN, ensureBuilt, ROOT } from '../helpers/build.js';
 
 ensureBuilt();
 const root = ROOT;
-const main = MAIN;
+const main = BIN; // the installed command: the bundle, from its code cache (launch.cts)
 
 const cli = (...args: string[]): SpawnSyncReturns<string> =>
   spawnSync(process.execPath, [main, ...args], {

@@ -18,9 +18,9 @@ import t, { type Test } from 'tap';
 import { importScripts, nameFromImage } from '../../src/import/index.js';
 import { parseRunFlags } from '../../src/import/podman-run.js';
 import { parseScript, shellWords } from '../../src/import/sh.js';
-import { ensureBuilt, MAIN } from '../helpers/build.js';
+import { BIN, ensureBuilt } from '../helpers/build.js';
 
-const main = MAIN;
+const main = BIN; // the installed command: the bundle, from its code cache (launch.cts)
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 60_000 });

@@ -28,7 +28,7 @@ const COUNTS = (process.env.BENCH_COUNTS ?? '5 50')
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const NAME = 'bench-boot';
 const node = stack === 'bookworm' ? '/usr/bin/node' : '/usr/local/bin/node';
-const cli = `${repo}/dist/cli/main.js`;
+const cli = `${repo}/dist/cli/launch.cjs`; // the installed command (package.json bin)
 
 const tb = (...args) =>
   execFileSync(join(repo, 'tools/testbed'), ['-s', stack, '-n', NAME, ...args], {
@@ -96,7 +96,7 @@ let start;
 for (const p of fs.readdirSync('/proc').filter((x) => /^\\d+$/.test(x))) {
   try {
     const cmd = fs.readFileSync('/proc/' + p + '/cmdline', 'utf8');
-    if (!cmd.includes('main.js\\0daemon')) continue;
+    if (!cmd.includes('launch.cjs\\0daemon')) continue;
     const stat = fs.readFileSync('/proc/' + p + '/stat', 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     start = bootEpoch + (Number(f[19]) / tick) * 1000;

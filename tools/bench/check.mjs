@@ -4,8 +4,11 @@
 // drop-ins type-wide, by truncated prefix and per unit), side by side with Podman's own Quadlet
 // generator converting the same directory (`quadlet -dryrun`, the trixie root's binary).
 // Both are timed as whole processes (median of several runs); ours with and without
-// NODE_EXTRA_CA_CERTS, which makes every Node start read a CA bundle. A breakdown shows how much
-// of our time is Node's own start, loading our modules, and the translation itself. (A one-shot
+// NODE_EXTRA_CA_CERTS, which makes every Node start read a CA bundle. Ours is the installed
+// command (dist/cli/launch.cjs: the bundle compiled from its V8 code cache, see
+// tools/bundle.mjs), and for comparison the same code as ES modules (dist/cli/main.js). A
+// breakdown shows how much of our time is Node's own start, loading our modules, and the
+// translation itself. (A one-shot
 // finit-pods command runs without V8's optimising compiler, which does not pay for itself in a
 // few hundred milliseconds; the in-process "warm" figure is this process's, optimised.)
 // Target: faster than Quadlet. Env: BENCH_UNITS (default 1000), BENCH_RUNS (default 15), QUADLET_BIN.
@@ -16,7 +19,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
-const cli = join(repo, 'dist/cli/main.js');
+const cli = join(repo, 'dist/cli/launch.cjs');
+const esm = join(repo, 'dist/cli/main.js');
 const N = Number(process.env.BENCH_UNITS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const NETWORKS = 20;
@@ -27,8 +31,8 @@ const QUADLET_CANDIDATES = [
   '/tmp/finit-testbed-trixie/root/usr/libexec/podman/quadlet',
 ].filter(Boolean);
 
-if (!existsSync(cli)) {
-  console.log(`no ${cli}: build first (npx tsc -p tsconfig.json)`);
+if (!existsSync(cli) || !existsSync(join(repo, 'dist/finit-pods.cjs.cache'))) {
+  console.log(`no ${cli} or no bundle: build first (npm run build)`);
   process.exit(2);
 }
 
@@ -183,13 +187,9 @@ try {
     }
   };
   const node = process.execPath;
-  const importOf = (...ms) => [
-    '--input-type=module',
-    '-e',
-    ms.map((m) => `await import(${JSON.stringify(join(repo, 'dist', m))});`).join(' '),
-  ];
   const jobs = {
     ours: { cmd: node, args: [cli, 'check', dir], env: withoutCa, check: checkOurs },
+    oursEsm: { cmd: node, args: [esm, 'check', dir], env: withoutCa, check: checkOurs },
     ...(caSet ? { oursCa: { cmd: node, args: [cli, 'check', dir], env: withCa, check: checkOurs } } : {}),
     ...(quadlet
       ? {
@@ -203,9 +203,8 @@ try {
       : {}),
     nodeBare: { cmd: node, args: ['-e', '0'], env: withoutCa },
     ...(caSet ? { nodeBareCa: { cmd: node, args: ['-e', '0'], env: withCa } } : {}),
-    // what `check` loads: the command table, the parser and the translator (nothing of podman,
-    // Finit or the daemon, which the other commands load when they run)
-    importCheck: { cmd: node, args: importOf('cli/commands.js', 'model/translate.js'), env: withoutCa },
+    // the command's start alone: the bundle from its code cache, the command table, the usage
+    startOnly: { cmd: node, args: [cli, '--help'], env: withoutCa },
   };
   const t = timeAll(jobs);
 
@@ -230,8 +229,11 @@ try {
       `finit-pods check, whole process, with NODE_EXTRA_CA_CERTS:    ${fmt(t.oursCa)}, ${perFile(t.oursCa.med)}`,
     );
   console.log(
+    `  (the same code as ES modules, no bundle and no code cache: ${fmt(t.oursEsm)}, without NODE_EXTRA_CA_CERTS)`,
+  );
+  console.log(
     `  Node's own start ${fmt(t.nodeBare)}${t.nodeBareCa ? `, with the CA bundle ${fmt(t.nodeBareCa)}` : ''}; ` +
-      `loading the modules check uses +${ms(t.importCheck.med - t.nodeBare.med)}; ` +
+      `starting the command (--help) +${ms(t.startOnly.med - t.nodeBare.med)}; ` +
       `translating ${N} files in-process, warm: ${ms(inproc)} (${perFile(inproc)})`,
   );
   if (!t.quadlet) {

@@ -36,7 +36,7 @@ WantedBy=rescue.target
 
 function syncJson() {
   const t0 = process.hrtime.bigint();
-  const out = tb('exec', 'node', `${repo}/dist/cli/main.js`, 'sync', '--json');
+  const out = tb('exec', 'node', `${repo}/dist/cli/launch.cjs`, 'sync', '--json');
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { ms, report: JSON.parse(out) };
 }
