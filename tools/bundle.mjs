@@ -24,8 +24,10 @@ buildSync({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // the daemon's own dependencies stay packages (pino starts worker threads from its files)
-  external: ['pino', 'chokidar'],
+  // pino stays a package (it starts worker threads from its own files); chokidar goes in
+  external: ['pino'],
+  // no import() left: a script compiled from a code cache has no module loader to call
+  supported: { 'dynamic-import': false },
   // import.meta.url as the module that used it would see it: main.js reads ../../package.json
   // and log.ts resolves pino from there
   define: { 'import.meta.url': '__mainUrl' },

@@ -30,6 +30,7 @@ function launch(): void {
     // no cache: compiled as usual
   }
   // the same wrapper Node gives a CommonJS module, so the bundle's require and __dirname work
+  // (it has no import(): tools/bundle.mjs turns them into require)
   const script = new vm.Script(
     `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
     cachedData ? { filename: BUNDLE, cachedData } : { filename: BUNDLE },

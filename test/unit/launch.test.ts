@@ -11,7 +11,7 @@ import { BIN, BUNDLE, ensureBuilt, MAIN, ROOT } from '../helpers/build.js';
 
 ensureBuilt();
 
-const run = (entry: string, args: string[], env: Record<string, string> = {}) =>
+const run = (entry: string, args: string[], env: Record<string, string | undefined> = {}) =>
   spawnSync(process.execPath, [entry, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -27,9 +27,16 @@ t.test('the bundle from its code cache answers as the ES modules do', async (t) 
   t.match(r.stderr, /^code cache: accepted$/m, 'V8 took the cache made at build time');
   const esm = run(MAIN, ['check', units]);
   t.equal(r.stdout, esm.stdout, 'check: the same output');
-  for (const args of [['render', '--json', join(units, 'web.container')], ['--version'], ['--help']]) {
-    const a = run(BIN, args);
-    const b = run(MAIN, args);
+  const noNpm = { npm_package_version: undefined }; // --version then reads package.json (an import())
+  for (const args of [
+    ['render', '--json', join(units, 'web.container')],
+    ['--version'],
+    ['--help'],
+    ['daemon', '--no-such-option'], // the daemon's first step imports node:util
+  ]) {
+    const a = run(BIN, args, noNpm);
+    const b = run(MAIN, args, noNpm);
+    t.equal(a.stderr, b.stderr, `${args.join(' ')}: the same errors`);
     t.equal(a.status, b.status, `${args.join(' ')}: the same exit status`);
     t.equal(a.stdout, b.stdout, `${args.join(' ')}: the same output`);
   }
@@ -68,4 +75,5 @@ t.test('the bundle is one script: it reads no module of dist/ but itself', async
   const text = readFileSync(BUNDLE, 'utf8');
   t.notMatch(text, /require\("\.\.?\//, 'no relative require');
   t.notMatch(text, /^#!/, 'no #! line (the launcher wraps it in a function)');
+  t.notMatch(text, /\bimport\(/, 'no import(): compiled from a code cache, it has no module loader to call');
 });
