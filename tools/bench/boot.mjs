@@ -25,7 +25,7 @@ const COUNTS = (process.env.BENCH_COUNTS ?? '5 50')
   .split(/[\s,]+/)
   .filter(Boolean)
   .map(Number);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const NAME = 'bench-boot';
 const node = stack === 'bookworm' ? '/usr/bin/node' : '/usr/local/bin/node';
 const cli = `${repo}/dist/cli/launch.cjs`; // the installed command (package.json bin)
