@@ -2,11 +2,12 @@
 // Part of the build (after tsc): dist/cli/main.js and everything it imports as one CommonJS
 // script, dist/finit-pods.cjs, and the V8 code cache dist/finit-pods.cjs.cache that
 // dist/cli/launch.cjs (the installed command) compiles it from. The cache holds the code a
-// `check` and a `render` compiled, made by running them over the units in examples/ and a
-// generated directory shaped like a real one (drop-ins, networks, volumes). It is only valid
-// for this Node (V8 checks its version and refuses any other): build on the Node that will run it.
+// `check` compiled, run over the units in examples/ and a generated directory shaped like a real
+// one (drop-ins, networks, volumes); what other commands need beyond it is compiled as they run.
+// It is only valid for this Node (V8 checks its version and refuses any other): build on the
+// Node that will run it.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +39,7 @@ buildSync({
   legalComments: 'none',
 });
 // (the launcher wraps the text in a function: a #! line would not parse there)
-writeFileSync(bundle, (await import('node:fs')).readFileSync(bundle, 'utf8').replace(/^#!.*\n/, ''));
+writeFileSync(bundle, readFileSync(bundle, 'utf8').replace(/^#!.*\n/, ''));
 
 // The warm-up directory: units of every kind, as a units directory on a device has them.
 const dir = mkdtempSync(join(tmpdir(), 'finit-pods-warm-'));

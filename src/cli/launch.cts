@@ -5,8 +5,9 @@
 // starts without loading ~20 modules and compiling their functions again (`check` of 1,000
 // units: ~25 ms of ~180, npm run bench). Node 22 has such a cache built in
 // (module.enableCompileCache); Node 20 does not. V8 itself refuses a cache made by another
-// Node, and the script is then compiled as usual; without a bundle (a plain `tsc` build) the ES
-// modules are loaded instead. CommonJS, so that Node does not start its ES module loader for it.
+// Node, and the script is then compiled as usual. Without a bundle, or with one older than
+// dist/cli/main.js (tsc ran since the last `npm run build`), the ES modules are loaded instead.
+// CommonJS, so that Node does not start its ES module loader for it.
 
 import fs = require('node:fs');
 import path = require('node:path');
@@ -18,6 +19,8 @@ const CACHE = `${BUNDLE}.cache`;
 function launch(): void {
   let source: string;
   try {
+    if (fs.statSync(BUNDLE).mtimeMs < fs.statSync(path.join(__dirname, 'main.js')).mtimeMs)
+      throw new Error('the bundle is older than the modules');
     source = fs.readFileSync(BUNDLE, 'utf8');
   } catch {
     void import('./main.js');
@@ -42,8 +45,8 @@ function launch(): void {
     );
   if (how === 'write') {
     // tools/bundle.mjs: after a run that compiled what a command needs, that code is the cache.
-    // (With V8's flags as they were when the script was compiled: the cache records them, and
-    // the command turned the optimising compiler off meanwhile, see jit.ts.)
+    // V8 records its flags in it and refuses it under other ones: the command turned the
+    // optimising compiler off meanwhile (jit.ts), so it is turned back on, as it is at a start.
     process.on('exit', () => {
       require('node:v8').setFlagsFromString('--opt');
       fs.writeFileSync(CACHE, script.createCachedData());

@@ -3,7 +3,7 @@
 // the time; without a bundle the ES modules run.
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -46,7 +46,7 @@ t.test('a cache V8 refuses, or none: compiled as usual, the same answer', async 
   // a copy of dist/, to spoil its cache without touching the build
   const dir = mkdtempSync(join(tmpdir(), 'finit-pods-launch-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true, preserveTimestamps: true });
   const bin = join(dir, 'dist', 'cli', 'launch.cjs');
   const cache = join(dir, 'dist', 'finit-pods.cjs.cache');
   const expected = run(MAIN, ['check', units]).stdout;
@@ -64,6 +64,13 @@ t.test('a cache V8 refuses, or none: compiled as usual, the same answer', async 
   const none = run(bin, ['check', units], { FINIT_PODS_CODE_CACHE: 'report' });
   t.match(none.stderr, /^code cache: absent$/m);
   t.equal(none.stdout, expected, 'no cache: the same');
+
+  // tsc ran after the last bundle: the bundle is stale, the ES modules run
+  const later = new Date(Date.now() + 60_000);
+  utimesSync(join(dir, 'dist', 'cli', 'main.js'), later, later);
+  const stale = run(bin, ['check', units], { FINIT_PODS_CODE_CACHE: 'report' });
+  t.notMatch(stale.stderr, /code cache/, 'a bundle older than main.js: the ES modules run');
+  t.equal(stale.stdout, expected, 'with the same answer');
 
   rmSync(join(dir, 'dist', 'finit-pods.cjs'));
   const esm = run(bin, ['check', units], { FINIT_PODS_CODE_CACHE: 'report' });
