@@ -327,7 +327,18 @@ if [ -n "$restart_sec" ] && [ -e "$mark" ]; then sleep "$restart_sec"; fi
 mkdir -p "$rundir/started" && : >"$mark"
 
 child=
-on_term() { run stop; }
+# podman run may still be creating the container, which stop then does not find: stop is tried
+# again while podman run is there, so the container is not left running after Finit gave up on
+# this runner (a unit changed and removed again within a second)
+on_term() {
+	n=0
+	run stop && return
+	while kill -0 "$child" 2>/dev/null && [ $n -lt 10 ]; do
+		sleep 1
+		run stop 2>/dev/null && return
+		n=$((n + 1))
+	done
+}
 on_hup() {
 	if grep -qx '@reload' "$f"; then run reload; elif [ -n "$child" ]; then kill -HUP "$child" 2>/dev/null; fi
 }

@@ -231,4 +231,40 @@ t.test('the runner gives the command exactly its arguments, and stops it on SIGT
   );
   t.match(child, /rc=0/);
   t.equal(readFileSync(join(dir, 'flag.done'), 'utf8'), 'stopped\n', 'the stop command ended the pod');
+
+  // SIGTERM while podman run is still creating the container: stop finds nothing yet and fails;
+  // it is tried again while the command runs, so the container is stopped once it is there
+  const late = join(dir, 'late');
+  const lateArgv = [
+    `${OWNER_MARK} test`,
+    '@prestart',
+    encodeArg('/bin/true'),
+    '@run',
+    ...[
+      '/bin/sh',
+      '-c',
+      'trap "" TERM; sleep 1.5; : > "$0.ready"; while [ ! -e "$0" ]; do sleep 0.1; done; echo stopped > "$0.done"',
+      late,
+    ].map(encodeArg),
+    '@stop',
+    ...[
+      '/bin/sh',
+      '-c',
+      '[ -e "$0.ready" ] || { echo "no such container" >&2; exit 125; }; : > "$0"',
+      late,
+    ].map(encodeArg),
+  ].join('\n');
+  writeFileSync(join(dir, 'pod-late.argv'), `${lateArgv}\n`);
+  const t0 = Date.now();
+  const lateRun = execFileSync(
+    '/bin/sh',
+    [
+      '-c',
+      `FINIT_PODS_RUN_DIR=${dir}/run /bin/sh ${dir}/finit-pods-run late h & p=$!; sleep 0.3; kill -TERM $p; wait $p; echo rc=$?`,
+    ],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
+  t.match(lateRun, /rc=0/);
+  t.equal(readFileSync(`${late}.done`, 'utf8'), 'stopped\n', 'stopped once it was there');
+  t.ok(Date.now() - t0 < 6000, `within a few seconds (${Date.now() - t0} ms)`);
 });
