@@ -7,10 +7,10 @@
 // NODE_EXTRA_CA_CERTS, which makes every Node start read a CA bundle. Ours is the installed
 // command (dist/cli/launch.cjs: the bundle compiled from its V8 code cache, see
 // tools/bundle.mjs), and for comparison the same code as ES modules (dist/cli/main.js). A
-// breakdown shows how much of our time is Node's own start, loading our modules, and the
-// translation itself. (A one-shot
-// finit-pods command runs without V8's optimising compiler, which does not pay for itself in a
-// few hundred milliseconds; the in-process "warm" figure is this process's, optimised.)
+// breakdown shows how much of our time is Node's own start, the command's start, and the
+// translation itself. (A one-shot finit-pods command runs without V8's optimising compiler,
+// which does not pay for itself in a few hundred milliseconds; the in-process "warm" figure is
+// this process's, optimised.)
 // Target: faster than Quadlet. Env: BENCH_UNITS (default 1000), BENCH_RUNS (default 15), QUADLET_BIN.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
