@@ -305,8 +305,12 @@ ${PATH_HELP}`,
     const { makeLogger } = await import('../daemon/log.js');
     const { Daemon } = await import('../daemon/daemon.js');
     const log = makeLogger(format);
-    const storage = await bootStorage(cfg.podman);
-    const d = new Daemon(cfg, { log, finit: initctlFinit(initctl), exec: run, storage: () => storage });
+    const d = new Daemon(cfg, {
+      log,
+      finit: initctlFinit(initctl),
+      exec: run,
+      storage: () => bootStorage(cfg.podman),
+    });
     await d.start();
     withOptimiser(); // boot recovery is over: from here on the daemon runs for days
     await new Promise<void>((resolve) => {

@@ -29,9 +29,9 @@ export interface DaemonOptions {
   exec: Runner;
   /**
    * containers/storage's records, for boot recovery to read instead of asking podman (see
-   * apply/storage.ts), or why they cannot be read here.
+   * apply/storage.ts), or why they cannot be read here; looked for only at a boot.
    */
-  storage?: () => Storage | { unsupported: string };
+  storage?: () => Promise<Storage | { unsupported: string }>;
   relistMs?: number;
   /** How often the units directory's identity is checked (re-attach after it was replaced). */
   dirCheckMs?: number;
@@ -257,7 +257,7 @@ export class Daemon {
   private async boot(): Promise<void> {
     const t0 = Date.now();
     try {
-      const storage = this.opts.storage?.();
+      const storage = await this.opts.storage?.();
       if (storage && 'unsupported' in storage)
         this.log.info(`boot recovery asks podman, not its storage files: ${storage.unsupported}`);
       const r = await bootRecovery(this.cfg, {
