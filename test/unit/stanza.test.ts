@@ -205,29 +205,40 @@ t.test('the runner gives the command exactly its arguments, and stops it on SIGT
   );
   t.throws(() => readFileSync(join(dir, 'pwned')), 'nothing was executed');
 
+  /** The runner for pod NAME with these @run and @stop commands, sent SIGTERM after DELAY s. */
+  const stopCase = (name: string, runCmd: string[], stopCmd: string[], delay: number): string => {
+    const argv = [
+      `${OWNER_MARK} test`,
+      '@prestart',
+      encodeArg('/bin/true'),
+      '@run',
+      ...runCmd.map(encodeArg),
+      '@stop',
+      ...stopCmd.map(encodeArg),
+    ].join('\n');
+    writeFileSync(join(dir, `pod-${name}.argv`), `${argv}\n`);
+    return execFileSync(
+      '/bin/sh',
+      [
+        '-c',
+        `FINIT_PODS_RUN_DIR=${dir}/run /bin/sh ${dir}/finit-pods-run ${name} h & p=$!; sleep ${delay}; kill -TERM $p; wait $p; echo rc=$?`,
+      ],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+  };
+
   // SIGTERM: the runner runs @stop, which ends the command; it exits when the command does
-  const stopArgv = [
-    `${OWNER_MARK} test`,
-    '@prestart',
-    encodeArg('/bin/true'),
-    '@run',
-    ...[
+  const flag = join(dir, 'flag');
+  const child = stopCase(
+    's',
+    [
       '/bin/sh',
       '-c',
       'trap "" TERM; while [ ! -e "$0" ]; do sleep 0.1; done; echo stopped > "$0.done"',
-      join(dir, 'flag'),
-    ].map(encodeArg),
-    '@stop',
-    ...['/bin/sh', '-c', 'touch "$0"', join(dir, 'flag')].map(encodeArg),
-  ].join('\n');
-  writeFileSync(join(dir, 'pod-s.argv'), `${stopArgv}\n`);
-  const child = execFileSync(
-    '/bin/sh',
-    [
-      '-c',
-      `FINIT_PODS_RUN_DIR=${dir}/run /bin/sh ${dir}/finit-pods-run s h & p=$!; sleep 0.5; kill -TERM $p; wait $p; echo rc=$?`,
+      flag,
     ],
-    { encoding: 'utf8', timeout: 20_000 },
+    ['/bin/sh', '-c', 'touch "$0"', flag],
+    0.5,
   );
   t.match(child, /rc=0/);
   t.equal(readFileSync(join(dir, 'flag.done'), 'utf8'), 'stopped\n', 'the stop command ended the pod');
@@ -235,34 +246,17 @@ t.test('the runner gives the command exactly its arguments, and stops it on SIGT
   // SIGTERM while podman run is still creating the container: stop finds nothing yet and fails;
   // it is tried again while the command runs, so the container is stopped once it is there
   const late = join(dir, 'late');
-  const lateArgv = [
-    `${OWNER_MARK} test`,
-    '@prestart',
-    encodeArg('/bin/true'),
-    '@run',
-    ...[
+  const t0 = Date.now();
+  const lateRun = stopCase(
+    'late',
+    [
       '/bin/sh',
       '-c',
       'trap "" TERM; sleep 1.5; : > "$0.ready"; while [ ! -e "$0" ]; do sleep 0.1; done; echo stopped > "$0.done"',
       late,
-    ].map(encodeArg),
-    '@stop',
-    ...[
-      '/bin/sh',
-      '-c',
-      '[ -e "$0.ready" ] || { echo "no such container" >&2; exit 125; }; : > "$0"',
-      late,
-    ].map(encodeArg),
-  ].join('\n');
-  writeFileSync(join(dir, 'pod-late.argv'), `${lateArgv}\n`);
-  const t0 = Date.now();
-  const lateRun = execFileSync(
-    '/bin/sh',
-    [
-      '-c',
-      `FINIT_PODS_RUN_DIR=${dir}/run /bin/sh ${dir}/finit-pods-run late h & p=$!; sleep 0.3; kill -TERM $p; wait $p; echo rc=$?`,
     ],
-    { encoding: 'utf8', timeout: 20_000 },
+    ['/bin/sh', '-c', '[ -e "$0.ready" ] || { echo "no such container" >&2; exit 125; }; : > "$0"', late],
+    0.3,
   );
   t.match(lateRun, /rc=0/);
   t.equal(readFileSync(`${late}.done`, 'utf8'), 'stopped\n', 'stopped once it was there');
