@@ -299,6 +299,12 @@ snap=$snaps/$pod.$$
 cat "$f" >"$snap" || exit 1
 f=$snap
 
+# podman run gets a session (and process group) of its own: Finit sends SIGTERM to the runner's
+# whole process group, and a podman run that gets it while still creating the container exits and
+# leaves the container behind (state Created). The runner's stop command stops it instead.
+own_session=
+command -v setsid >/dev/null 2>&1 && own_session=setsid
+
 # run SECTION [exec]: runs the arguments of @SECTION in $f, one per line; never evaluated.
 run() {
 	want=@$1 how=\${2:-} in=
@@ -314,7 +320,7 @@ run() {
 		esac
 	done <"$f"
 	[ $# -gt 0 ] || return 0
-	if [ "$how" = exec ]; then exec "$@"; fi
+	if [ "$how" = exec ]; then exec $own_session "$@"; fi
 	"$@"
 }
 setting() { sed -n "s/^$1=//p" "$f"; }
@@ -326,34 +332,47 @@ mark=$rundir/started/$pod
 if [ -n "$restart_sec" ] && [ -e "$mark" ]; then sleep "$restart_sec"; fi
 mkdir -p "$rundir/started" && : >"$mark"
 
-child=
-# podman run may still be creating the container, which stop then does not find: stop is tried
-# again while podman run is there, so the container is not left running after Finit gave up on
-# this runner (a unit changed and removed again within a second)
+child= stopping=
+nap() { sleep 0.2 2>/dev/null || sleep 1; }
+# SIGTERM: the stop command (podman stop --ignore -t TIMEOUT). podman run may still be creating
+# the container, which stop then does not find (and, with --ignore, says nothing): stop is run
+# again every second until podman run has ended, so no container is left running after Finit
+# gives up on this runner (a unit changed and removed again within a second). Before podman
+# run has started, the runner just does not start it.
 on_term() {
+	stopping=1 trapped=1
+	[ -n "$child" ] || return 0
 	n=0
-	run stop && return
-	while kill -0 "$child" 2>/dev/null && [ $n -lt 10 ]; do
-		sleep 1
-		run stop 2>/dev/null && return
+	while [ $n -lt 10 ]; do
+		if [ $n -eq 0 ]; then run stop; else run stop >/dev/null 2>&1; fi
+		for _ in 1 2 3 4 5; do
+			kill -0 "$child" 2>/dev/null || return 0
+			nap
+		done
 		n=$((n + 1))
 	done
 }
 on_hup() {
+	trapped=1
 	if grep -qx '@reload' "$f"; then run reload; elif [ -n "$child" ]; then kill -HUP "$child" 2>/dev/null; fi
 }
 trap on_term TERM INT
 trap on_hup HUP
 # a stale container of ours may need a second rm -f after a crash (see finit-pods cleanup)
 run prestart >/dev/null 2>&1 || run prestart >/dev/null 2>&1
+[ -z "$stopping" ] || { rm -f "$snap"; exit 0; }
 run run exec &
 child=$!
+# a SIGTERM between the check above and here found no child to stop
+[ -z "$stopping" ] || on_term
 # Finit before 4.4 has no service conditions: pods that depend on this one wait for usr/pod-NAME
-if [ -n "$cond" ] && [ -n "$initctl" ]; then "$initctl" cond set "$cond" >/dev/null 2>&1; fi
+if [ -z "$stopping" ] && [ -n "$cond" ] && [ -n "$initctl" ]; then "$initctl" cond set "$cond" >/dev/null 2>&1; fi
+# a trapped signal interrupts wait (status > 128); the command's own status comes from the next one
 while :; do
+	trapped=
 	wait "$child"
 	rc=$?
-	kill -0 "$child" 2>/dev/null || break # wait was interrupted by a trapped signal
+	[ -n "$trapped" ] && [ $rc -gt 128 ] || break
 done
 if [ -n "$cond" ] && [ -n "$initctl" ]; then "$initctl" cond clear "$cond" >/dev/null 2>&1; fi
 rm -f "$snap"

@@ -552,6 +552,34 @@ StopTimeout=1
 
       await removeUnits(tb, ['app.container', 'db.container'], ['app', 'db']);
     });
+
+    t.test('11. a pod stopped while podman run is still creating its container leaves nothing', async (t) => {
+      // Finit sends SIGTERM to the runner's whole process group. A podman run that got it while
+      // still creating the container exited and left the container behind in state Created, with
+      // nobody to remove it (seen as "no container named idle" in test 6 on CI). Each round stops
+      // the pod as soon as podman run is there: creating the container takes ~0.5 s here, so most
+      // rounds stop it inside that window.
+      await tb.writeUnit(
+        'quick.container',
+        `[Container]\nImage=${IMAGE}\nExec=sleep 100000\nStopTimeout=1\n`,
+      );
+      const res = await sync(tb);
+      t.equal(res.exitCode, 0, `sync exits 0 ${res.stderr}`);
+      for (let round = 1; round <= 3; round++) {
+        if (round > 1) await tb.initctl('start', 'pod:quick');
+        await tb.waitFor(
+          async () =>
+            (await tb.exec(['pgrep', '-f', '^/usr/bin/podman run --name quick '], { reject: false }))
+              .exitCode === 0,
+          { timeout: 30_000, interval: 20, message: 'podman run --name quick to be there' },
+        );
+        await tb.initctl('stop', 'pod:quick');
+        await tb.waitForStatus('pod:quick', 'stopped');
+        await waitGone(tb, 'quick', 20_000);
+        t.pass(`round ${round}: stopped, no container named quick (podman ps -a)`);
+      }
+      await removeUnits(tb, ['quick.container'], ['quick']);
+    });
   });
 }
 
