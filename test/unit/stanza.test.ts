@@ -236,16 +236,15 @@ t.test('the runner gives the command exactly its arguments, and stops it on SIGT
     );
   };
 
+  // a fake container: waits for the flag file $0 (at most 15 s, so a failed test leaves no
+  // process behind: the runner puts it in a session of its own, out of reach of the timeout)
+  const untilFlag = 'i=0; while [ ! -e "$0" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done';
+
   // SIGTERM: the runner runs @stop, which ends the command; it exits when the command does
   const flag = join(dir, 'flag');
   const child = stopCase(
     's',
-    [
-      '/bin/sh',
-      '-c',
-      'trap "" TERM; while [ ! -e "$0" ]; do sleep 0.1; done; echo stopped > "$0.done"',
-      flag,
-    ],
+    ['/bin/sh', '-c', `trap "" TERM; ${untilFlag}; echo stopped > "$0.done"`, flag],
     ['/bin/sh', '-c', 'touch "$0"', flag],
     0.5,
   );
@@ -260,12 +259,7 @@ t.test('the runner gives the command exactly its arguments, and stops it on SIGT
   const t0 = Date.now();
   const lateRun = stopCase(
     'late',
-    [
-      '/bin/sh',
-      '-c',
-      'sleep 1.5; : > "$0.ready"; while [ ! -e "$0" ]; do sleep 0.1; done; echo stopped > "$0.done"',
-      late,
-    ],
+    ['/bin/sh', '-c', `sleep 1.5; : > "$0.ready"; ${untilFlag}; echo stopped > "$0.done"`, late],
     ['/bin/sh', '-c', '[ -e "$0.ready" ] || exit 0; : > "$0"', late],
     0.3,
   );
