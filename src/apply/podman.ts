@@ -22,6 +22,8 @@ export interface Podman {
   containers(external?: boolean): Promise<ContainerInfo[]>;
   /** Force-removes containers (`rm -f -t 0`, or `rm --storage` for storage-only ones); returns podman's error text, if any. */
   remove(ids: string[], storage?: boolean): Promise<string | undefined>;
+  /** Stops containers gently (SIGTERM, SIGKILL after `seconds`) and removes them (`rm -f -t SECONDS`). */
+  stopAndRemove(ids: string[], seconds: number): Promise<string | undefined>;
   /**
    * Force-removes every container carrying the label `key=value` (`rm -f -t 0 --filter label=…`),
    * without listing them first: the IDs podman removed, and its error text, if any.
@@ -96,6 +98,10 @@ export function parseRemoveEvents(
   return m;
 }
 
+/** podman's error text when a call failed (its exit code when it said nothing), else undefined. */
+const failure = (r: RunResult): string | undefined =>
+  r.exitCode === 0 ? undefined : (r.stderr || r.stdout).trim() || `exit ${r.exitCode}`;
+
 export function podmanCli(podman: string, exec: Runner): Podman {
   const call = async (args: string[], timeoutMs = 60_000) => {
     const r = await exec(podman, args, { timeoutMs });
@@ -108,8 +114,13 @@ export function podmanCli(podman: string, exec: Runner): Podman {
     },
     async remove(ids, storage = false) {
       if (ids.length === 0) return undefined;
-      const r = await call(storage ? ['rm', '--storage', ...ids] : ['rm', '-f', '-t', '0', ...ids], 120_000);
-      return r.exitCode === 0 ? undefined : (r.stderr || r.stdout).trim() || `exit ${r.exitCode}`;
+      return failure(
+        await call(storage ? ['rm', '--storage', ...ids] : ['rm', '-f', '-t', '0', ...ids], 120_000),
+      );
+    },
+    async stopAndRemove(ids, seconds) {
+      if (ids.length === 0) return undefined;
+      return failure(await call(['rm', '-f', '-t', String(seconds), ...ids], 120_000 + seconds * 1000));
     },
     async removeLabelled(key, value) {
       const r = await call(['rm', '-f', '-t', '0', '--filter', `label=${key}=${value}`], 120_000);

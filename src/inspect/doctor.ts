@@ -2,7 +2,8 @@
 // --fix the safe remedy: remove the lingering container that holds its name (never a running
 // container finit-pods does not own), load its image from the archive, recreate its network,
 // write a missing stanza or set the start condition (all through sync), then
-// `initctl restart pod:NAME`.
+// `initctl restart pod:NAME`. Also containers finit-pods started for a pod that no unit defines
+// any more and Finit no longer runs (left behind): ours, so --fix removes them.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import type { Finit } from '../apply/finit.js';
 import { podmanCli, psContainers } from '../apply/podman.js';
 import type { Runner } from '../apply/run.js';
 import { type SyncConfig, sync } from '../apply/sync.js';
-import { LABEL_MANAGED } from '../render/stanza.js';
+import { LABEL_MANAGED, LABEL_POD } from '../render/labels.js';
 import { collectStatusWith, type PodView } from './status.js';
 
 export interface Finding {
@@ -64,7 +65,7 @@ export async function doctor(
   opts: { fix?: boolean } = {},
 ): Promise<Finding[]> {
   // the view's own translation and `podman ps -a`, not a second reading of each
-  const { view, results, ps } = await collectStatusWith(cfg, finit, exec);
+  const { view, results, ps, services } = await collectStatusWith(cfg, finit, exec);
   const findings: Finding[] = [];
   const podman = podmanCli(cfg.podman, exec);
   const containers = psContainers(ps);
@@ -162,6 +163,24 @@ export async function doctor(
     restart.push(u.name);
   }
 
+  // Left behind: a container of ours whose unit is gone, with no Finit service to stop it (while
+  // Finit still knows pod:NAME, it is stopping it). Seen when Finit gave up on a runner whose
+  // podman stop did not finish within its kill delay.
+  const defined = new Set(view.units.filter((u) => u.kind === 'container').map((u) => u.name));
+  const strays: { pod: string; id: string }[] = [];
+  for (const c of containers) {
+    const pod = c.labels[LABEL_POD];
+    if (c.labels[LABEL_MANAGED] !== 'true' || !pod || defined.has(pod)) continue;
+    if (services.some((s) => s.identity === `pod:${pod}`)) continue;
+    const id = c.id.slice(0, 12);
+    findings.push({
+      pod,
+      problem: `container ${id} (${c.state}) was started by finit-pods, but no unit defines pod:${pod} any more`,
+      remedy: `stop and remove container ${id}`,
+    });
+    strays.push({ pod, id: c.id });
+  }
+
   if (!opts.fix) return findings;
   const done = (pod: string, what: string) => {
     for (const x of findings) if (x.pod === pod && x.remedy) x.done = x.done ? `${x.done}; ${what}` : what;
@@ -171,6 +190,18 @@ export async function doctor(
     const again = err ? await podman.remove(toRemove.map((t) => t.id)) : undefined; // see cleanup.ts: retry once
     for (const t of toRemove)
       done(t.pod, again ? `removing ${t.id.slice(0, 12)} failed: ${again}` : `removed ${t.id.slice(0, 12)}`);
+  }
+  if (strays.length > 0) {
+    // stopped as podman stops any container (SIGTERM, then SIGKILL after 10 s): it may hold data
+    const err = await podman.stopAndRemove(
+      strays.map((t) => t.id),
+      10,
+    );
+    for (const t of strays)
+      done(
+        t.pod,
+        err ? `removing ${t.id.slice(0, 12)} failed: ${err}` : `stopped and removed ${t.id.slice(0, 12)}`,
+      );
   }
   if (needSync) {
     if (networks) resetResources(cfg);

@@ -3,7 +3,7 @@
 // images`), so it works with or without the daemon. Schema: docs/status.md.
 
 import type { Finit } from '../apply/finit.js';
-import { finitServices } from '../apply/finit-status.js';
+import { type FinitService, finitServices } from '../apply/finit-status.js';
 import { imagePresent, type LocalImages, podmanCli } from '../apply/podman.js';
 import type { Runner, RunResult } from '../apply/run.js';
 import { archiveImage, type SyncConfig } from '../apply/sync.js';
@@ -63,7 +63,7 @@ export async function collectStatusWith(
   finit: Finit,
   exec: Runner,
   only: string[] = [],
-): Promise<{ view: StatusView; results: UnitResult[]; ps: RunResult }> {
+): Promise<{ view: StatusView; results: UnitResult[]; ps: RunResult; services: FinitService[] }> {
   const version = await finit.version();
   const caps = finitCaps(version);
   const { results } = translateDir(cfg.unitsDir, { maxPodName: caps.maxId });
@@ -83,12 +83,12 @@ export async function collectStatusWith(
     if (only.length === 0 || only.includes(view.name) || only.includes(r.name.filename)) units.push(view);
   }
   const view = { finitVersion: version, ready, units, healthy: units.every((u) => u.healthy) };
-  return { view, results, ps };
+  return { view, results, ps, services };
 }
 
 function unitView(
   r: UnitResult,
-  services: Awaited<ReturnType<typeof finitServices>>,
+  services: FinitService[],
   rows: PsJsonRow[],
   images: LocalImages,
   now: number,

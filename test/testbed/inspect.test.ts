@@ -394,6 +394,47 @@ for (const stack of stacksFromEnv()) {
       await waitGone(tb, 'net');
     });
 
+    t.test(
+      'doctor: a container of ours whose unit is gone is named; --fix stops and removes it',
+      async (t) => {
+        // What a runner leaves behind when Finit gives up on its stop (SIGKILL after the kill
+        // delay) after the unit was removed: made here by hand, with finit-pods' labels.
+        const run = await tb.podman(
+          'run',
+          '-d',
+          '--name',
+          'left',
+          '--label',
+          'io.finit-pods.managed=true',
+          '--label',
+          'io.finit-pods.pod=left',
+          IMAGE,
+          'sh',
+          '-c',
+          'trap "exit 0" TERM; while :; do sleep 1; done',
+        );
+        const id = run.stdout.trim().slice(0, 12);
+        t.match(id, /^[0-9a-f]{12}$/, `left behind: ${id}`);
+
+        const doc = await cli(tb, 'doctor');
+        t.equal(doc.exitCode, 1, 'doctor exits 1');
+        t.match(
+          doc.stdout,
+          `pod:left: container ${id} (running) was started by finit-pods, but no unit defines pod:left any more`,
+          'doctor names it',
+        );
+        t.match(doc.stdout, `fix: stop and remove container ${id}`, 'and the remedy');
+        t.equal(await containersNamed(tb, 'left'), `${id} running`, 'doctor without --fix changes nothing');
+
+        const fix = await cli(tb, 'doctor', '--fix');
+        t.equal(fix.exitCode, 0, `doctor --fix exits 0 ${fix.stdout}${fix.stderr}`);
+        t.match(fix.stdout, `fixed: stopped and removed ${id}`, 'says what it did');
+        t.equal(await containersNamed(tb, 'left'), '', 'no container named left (podman ps -a)');
+        const after = await cli(tb, 'doctor');
+        t.equal(after.exitCode, 0, `doctor exits 0 again ${after.stdout}`);
+      },
+    );
+
     t.test('status --json: image missing and unit invalid', async (t) => {
       await tb.writeUnit('noimg.container', '[Container]\nImage=localhost/nothere:latest\nExec=sleep 1000\n');
       // the typo is on line 5

@@ -189,6 +189,11 @@ function fakePodman(initial: ContainerInfo[], failRemoves = 0) {
       present = present.filter((c) => !ids.includes(c.id));
       return undefined;
     },
+    async stopAndRemove(ids) {
+      calls.push({ op: 'rm -t', ids: [...ids] });
+      present = present.filter((c) => !ids.includes(c.id));
+      return undefined;
+    },
     async images() {
       calls.push({ op: 'images' });
       return { names: new Set(), ids: new Set() };
@@ -394,9 +399,12 @@ t.test('podmanCli: the argv it runs and what it makes of the answers', async (t)
   t.same(seen.splice(0), [], 'and nothing run');
   t.equal(await p.remove(['a', 'b']), undefined);
   t.equal(await p.remove(['g'], true), undefined);
+  t.equal(await p.stopAndRemove(['s'], 10), undefined);
+  t.equal(await p.stopAndRemove([], 10), undefined, 'no IDs: nothing to run');
   t.same(seen.splice(0), [
     ['/usr/bin/podman', 'rm', '-f', '-t', '0', 'a', 'b'],
     ['/usr/bin/podman', 'rm', '--storage', 'g'],
+    ['/usr/bin/podman', 'rm', '-f', '-t', '10', 's'],
   ]);
   answer = { exitCode: 125, stderr: 'Error: container state improper\n' };
   t.equal(await p.remove(['a']), 'Error: container state improper', 'the error text');

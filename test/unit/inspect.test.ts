@@ -12,6 +12,7 @@ import { finitServices, parseStatusJson, parseStatusTable } from '../../src/appl
 import type { Runner, RunResult } from '../../src/apply/run.js';
 import type { SyncConfig } from '../../src/apply/sync.js';
 import {
+  doctor,
   type Finding,
   formatFindings,
   listeningPorts,
@@ -399,6 +400,73 @@ t.test('collectStatus + formatStatus: every state, checked against docs/status.s
   t.same(validate(schema, some), []);
   const none = await collectStatus(cfg, fakeFinit('4.12', true), fakeRunner(answers(svcJson, true)), ['zzz']);
   t.same(none.units, [], 'no unit of that name');
+});
+
+t.test('doctor: a container of ours whose unit is gone is named; --fix stops and removes it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'finit-pods-doctor-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const units = join(dir, 'containers');
+  mkdirSync(units);
+  writeFileSync(join(units, 'web.container'), '[Container]\nImage=localhost/busybox:latest\nExec=httpd -f\n');
+  const cfg: SyncConfig = {
+    unitsDir: units,
+    stanzaDir: join(dir, 'finit.d'),
+    runDir: join(dir, 'run'),
+    cniDir: join(dir, 'cni'),
+    podman: PODMAN,
+  };
+  const ps = [
+    psRow('aaaaaaaaaaaa', 'web', 'running'),
+    psRow('bbbbbbbbbbbb', 'gone', 'running'), // its unit removed, Finit no longer runs it
+    psRow('cccccccccccc', 'going', 'running'), // its unit removed, Finit still stopping it
+    psRow('dddddddddddd', 'hand', 'running', { Labels: { 'io.finit-pods.pod': 'hand' } }), // not ours
+  ];
+  const answers = {
+    [`${INITCTL} -j status`]: {
+      stdout: JSON.stringify([
+        { identity: 'pod:web', status: 'running', pid: 301, restarts: 0 },
+        { identity: 'pod:going', status: 'stopping', pid: 302, restarts: 0 },
+      ]),
+    },
+    [`${PODMAN} ps -a --format json`]: { stdout: JSON.stringify(ps) },
+    [`${PODMAN} images --format json`]: {
+      stdout: JSON.stringify([{ Id: 'f'.repeat(64), Names: ['localhost/busybox:latest'] }]),
+    },
+    [`${PODMAN} rm -f -t 10 ${'bbbbbbbbbbbb'.padEnd(64, '0')}`]: {},
+  };
+
+  const exec = fakeRunner(answers);
+  const found = await doctor(cfg, fakeFinit('4.12', true), exec);
+  t.same(
+    found,
+    [
+      {
+        pod: 'gone',
+        problem:
+          'container bbbbbbbbbbbb (running) was started by finit-pods, but no unit defines pod:gone any more',
+        remedy: 'stop and remove container bbbbbbbbbbbb',
+      },
+    ],
+    'only the one nobody stops: not the one Finit is stopping, nor one finit-pods did not start',
+  );
+  t.notOk(
+    exec.calls.some((c) => c.includes(' rm ')),
+    'without --fix nothing is removed',
+  );
+
+  const fixExec = fakeRunner(answers);
+  const fixed = await doctor(cfg, fakeFinit('4.12', true), fixExec, { fix: true });
+  t.equal(fixed[0]?.done, 'stopped and removed bbbbbbbbbbbb', 'says what it did');
+  t.same(
+    fixExec.calls.filter((c) => c.includes(' rm ')),
+    [`${PODMAN} rm -f -t 10 ${'bbbbbbbbbbbb'.padEnd(64, '0')}`],
+    'stopped gently (SIGKILL only after 10 s) and removed',
+  );
+  t.equal(
+    formatFindings(fixed, true),
+    'pod:gone: container bbbbbbbbbbbb (running) was started by finit-pods, but no unit defines pod:gone any more\n' +
+      '    fixed: stopped and removed bbbbbbbbbbbb\n',
+  );
 });
 
 t.test('status.schema.json: the documented example is valid; broken views are not', async (t) => {
