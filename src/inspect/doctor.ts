@@ -193,10 +193,8 @@ export async function doctor(
   }
   if (strays.length > 0) {
     // stopped as podman stops any container (SIGTERM, then SIGKILL after 10 s): it may hold data
-    const err = await podman.stopAndRemove(
-      strays.map((t) => t.id),
-      10,
-    );
+    const ids = strays.map((t) => t.id);
+    const err = await podman.stopAndRemove(ids, 10);
     for (const t of strays)
       done(
         t.pod,
