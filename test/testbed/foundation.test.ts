@@ -28,8 +28,9 @@ const WEB_STANZA =
 function seedStanza(stack: Stack): string {
   const rm = stack === 'bookworm' ? '--rm ' : '';
   // Finit 4.2's logit can lose a short-lived attempt's output (the "already in use" line this
-  // test reads): four attempts there instead of two (4.2 restarts at once; 4.12 waits 2–5 s each)
-  const restarts = stack === 'bookworm' ? 3 : 1;
+  // test reads; when logit opens the pty after podman has exited): ten attempts there instead of
+  // two, each lost with a chance of about a half (4.2 restarts at once; 4.12 waits 2–5 s each)
+  const restarts = stack === 'bookworm' ? 9 : 1;
   return (
     `service [2345] name:pod :web restart:${restarts} log:/var/log/pod-web.log /usr/bin/podman run ` +
     `--name web ${rm}-p 8080:8080 ${IMAGE} httpd -f -p 8080 -h /www -- Web (seed)\n`
