@@ -198,6 +198,10 @@ for (const r of results) {
   const d = median(r.daemon);
   const s = median(r.sync);
   console.log(`  ${r.n} lingering containers (removed by the daemon: ${r.removed.join(', ')}):`);
+  if (r.removed.every((x) => x === 0))
+    console.log(
+      "    (none by its own count: Podman 5 drops --rm containers itself, in the post-boot state reset of the first podman call, which is the daemon's removal)",
+    );
   console.log(
     `    podman alone, rm -f -t 0 of all in one call:          ${base} ms  [${r.podman.join(', ')}]`,
   );
