@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Finit } from '../../src/apply/finit.js';
 import { finitServices, parseStatusJson, parseStatusTable } from '../../src/apply/finit-status.js';
 import type { Runner, RunResult } from '../../src/apply/run.js';
@@ -238,12 +238,24 @@ const psRow = (id: string, name: string, state: string, extra: Record<string, un
   ...extra,
 });
 
-t.test('collectStatus + formatStatus: every state, checked against docs/status.schema.json', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'finit-pods-status-'));
+/** A units directory and the rest of a SyncConfig in a temporary directory, and a unit writer. */
+function tempConfig(t: Test): { cfg: SyncConfig; units: string; unit: (file: string, text: string) => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'finit-pods-inspect-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const units = join(dir, 'containers');
   mkdirSync(units);
-  const unit = (file: string, text: string) => writeFileSync(join(units, file), text);
+  const cfg: SyncConfig = {
+    unitsDir: units,
+    stanzaDir: join(dir, 'finit.d'),
+    runDir: join(dir, 'run'),
+    cniDir: join(dir, 'cni'),
+    podman: PODMAN,
+  };
+  return { cfg, units, unit: (file, text) => writeFileSync(join(units, file), text) };
+}
+
+t.test('collectStatus + formatStatus: every state, checked against docs/status.schema.json', async (t) => {
+  const { cfg, units, unit } = tempConfig(t);
   unit(
     'web.container',
     '[Container]\nImage=localhost/busybox:latest\nExec=httpd -f -p 8080\nPublishPort=8080:8080\n',
@@ -259,13 +271,6 @@ t.test('collectStatus + formatStatus: every state, checked against docs/status.s
   unit('app.network', '[Network]\n');
   unit('data.volume', '[Volume]\nVolumeName=the-data\n');
   unit('x.kube', '[Kube]\nYaml=x.yaml\n');
-  const cfg: SyncConfig = {
-    unitsDir: units,
-    stanzaDir: join(dir, 'finit.d'),
-    runDir: join(dir, 'run'),
-    cniDir: join(dir, 'cni'),
-    podman: PODMAN,
-  };
   const now = Math.floor(Date.now() / 1000);
   const ps = [
     psRow('aaaaaaaaaaaa', 'web', 'running', { StartedAt: now - 300 }),
@@ -403,18 +408,8 @@ t.test('collectStatus + formatStatus: every state, checked against docs/status.s
 });
 
 t.test('doctor: a container of ours whose unit is gone is named; --fix stops and removes it', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'finit-pods-doctor-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const units = join(dir, 'containers');
-  mkdirSync(units);
-  writeFileSync(join(units, 'web.container'), '[Container]\nImage=localhost/busybox:latest\nExec=httpd -f\n');
-  const cfg: SyncConfig = {
-    unitsDir: units,
-    stanzaDir: join(dir, 'finit.d'),
-    runDir: join(dir, 'run'),
-    cniDir: join(dir, 'cni'),
-    podman: PODMAN,
-  };
+  const { cfg, unit } = tempConfig(t);
+  unit('web.container', '[Container]\nImage=localhost/busybox:latest\nExec=httpd -f\n');
   const ps = [
     psRow('aaaaaaaaaaaa', 'web', 'running'),
     psRow('bbbbbbbbbbbb', 'gone', 'running'), // its unit removed, Finit no longer runs it
