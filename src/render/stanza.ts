@@ -43,6 +43,11 @@ export function encodeArg(a: string): string {
   return ` ${a.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`;
 }
 
+/** One section of pod-NAME.argv: its `@NAME` line, then its arguments, one per line. */
+export function argvSection(name: string, args: readonly string[]): string[] {
+  return [`@${name}`, ...args.map(encodeArg)];
+}
+
 /** The condition another pod waits on while this one runs. */
 export function podCondition(pod: string, caps: FinitCaps): string {
   return caps.serviceConditions ? `service/pod:${pod}/running` : `usr/pod-${pod}`;
@@ -228,13 +233,10 @@ export function renderPod(
     '# Read by finit-pods-run: KEY=VALUE settings, then sections whose arguments are one per line,',
     '# each after one space, with "\\\\" and "\\n" escaped.',
     ...settings.map(([k, v]) => `${k}=${v}`),
-    '@run',
-    ...runArgv.map(encodeArg),
-    '@prestart',
-    ...prestartArgv.map(encodeArg),
-    '@stop',
-    ...stopArgv.map(encodeArg),
-    ...(reloadArgv ? ['@reload', ...reloadArgv.map(encodeArg)] : []),
+    ...argvSection('run', runArgv),
+    ...argvSection('prestart', prestartArgv),
+    ...argvSection('stop', stopArgv),
+    ...(reloadArgv ? argvSection('reload', reloadArgv) : []),
   ];
   const runner = `${paths.stanzaDir}/${RUNNER_NAME}`;
   const options = [

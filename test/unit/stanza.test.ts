@@ -12,7 +12,14 @@ import { buildIndex } from '../../src/model/index.js';
 import { parseUnitName } from '../../src/parse/load.js';
 import { parseUnitText } from '../../src/parse/unitfile.js';
 import { finitCaps, parseFinitVersion } from '../../src/render/finit.js';
-import { commentLines, encodeArg, OWNER_MARK, RUNNER_SCRIPT, renderPod } from '../../src/render/stanza.js';
+import {
+  argvSection,
+  commentLines,
+  encodeArg,
+  OWNER_MARK,
+  RUNNER_SCRIPT,
+  renderPod,
+} from '../../src/render/stanza.js';
 
 const paths = { stanzaDir: '/etc/finit.d/enabled', podman: '/usr/bin/podman', initctl: '/sbin/initctl' };
 
@@ -179,14 +186,15 @@ t.test('the runner gives the command exactly its arguments, and stops it on SIGT
   const argv = [
     `${OWNER_MARK} test`,
     'POD=t',
-    '@prestart',
-    encodeArg('/bin/true'),
-    '@run',
-    ...['/bin/sh', '-c', 'for a in "$@"; do printf "[%s]\\n" "$a"; done > "$0"', out, ...values].map(
-      encodeArg,
-    ),
-    '@stop',
-    encodeArg('/bin/true'),
+    ...argvSection('prestart', ['/bin/true']),
+    ...argvSection('run', [
+      '/bin/sh',
+      '-c',
+      'for a in "$@"; do printf "[%s]\\n" "$a"; done > "$0"',
+      out,
+      ...values,
+    ]),
+    ...argvSection('stop', ['/bin/true']),
   ].join('\n');
   writeFileSync(join(dir, 'pod-t.argv'), `${argv}\n`);
   writeFileSync(join(dir, 'finit-pods-run'), RUNNER_SCRIPT);
@@ -218,12 +226,9 @@ t.test('the runner gives the command exactly its arguments, and stops it on SIGT
   ): string => {
     const argv = [
       `${OWNER_MARK} test`,
-      '@prestart',
-      ...prestart.map(encodeArg),
-      '@run',
-      ...runCmd.map(encodeArg),
-      '@stop',
-      ...stopCmd.map(encodeArg),
+      ...argvSection('prestart', prestart),
+      ...argvSection('run', runCmd),
+      ...argvSection('stop', stopCmd),
     ].join('\n');
     writeFileSync(join(dir, `pod-${name}.argv`), `${argv}\n`);
     return execFileSync(
