@@ -11,8 +11,9 @@ import type { SyncReport } from '../apply/sync.js';
 import type { StatusView } from '../inspect/status.js';
 import { shellJoin } from '../lib/shell.js';
 import { type Diagnostic, formatDiagnostic } from '../model/diagnostics.js';
-import type { DirOptions, Model, UnitResult } from '../model/translate.js';
-import { DAEMON_OPTIONS, PATH_OPTIONS, syncConfig } from './config.js';
+import type { DirOptions, Model } from '../model/translate.js';
+import type { UnitReport } from './check-helper.js';
+import { CHECK_OPTIONS, DAEMON_OPTIONS, PATH_OPTIONS, syncConfig } from './config.js';
 import { withOptimiser } from './jit.js';
 
 export interface Command {
@@ -51,33 +52,42 @@ Exit status: 0 when every unit is usable, 1 otherwise, 2 on bad usage.
   --finit-version X.Y   the target's Finit version (pod name limits: 15 characters before 4.15)
 `,
   async run(args) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { 'finit-version': { type: 'string' } },
-      allowPositionals: true,
-    });
+    const { values, positionals } = parseArgs({ args, options: CHECK_OPTIONS, allowPositionals: true });
     if (positionals.length === 0) {
       err(`finit-pods check: name at least one file or directory\n\n${this.help}`);
       return 2;
     }
     const opts = dirOptions(values['finit-version']);
-    const { translateDirEach, translateFile } = await import('../model/translate.js');
+    const { isHelper, stopUnusedHelper } = await import('./check-helper.js');
+    const { checkDir, runHelper } = await import('./check-dir.js');
+    if (isHelper()) return runHelper(positionals[0]!, opts);
+    const { translateFile } = await import('../model/translate.js');
     let bad = 0;
     let count = 0;
     let unreadable = 0;
-    const tally = (r: UnitResult) => {
+    const tally = (r: UnitReport) => {
       count++;
-      for (const d of r.diagnostics) err(`${formatDiagnostic(d)}\n`);
+      for (const line of r.lines) err(`${line}\n`);
       if (!r.ok) bad++;
     };
-    for (const p of positionals) {
-      try {
-        if (statSync(p).isDirectory()) translateDirEach(p, opts, tally);
-        else tally(translateFile(p, opts));
-      } catch (e) {
-        err(`${p}: error: ${(e as Error).message}\n`);
-        unreadable++;
+    try {
+      for (const p of positionals) {
+        try {
+          if (!statSync(p).isDirectory()) {
+            const r = translateFile(p, opts);
+            tally({ ok: r.ok, lines: r.diagnostics.map(formatDiagnostic) });
+            continue;
+          }
+          const shared = await checkDir(p, opts, tally);
+          if (process.env.FINIT_PODS_CHECK_REPORT === '1')
+            err(`${p}: ${shared.count} units, ${shared.helped} of them translated by a helper process\n`);
+        } catch (e) {
+          err(`${p}: error: ${(e as Error).message}\n`);
+          unreadable++;
+        }
       }
+    } finally {
+      stopUnusedHelper();
     }
     out(
       `${count - bad} of ${count} units usable${unreadable ? `; ${unreadable} path${unreadable === 1 ? '' : 's'} could not be read` : ''}\n`,

@@ -11,6 +11,8 @@ export const PATH_OPTIONS = {
   podman: { type: 'string' },
 } as const;
 
+export const CHECK_OPTIONS = { 'finit-version': { type: 'string' } } as const;
+
 export const DAEMON_OPTIONS = { 'log-format': { type: 'string' }, ...PATH_OPTIONS } as const;
 
 /** Flags win over environment variables, which win over the defaults. */

@@ -125,16 +125,23 @@ export function translateDir(
 }
 
 /**
- * translateDir for a caller that looks at each result once (`check`): each unit is read,
- * translated and handed over before the next is read, and nothing is kept (a unit another one
- * names is read when it is named, see LazyIndex), so a large directory's units die young and cost
- * the GC little.
+ * A directory's units, in name order, each translated when asked for by its position, for a
+ * caller that looks at each result once (`check`): each unit is read, translated and handed over
+ * before the next is read, and nothing is kept (a unit another one names is read when it is named,
+ * see LazyIndex), so a large directory's units die young and cost the GC little.
  */
-export function translateDirEach(dir: string, opts: DirOptions, each: (r: UnitResult) => void): void {
+export interface DirUnits {
+  readonly count: number;
+  /** The i-th unit's result (0 ≤ i < count), asked for in any order: translateDir's i-th. */
+  translate(i: number): UnitResult;
+}
+
+/** A directory's units, see DirUnits. Throws only when the directory cannot be listed. */
+export function openDir(dir: string, opts: DirOptions): DirUnits {
   const { names, subdirs } = scanDir(dir);
   const index = lazyIndex(dir, names, subdirs);
   const withIndex = { ...opts, index };
-  for (let i = 0; i < names.length; i++) each(translateOne(index.take(names[i]!), withIndex));
+  return { count: names.length, translate: (i) => translateOne(index.take(names[i]!), withIndex) };
 }
 
 /** The units of a directory by name, each read when it is taken or named (see LazyIndex). */

@@ -16,7 +16,7 @@ import {
   warning,
 } from '../../src/model/diagnostics.js';
 import { CONTAINER_KEYS } from '../../src/model/keys.js';
-import { translateDir, translateDirEach, translateFile, type UnitResult } from '../../src/model/translate.js';
+import { openDir, translateDir, translateFile, type UnitResult } from '../../src/model/translate.js';
 
 t.test('formatDiagnostic: FILE:LINE: severity: message', async (t) => {
   t.equal(
@@ -331,7 +331,7 @@ t.test('translateDir throws only when the directory cannot be listed', async (t)
 });
 
 t.test(
-  'translateDirEach (one unit at a time, others read when named) gives what translateDir gives',
+  'openDir (one unit at a time, others read when named) gives what translateDir gives, in any order',
   async (t) => {
     const dir = t.testdir({
       'a.container':
@@ -346,10 +346,16 @@ t.test(
       'container.d': { '10-x.conf': '[Container]\nLabel=dropin=yes\n' },
       'z.network.d': { '10-name.conf': '[Network]\nNetworkName=zed\n' },
     });
+    const units = openDir(dir, {});
     const each: UnitResult[] = [];
-    translateDirEach(dir, {}, (r) => each.push(r));
+    for (let i = 0; i < units.count; i++) each.push(units.translate(i));
     const whole = translateDir(dir).results;
     t.same(each, whole);
+    // the last first (as check's helper process goes): units named before they are taken
+    const backwards = openDir(dir, {});
+    const down: UnitResult[] = [];
+    for (let i = backwards.count - 1; i >= 0; i--) down.unshift(backwards.translate(i));
+    t.same(down, whole, 'from the last unit down');
     const argvOf = (f: string) => {
       const m = each.find((r) => r.name.filename === f)?.model;
       return m?.kind === 'container' ? m.runArgs : undefined;

@@ -1,0 +1,53 @@
+// `check` of a units directory: every unit translated and reported in name order, this process
+// going from the first unit up while a helper, when check-helper.ts started one, goes from the
+// last unit down.
+
+import { formatDiagnostic } from '../model/diagnostics.js';
+import { type DirOptions, openDir, type UnitResult } from '../model/translate.js';
+import { type Helper, takeHelper, type UnitReport } from './check-helper.js';
+
+/** Units translated between two looks at what the helper has sent. */
+const LOOK_EVERY = 16;
+
+const reportOf = (r: UnitResult): UnitReport => ({ ok: r.ok, lines: r.diagnostics.map(formatDiagnostic) });
+
+/**
+ * Translates every unit of `dir` and hands each one's report to `each`, in name order, sharing
+ * the work with `helper` (by default the one started for `dir`, if any). Says how many units
+ * there were and how many of them the helper did. Throws when `dir` cannot be listed.
+ */
+export async function checkDir(
+  dir: string,
+  opts: DirOptions,
+  each: (r: UnitReport) => void,
+  helper: Helper | undefined = takeHelper(dir),
+): Promise<{ count: number; helped: number }> {
+  const units = openDir(dir, opts);
+  const { count } = units;
+  let i = 0;
+  if (!helper) {
+    for (; i < count; i++) each(reportOf(units.translate(i)));
+    return { count, helped: 0 };
+  }
+  for (; i < helper.doneFrom(count); i++) {
+    each(reportOf(units.translate(i)));
+    // the helper's lines arrive as events: let them in now and then
+    if (i % LOOK_EVERY === LOOK_EVERY - 1) await new Promise(setImmediate);
+  }
+  helper.stop();
+  for (; i < count; i++) each(helper.results.get(i)!);
+  return { count, helped: count - helper.doneFrom(count) };
+}
+
+/** The helper process's side: see check-helper.ts's Helper for what it writes. */
+export function runHelper(dir: string, opts: DirOptions): number {
+  const units = openDir(dir, opts);
+  // a pipe: Node writes to one at once (synchronously, on Linux), so the other process always
+  // knows how far this one has come
+  process.stdout.write(`units\t${units.count}\n`);
+  for (let i = units.count - 1; i >= 0; i--) {
+    const r = reportOf(units.translate(i));
+    process.stdout.write(`${i}\t${r.ok ? 1 : 0}\t${JSON.stringify(r.lines)}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,142 @@
+// `check` of a large units directory in two processes. Translating 1,000 units keeps one CPU
+// busy for ~140 ms, most of what `check` costs; on a machine with two or more CPUs a helper
+// process (this same command line, marked by FINIT_PODS_CHECK_HELPER) translates the directory
+// from its last unit down while this process goes from the first unit up (check-dir.ts), and
+// they meet where they meet: neither waits for the other, and the output is the one-process
+// output, in the same order, byte for byte. A helper that cannot start, or dies, or lists the
+// directory differently only leaves more of the units to this process.
+//
+// The helper starts first thing (main.ts), before this process loads the commands: a Node start
+// takes ~40 ms here, and the helper spends it while this process spends its own. So this module
+// loads nothing of finit-pods.
+
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { CHECK_OPTIONS } from './config.js';
+
+/** What `check` prints of a unit: whether it is usable, and its diagnostics, formatted. */
+export interface UnitReport {
+  ok: boolean;
+  lines: string[];
+}
+
+/** Below this many units (~40 ms of work) a directory is done before a helper could start. */
+const HELPER_MIN_UNITS = 300;
+const HELPER_MARK = 'FINIT_PODS_CHECK_HELPER';
+const UNIT_FILE = /\.(container|network|volume|pod|kube|image|build|artifact)$/;
+
+/** True in the helper process: `check` then runs check-dir.ts's runHelper instead. */
+export const isHelper = (): boolean => process.env[HELPER_MARK] === '1';
+
+let started: { dir: string; helper: Helper } | undefined;
+
+/**
+ * The directory a helper should share for `check ARGS`, if any: one directory of
+ * HELPER_MIN_UNITS units or more, on a machine with two CPUs or more. FINIT_PODS_CHECK_JOBS=1:
+ * never; =2: any directory, on any machine.
+ */
+export function helperDir(args: readonly string[]): string | undefined {
+  const jobs = process.env.FINIT_PODS_CHECK_JOBS;
+  if (isHelper() || jobs === '1' || (jobs !== '2' && availableParallelism() < 2)) return undefined;
+  let positionals: string[];
+  try {
+    positionals = parseArgs({ args: [...args], options: CHECK_OPTIONS, allowPositionals: true }).positionals;
+  } catch {
+    return undefined; // `check` itself reports bad usage
+  }
+  if (positionals.length !== 1) return undefined;
+  let units = 0;
+  try {
+    for (const name of readdirSync(positionals[0]!)) if (UNIT_FILE.test(name)) units++;
+  } catch {
+    return undefined; // a file, or not readable: nothing to share
+  }
+  return jobs === '2' || units >= HELPER_MIN_UNITS ? positionals[0] : undefined;
+}
+
+/** Starts a helper for `check ARGS` when helperDir says so; checkDir takes it. */
+export function startCheckHelper(args: readonly string[]): void {
+  const dir = helperDir(args);
+  if (dir === undefined) return;
+  // this command again (process.argv[1]: the installed launcher or dist/cli/main.js)
+  started = { dir, helper: new Helper([...process.execArgv, process.argv[1]!, 'check', ...args]) };
+}
+
+/** The helper started for `dir`, if any: it is handed over once. */
+export function takeHelper(dir: string): Helper | undefined {
+  if (started?.dir !== dir) return undefined;
+  const { helper } = started;
+  started = undefined;
+  return helper;
+}
+
+/** Stops a helper nobody took (the command failed before it got to the directory). */
+export function stopUnusedHelper(): void {
+  started?.helper.stop();
+  started = undefined;
+}
+
+/**
+ * The helper process, seen from the process that started it. It writes a line `units COUNT`,
+ * then a line `POSITION OK DIAGNOSTICS-AS-JSON` for each unit from the last (COUNT-1) down.
+ */
+export class Helper {
+  /** The helper's reports by position: every one from `low` up to its last unit. */
+  readonly results = new Map<number, UnitReport>();
+  /** How many units the helper listed (undefined until it says). */
+  private count: number | undefined;
+  private low = 0;
+  private rest = '';
+  private readonly child;
+
+  /** Runs `node NODE-ARGS` as the helper (with FINIT_PODS_CHECK_HELPER set). */
+  constructor(nodeArgs: readonly string[]) {
+    const env: NodeJS.ProcessEnv = { ...process.env, [HELPER_MARK]: '1' };
+    // read at every Node start (~50 ms for a CA bundle), of no use to `check`
+    delete env.NODE_EXTRA_CA_CERTS;
+    this.child = spawn(process.execPath, nodeArgs, { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    this.child.on('error', () => {
+      // it could not start: this process translates every unit
+    });
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk: string) => this.take(chunk));
+  }
+
+  /**
+   * The lowest position the helper has done in a directory of `count` units: `count` while it
+   * has done none, or when it listed another number of units (the directory changed between).
+   */
+  doneFrom(count: number): number {
+    return this.count === count ? this.low : count;
+  }
+
+  /** Takes whole lines; one out of order or not understood ends what is taken from it. */
+  private take(chunk: string): void {
+    const lines = (this.rest + chunk).split('\n');
+    this.rest = lines.pop()!;
+    for (const line of lines) {
+      const [at, ok, json] = line.split('\t');
+      try {
+        if (this.count === undefined) {
+          if (at !== 'units' || !/^\d+$/.test(ok ?? '')) throw new Error('no unit count');
+          this.count = this.low = Number(ok);
+          continue;
+        }
+        if (Number(at) !== this.low - 1 || json === undefined) throw new Error('out of order');
+        this.results.set(this.low - 1, { ok: ok === '1', lines: JSON.parse(json) as string[] });
+        this.low--;
+      } catch {
+        this.count = -1; // nothing of it is used
+        this.stop();
+        return;
+      }
+    }
+  }
+
+  stop(): void {
+    this.child.stdout.removeAllListeners('data');
+    this.child.kill('SIGKILL');
+  }
+}
