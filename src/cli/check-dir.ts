@@ -6,8 +6,8 @@ import { formatDiagnostic } from '../model/diagnostics.js';
 import { type DirOptions, openDir, type UnitResult } from '../model/translate.js';
 import { type Helper, takeHelper, type UnitReport } from './check-helper.js';
 
-/** Units translated between two looks at what the helper has sent. */
-const LOOK_EVERY = 16;
+/** Units translated between two looks at what the helper has written (a read each). */
+const LOOK_EVERY = 8;
 
 const reportOf = (r: UnitResult): UnitReport => ({ ok: r.ok, lines: r.diagnostics.map(formatDiagnostic) });
 
@@ -16,12 +16,12 @@ const reportOf = (r: UnitResult): UnitReport => ({ ok: r.ok, lines: r.diagnostic
  * the work with `helper` (by default the one started for `dir`, if any). Says how many units
  * there were and how many of them the helper did. Throws when `dir` cannot be listed.
  */
-export async function checkDir(
+export function checkDir(
   dir: string,
   opts: DirOptions,
   each: (r: UnitReport) => void,
   helper: Helper | undefined = takeHelper(dir),
-): Promise<{ count: number; helped: number }> {
+): { count: number; helped: number } {
   const units = openDir(dir, opts);
   const { count } = units;
   let i = 0;
@@ -29,21 +29,22 @@ export async function checkDir(
     for (; i < count; i++) each(reportOf(units.translate(i)));
     return { count, helped: 0 };
   }
-  for (; i < helper.doneFrom(count); i++) {
-    each(reportOf(units.translate(i)));
-    // the helper's lines arrive as events: let them in now and then
-    if (i % LOOK_EVERY === LOOK_EVERY - 1) await new Promise(setImmediate);
+  // up to where the helper has come, looking again every LOOK_EVERY units
+  for (let until = helper.doneFrom(count); i < until; until = helper.doneFrom(count)) {
+    const end = Math.min(until, i + LOOK_EVERY);
+    for (; i < end; i++) each(reportOf(units.translate(i)));
   }
   helper.stop();
+  const helped = count - i;
   for (; i < count; i++) each(helper.results.get(i)!);
-  return { count, helped: count - helper.doneFrom(count) };
+  return { count, helped };
 }
 
 /** The helper process's side: see check-helper.ts's Helper for what it writes. */
 export function runHelper(dir: string, opts: DirOptions): number {
   const units = openDir(dir, opts);
-  // a pipe: Node writes to one at once (synchronously, on Linux), so the other process always
-  // knows how far this one has come
+  // a file: Node writes to one at once (synchronously), so the other process always knows how
+  // far this one has come
   process.stdout.write(`units\t${units.count}\n`);
   for (let i = units.count - 1; i >= 0; i--) {
     const r = reportOf(units.translate(i));

@@ -78,7 +78,7 @@ Exit status: 0 when every unit is usable, 1 otherwise, 2 on bad usage.
             tally({ ok: r.ok, lines: r.diagnostics.map(formatDiagnostic) });
             continue;
           }
-          const shared = await checkDir(p, opts, tally);
+          const shared = checkDir(p, opts, tally);
           if (process.env.FINIT_PODS_CHECK_REPORT === '1')
             err(`${p}: ${shared.count} units, ${shared.helped} of them translated by a helper process\n`);
         } catch (e) {
