@@ -5,7 +5,7 @@
 import { sortSmall } from '../lib/sort.js';
 import { expandSpecifiers, type SpecifierContext, SpecifierError } from '../parse/specifiers.js';
 import { EXEC_FLAGS, SplitError, STRV_FLAGS, splitWords } from '../parse/split.js';
-import type { Entry, UnitFile } from '../parse/unitfile.js';
+import { afterReset, type Entry, lookupValue, type UnitFile } from '../parse/unitfile.js';
 import { type Diagnostic, error, type Origin, warning } from './diagnostics.js';
 import type { KeyRule } from './keys.js';
 
@@ -20,15 +20,30 @@ export interface Value {
 const TRUE = new Set(['1', 'yes', 'true', 'on']);
 const FALSE = new Set(['0', 'no', 'false', 'off']);
 
+const NO_KEYS: ReadonlyMap<string, readonly Entry[]> = new Map();
+
+// (This runs for every key of every unit, mostly before V8 has optimised it, where each call and
+// each property load costs: the section's key map is looked up once, values are read from it
+// directly, and loops are indexed, since for-of or flatMap would allocate an iterator or array.)
 export class SectionReader {
+  /** The section's entries by key (UnitFile.keyMap), looked up once. */
+  private readonly map: ReadonlyMap<string, readonly Entry[]>;
+
   constructor(
     readonly unit: UnitFile,
     readonly section: string,
     readonly specifiers: SpecifierContext,
     readonly diagnostics: Diagnostic[],
-  ) {}
+  ) {
+    this.map = unit.keyMap(section) ?? NO_KEYS;
+  }
 
+  /** The text with specifiers expanded (most values have none: no call). */
   private expand(text: string, at: Origin, key: string): string {
+    return text.indexOf('%') < 0 ? text : this.expandSpecifiers(text, at, key);
+  }
+
+  private expandSpecifiers(text: string, at: Origin, key: string): string {
     try {
       return expandSpecifiers(text, this.specifiers);
     } catch (e) {
@@ -54,13 +69,15 @@ export class SectionReader {
   }
 
   has(key: string): boolean {
-    return this.unit.has(this.section, key);
+    return this.map.has(key);
   }
 
   /** Last value (quotes around the whole value removed); undefined when unset. */
   str(key: string): Value | undefined {
-    const e = this.unit.lookup(this.section, key);
-    return e && { value: this.expand(e.value, e, key), at: e };
+    const l = this.map.get(key);
+    if (l === undefined) return undefined;
+    const e = lookupValue(l[l.length - 1]!);
+    return { value: this.expand(e.value, e, key), at: e };
   }
 
   /** Last value when it is set and not empty. */
@@ -71,8 +88,14 @@ export class SectionReader {
 
   /** Every value, raw (no word splitting). */
   all(key: string): Value[] {
-    if (!this.unit.has(this.section, key)) return [];
-    return this.unit.all(this.section, key).map((e) => ({ value: this.expand(e.value, e, key), at: e }));
+    const out: Value[] = [];
+    const l = this.map.get(key);
+    if (l === undefined) return out;
+    for (let i = afterReset(l); i < l.length; i++) {
+      const e = l[i]!;
+      out.push({ value: this.expand(e.value, e, key), at: e });
+    }
+    return out;
   }
 
   /** Every value split into words like systemd's strv lists (quotes group words, backslashes kept). */
@@ -85,14 +108,12 @@ export class SectionReader {
     return this.words(key, EXEC_FLAGS);
   }
 
-  // (indexed loops here and below: this runs for every key of every unit, mostly before V8 has
-  // optimised it, and for-of or flatMap would allocate an iterator or array per step)
   private words(key: string, flags: number): Value[] {
     const out: Value[] = [];
-    if (!this.unit.has(this.section, key)) return out;
-    const entries = this.unit.all(this.section, key);
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
+    const l = this.map.get(key);
+    if (l === undefined) return out;
+    for (let i = afterReset(l); i < l.length; i++) {
+      const e = l[i]!;
       const words = this.split(e, flags, false);
       if (words) for (let j = 0; j < words.length; j++) out.push({ value: words[j]!, at: e });
     }
@@ -101,8 +122,9 @@ export class SectionReader {
 
   /** The last value split like a command line (Exec=). */
   lastArgs(key: string, strict = true): { words: string[]; at: Origin } | undefined {
-    const e = this.unit.last(this.section, key);
-    if (!e) return undefined;
+    const l = this.map.get(key);
+    if (l === undefined) return undefined;
+    const e = l[l.length - 1]!;
     const words = this.split(e, EXEC_FLAGS, strict);
     return words && { words, at: e };
   }
@@ -110,10 +132,10 @@ export class SectionReader {
   /** KEY=VALUE assignments from every value (Environment=, Label=), later ones override. */
   keyVals(key: string): Map<string, { value: string | null; at: Origin }> {
     const out = new Map<string, { value: string | null; at: Origin }>();
-    if (!this.unit.has(this.section, key)) return out;
-    const entries = this.unit.all(this.section, key);
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
+    const l = this.map.get(key);
+    if (l === undefined) return out;
+    for (let i = afterReset(l); i < l.length; i++) {
+      const e = l[i]!;
       const words = this.split(e, EXEC_FLAGS, false);
       if (!words) continue;
       let sawAssignment = false;

@@ -54,6 +54,14 @@ export class UnitFile {
 
   /** The entries of one key in file order (a shared empty array when there are none). */
   private entries(section: string, key: string): readonly Entry[] {
+    return this.keyMap(section)?.get(key) ?? NONE;
+  }
+
+  /**
+   * One section's entries by key (each list in file order), or undefined when the section has
+   * none. Valid until entries are added (model/reader.ts holds one while it reads a section).
+   */
+  keyMap(section: string): ReadonlyMap<string, readonly Entry[]> | undefined {
     if (!this.byKey) {
       const byKey = new Map<string, Map<string, Entry[]>>();
       this.sections.forEach((list, name) => {
@@ -69,7 +77,7 @@ export class UnitFile {
       this.byKey = byKey;
       this.keyLists = new Map();
     }
-    return this.byKey.get(section)?.get(key) ?? NONE;
+    return this.byKey.get(section);
   }
 
   /** Distinct keys of a section, each with its first entry, in first-seen order. */
@@ -104,19 +112,28 @@ export class UnitFile {
    */
   lookup(section: string, key: string): Entry | undefined {
     const e = this.last(section, key);
-    if (!e) return undefined;
-    let v = e.value.trimEnd();
-    if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
-    return v === e.value ? e : { ...e, value: v };
+    return e && lookupValue(e);
   }
 
   /** Every value for a key; an empty assignment (`Key=`) clears the values before it. */
   all(section: string, key: string): Entry[] {
     const l = this.entries(section, key);
-    let from = 0;
-    for (let i = 0; i < l.length; i++) if (l[i]!.value.length === 0) from = i + 1;
-    return l.slice(from);
+    return l.slice(afterReset(l));
   }
+}
+
+/** An entry as UnitFile.lookup gives it: trailing whitespace and one pair of quotes removed. */
+export function lookupValue(e: Entry): Entry {
+  let v = e.value.trimEnd();
+  if (v.length >= 2 && v.charCodeAt(0) === 34 && v.charCodeAt(v.length - 1) === 34) v = v.slice(1, -1);
+  return v === e.value ? e : { ...e, value: v };
+}
+
+/** Where the values UnitFile.all gives start: after the last empty assignment. */
+export function afterReset(l: readonly Entry[]): number {
+  let from = 0;
+  for (let i = 0; i < l.length; i++) if (l[i]!.value.length === 0) from = i + 1;
+  return from;
 }
 
 const origin = (file: string, line: number): Origin => ({ file, line });
