@@ -10,7 +10,7 @@
 // takes ~40 ms here, and the helper spends it while this process spends its own. So this module
 // loads nothing of finit-pods.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,10 @@ export class Helper {
     const env: NodeJS.ProcessEnv = { ...process.env, [HELPER_MARK]: '1' };
     // read at every Node start (~50 ms for a CA bundle), of no use to `check`
     delete env.NODE_EXTRA_CA_CERTS;
+    delete env.FINIT_PODS_CODE_CACHE; // (tools/bundle.mjs's: only the command writes the cache)
+    // loaded here, not with this module: node:child_process brings net, dgram and more (~4 ms),
+    // which neither `check` in one process nor the helper itself needs
+    const { spawn } = process.getBuiltinModule('node:child_process');
     this.child = spawn(process.execPath, nodeArgs, { env, stdio: ['ignore', this.fd, 'ignore'] });
     this.child.on('error', () => {
       // it could not start: this process translates every unit
