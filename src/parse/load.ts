@@ -81,15 +81,22 @@ export class LoadCache {
 
 /** Unit files and subdirectory names of a directory. Throws when it cannot be read. */
 export function scanDir(dir: string): { names: UnitName[]; subdirs: Set<string> } {
-  const names: UnitName[] = [];
+  const files: string[] = [];
   const subdirs = new Set<string>();
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+  const entries = readdirSync(dir, { withFileTypes: true });
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
     if (entry.isDirectory() || entry.isSymbolicLink()) subdirs.add(entry.name);
-    if (isIgnoredName(entry.name) || entry.isDirectory()) continue;
-    const n = parseUnitName(entry.name);
+    if (!entry.isDirectory() && !isIgnoredName(entry.name)) files.push(entry.name);
+  }
+  // by UTF-16 code units, as the default sort compares strings: natively, where a comparator
+  // function would be called ~10,000 times for 1,000 files, in V8's interpreter
+  files.sort();
+  const names: UnitName[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const n = parseUnitName(files[i]!);
     if (n) names.push(n);
   }
-  names.sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
   return { names, subdirs };
 }
 
