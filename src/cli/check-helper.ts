@@ -1,14 +1,14 @@
 // `check` of a large units directory in two processes. Translating 1,000 units keeps one CPU
-// busy for ~140 ms, most of what `check` costs; on a machine with two or more CPUs a helper
+// busy for ~110 ms, most of what `check` costs; on a machine with two or more CPUs a helper
 // process (this same command line, marked by FINIT_PODS_CHECK_HELPER) translates the directory
 // from its last unit down while this process goes from the first unit up (check-dir.ts), and
 // they meet where they meet: neither waits for the other, and the output is the one-process
 // output, in the same order, byte for byte. A helper that cannot start, or dies, or lists the
 // directory differently only leaves more of the units to this process.
 //
-// The helper starts first thing (main.ts), before this process loads the commands: a Node start
-// takes ~40 ms here, and the helper spends it while this process spends its own. So this module
-// loads nothing of finit-pods.
+// The helper starts first thing (main.ts), before this process loads the commands: its first unit
+// is done ~40 ms after it is started (Node's own start, then the command's), time this process
+// spends on its own start and its first units. So this module loads nothing of finit-pods.
 
 import type { ChildProcess } from 'node:child_process';
 import { openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
@@ -24,8 +24,12 @@ export interface UnitReport {
   lines: string[];
 }
 
-/** Below this many units (~40 ms of work) a directory is done before a helper could start. */
-const HELPER_MIN_UNITS = 300;
+/**
+ * Below this many units a directory is done about when a helper would start helping, and the
+ * helper's start costs more than it saves (here: 300 units take 75 ms in one process, 87 in two;
+ * 500 take 96 and 100; 700 take 113 and 105).
+ */
+const HELPER_MIN_UNITS = 600;
 const HELPER_MARK = 'FINIT_PODS_CHECK_HELPER';
 const UNIT_FILE = /\.(container|network|volume|pod|kube|image|build|artifact)$/;
 

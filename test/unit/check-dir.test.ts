@@ -121,13 +121,13 @@ t.test('a helper is started for one large directory on a machine with two CPUs',
     else process.env.FINIT_PODS_CHECK_JOBS = saved;
   });
   const root = t.testdir({});
-  const big = unitsDir(join(root, 'big'), 300);
+  const big = unitsDir(join(root, 'big'), 600);
   const small = unitsDir(join(root, 'small'), 100);
   delete process.env.FINIT_PODS_CHECK_JOBS;
   const cpus = (await import('node:os')).availableParallelism();
-  t.equal(helperDir([big]), cpus >= 2 ? big : undefined, `300 units, ${cpus} CPUs`);
+  t.equal(helperDir([big]), cpus >= 2 ? big : undefined, `600 units, ${cpus} CPUs`);
   t.equal(helperDir(['--finit-version', '4.14', big]), cpus >= 2 ? big : undefined, 'with an option');
-  t.equal(helperDir([small]), undefined, '100 units: done before a helper could start');
+  t.equal(helperDir([small]), undefined, '100 units: done before a helper could help');
   t.equal(helperDir([big, small]), undefined, 'two paths: one process');
   t.equal(helperDir([join(big, 'u0001.container')]), undefined, 'a file');
   t.equal(helperDir(['--bogus', big]), undefined, 'bad usage');
