@@ -62,7 +62,6 @@ const USER_MAPPING_KEYS: ReadonlySet<string> = new Set([
 const KEY_LIST: readonly (readonly [string, KeyRule])[] = [...CONTAINER_KEYS];
 const KEY_INDEX: ReadonlyMap<string, number> = new Map(KEY_LIST.map((e, i) => [e[0], i]));
 
-const byNumber = (a: number, b: number): number => a - b;
 const DEPENDENCY_KEYS = ['Requires', 'BindsTo', 'Wants', 'After'];
 
 /** The sections a .container unit may have. */
@@ -86,7 +85,7 @@ export function translateContainer(
   opts: TranslateOptions,
 ): { model?: ContainerModel; diagnostics: Diagnostic[] } {
   const { unit, name } = loaded;
-  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const diagnostics: Diagnostic[] = loaded.diagnostics.slice();
   const fileAt: Origin = { file: unit.path, line: 0 };
   const serviceName = unit.lookup('Container', 'ServiceName')?.value || name.stem;
   const spec: SpecifierContext = { filename: name.filename, path: unit.path, serviceName };
@@ -105,7 +104,9 @@ export function translateContainer(
       error(e, `unsupported key ${e.key}= in [Container]${near ? ` (did you mean ${near}=?)` : ''}`),
     );
   }
-  for (const e of unit.keys('Quadlet')) {
+  const quadletKeys = unit.keys('Quadlet');
+  for (let i = 0; i < quadletKeys.length; i++) {
+    const e = quadletKeys[i]!;
     if (!QUADLET_KEYS.has(e.key)) diagnostics.push(error(e, `unsupported key ${e.key}= in [Quadlet]`));
   }
   if (!unit.sections.has('Container')) diagnostics.push(error(fileAt, 'no [Container] section'));
@@ -202,10 +203,11 @@ export function translateContainer(
   }
   if (group && !user) todo.push(KEY_INDEX.get('User')!);
   if (mapping) todo.push(KEY_INDEX.get('UserNS')!);
-  sortSmall(todo, byNumber);
-  for (let t = 0; t < todo.length; t++) {
-    const key = KEY_LIST[todo[t]!]![0]; // (no destructuring: unoptimised code would allocate an iterator)
-    const rule = KEY_LIST[todo[t]!]![1];
+  // a typed array sorts numbers natively, without calling a comparator per comparison
+  const order = Int32Array.from(todo).sort();
+  for (let t = 0; t < order.length; t++) {
+    const key = KEY_LIST[order[t]!]![0]; // (no destructuring: unoptimised code would allocate an iterator)
+    const rule = KEY_LIST[order[t]!]![1];
     if (rule.kind !== 'special') {
       applyKeyRule(r, key, rule, add);
       continue;

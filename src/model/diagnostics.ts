@@ -44,7 +44,10 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${where}: ${d.severity}: ${d.message}`;
 }
 
-export const hasErrors = (ds: readonly Diagnostic[]): boolean => ds.some((d) => d.severity === 'error');
+export function hasErrors(ds: readonly Diagnostic[]): boolean {
+  for (let i = 0; i < ds.length; i++) if (ds[i]!.severity === 'error') return true;
+  return false;
+}
 
 /** Levenshtein distance, for "did you mean" suggestions on typos. */
 export function editDistance(a: string, b: string): number {

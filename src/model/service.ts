@@ -2,7 +2,6 @@
 // offers: description, dependencies (as Finit conditions later), restart policy, stop timeout and
 // runlevels. Keys with no Finit counterpart are warned about, never silently dropped.
 
-import { sortSmall } from '../lib/sort.js';
 import type { UnitFile } from '../parse/unitfile.js';
 import { type Diagnostic, nearest, warning } from './diagnostics.js';
 import { INSTALL_KEYS_MAPPED, SERVICE_KEYS_MAPPED, UNIT_KEYS_MAPPED } from './keys.js';
@@ -85,6 +84,17 @@ export function parseTimeSpan(text: string): number | undefined {
   return matched === t.length && matched > 0 ? total : undefined;
 }
 
+const ON_FAILURE: ReadonlySet<string> = new Set([
+  'on-failure',
+  'on-abnormal',
+  'on-abort',
+  'on-watchdog',
+  'on-success',
+]);
+const INSTALL_TARGET_KEYS = ['WantedBy', 'RequiredBy'];
+/** Finit's runlevels in the order a stanza lists them: S (bootstrap) first. */
+const RUNLEVEL_ORDER = 'S0123456789';
+
 /** Targets finit-pods' own start order stands for: pods start once the system is up. */
 const KNOWN_TARGETS: ReadonlySet<string> = new Set([
   'network-online.target',
@@ -151,7 +161,7 @@ export function readService(
     const v = restart.value;
     if (v === 'no') model.restart = 'no';
     else if (v === 'always') model.restart = 'always';
-    else if (['on-failure', 'on-abnormal', 'on-abort', 'on-watchdog', 'on-success'].includes(v)) {
+    else if (ON_FAILURE.has(v)) {
       model.restart = 'on-failure';
       if (v !== 'on-failure')
         ds.push(
@@ -179,15 +189,15 @@ export function readService(
 
   // WantedBy=/RequiredBy= targets → runlevels, in Finit's order: S (bootstrap) first, [S12345]
   let levels = '';
-  for (const key of ['WantedBy', 'RequiredBy']) {
+  for (let k = 0; k < INSTALL_TARGET_KEYS.length; k++) {
+    const key = INSTALL_TARGET_KEYS[k]!;
     if (!installR.has(key)) continue;
     const targets = installR.strv(key);
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i]!;
       const lv = TARGET_RUNLEVELS[t.value];
-      if (lv) {
-        for (const c of lv) if (!levels.includes(c)) levels += c;
-      } else
+      if (lv) levels += lv;
+      else
         ds.push(
           warning(
             t.at,
@@ -196,10 +206,12 @@ export function readService(
         );
     }
   }
-  if (levels !== '')
-    model.runlevels = sortSmall(levels.split(''), (a, b) =>
-      a === 'S' ? -1 : b === 'S' ? 1 : a < b ? -1 : 1,
-    ).join('');
+  if (levels !== '') {
+    let ordered = '';
+    for (let i = 0; i < RUNLEVEL_ORDER.length; i++)
+      if (levels.includes(RUNLEVEL_ORDER[i]!)) ordered += RUNLEVEL_ORDER[i];
+    model.runlevels = ordered;
+  }
   return model;
 }
 

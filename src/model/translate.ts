@@ -42,8 +42,11 @@ function translateOne(loaded: LoadedUnit, opts: DirOptions & TranslateOptions): 
   const path = loaded.unit.path;
   let r: { model?: Model; diagnostics: Diagnostic[] };
   // A unit file that cannot be read gets that one error, not a cascade about its missing content.
-  const unreadable = loaded.diagnostics.find((d) => d.file === path && d.message.startsWith('cannot read:'));
-  if (unreadable) return { name, path, diagnostics: [unreadable], ok: false };
+  for (let i = 0; i < loaded.diagnostics.length; i++) {
+    const d = loaded.diagnostics[i]!;
+    if (d.file === path && d.message.startsWith('cannot read:'))
+      return { name, path, diagnostics: [d], ok: false };
+  }
   if (!SUPPORTED_KINDS.has(name.kind)) {
     r = {
       diagnostics: [
