@@ -11,7 +11,7 @@
 // spends on its own start and its first units. So this module loads nothing of finit-pods.
 
 import type { ChildProcess } from 'node:child_process';
-import { openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -108,6 +108,7 @@ export class Helper {
   private readonly decoder = new StringDecoder('utf8');
   private rest = '';
   private readonly child: ChildProcess;
+  private stopped = false;
 
   /**
    * Runs `node NODE-ARGS` as the helper (with FINIT_PODS_CHECK_HELPER set). Throws when the
@@ -124,7 +125,12 @@ export class Helper {
     // loaded here, not with this module: node:child_process brings net, dgram and more (~4 ms),
     // which neither `check` in one process nor the helper itself needs
     const { spawn } = process.getBuiltinModule('node:child_process');
-    this.child = spawn(process.execPath, nodeArgs, { env, stdio: ['ignore', this.fd, 'ignore'] });
+    try {
+      this.child = spawn(process.execPath, nodeArgs, { env, stdio: ['ignore', this.fd, 'ignore'] });
+    } catch (e) {
+      closeSync(this.fd);
+      throw e;
+    }
     this.child.on('error', () => {
       // it could not start: this process translates every unit
     });
@@ -136,13 +142,13 @@ export class Helper {
    * directory changed between) or wrote something else than its lines.
    */
   doneFrom(count: number): number {
-    if (this.count !== -1) this.poll();
+    this.poll();
     return this.count === count ? this.low : count;
   }
 
-  /** Reads what the helper has written since the last look. */
+  /** Reads what the helper has written since the last look (nothing once it is stopped). */
   private poll(): void {
-    for (;;) {
+    while (!this.stopped) {
       const n = readSync(this.fd, this.buf, 0, this.buf.length, this.read);
       if (n === 0) return;
       this.read += n;
@@ -174,7 +180,11 @@ export class Helper {
     return true;
   }
 
+  /** Ends the helper; what it had written and was read stays in `results`. */
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     this.child.kill('SIGKILL');
+    closeSync(this.fd);
   }
 }
