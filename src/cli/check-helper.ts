@@ -70,7 +70,7 @@ export function startCheckHelper(args: readonly string[]): void {
     // this command again (process.argv[1]: the installed launcher or dist/cli/main.js)
     started = { dir, helper: new Helper([...process.execArgv, process.argv[1]!, 'check', ...args]) };
   } catch {
-    // no temporary file: one process
+    // no temporary file, or no process: one process
   }
 }
 
