@@ -10,7 +10,11 @@ import { type Helper, takeHelper, type UnitReport } from './check-helper.js';
 /** Units translated between two looks at what the helper has written (a read each). */
 const LOOK_EVERY = 8;
 
-const reportOf = (r: UnitResult): UnitReport => ({ ok: r.ok, lines: r.diagnostics.map(formatDiagnostic) });
+/** What `check` prints of a unit's result. */
+export const reportOf = (r: UnitResult): UnitReport => ({
+  ok: r.ok,
+  lines: r.diagnostics.map(formatDiagnostic),
+});
 
 /**
  * Translates every unit of `dir` and hands each one's report to `each`, in name order, sharing

@@ -59,7 +59,7 @@ Exit status: 0 when every unit is usable, 1 otherwise, 2 on bad usage.
     }
     const opts = dirOptions(values['finit-version']);
     const { isHelper, stopUnusedHelper } = await import('./check-helper.js');
-    const { checkDir, runHelper } = await import('./check-dir.js');
+    const { checkDir, reportOf, runHelper } = await import('./check-dir.js');
     if (isHelper()) return runHelper(positionals[0]!, opts);
     const { translateFile } = await import('../model/translate.js');
     let bad = 0;
@@ -74,8 +74,7 @@ Exit status: 0 when every unit is usable, 1 otherwise, 2 on bad usage.
       for (const p of positionals) {
         try {
           if (!statSync(p).isDirectory()) {
-            const r = translateFile(p, opts);
-            tally({ ok: r.ok, lines: r.diagnostics.map(formatDiagnostic) });
+            tally(reportOf(translateFile(p, opts)));
             continue;
           }
           const shared = checkDir(p, opts, tally);
