@@ -8,7 +8,8 @@
 //
 // The helper starts first thing (main.ts), before this process loads the commands: its first unit
 // is done ~40 ms after it is started (Node's own start, then the command's), time this process
-// spends on its own start and its first units. So this module loads nothing of finit-pods.
+// spends on its own start and its first units. So this module loads nothing of finit-pods but
+// the unit-file rules of parse/load.ts (which `check` loads next anyway).
 
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
+import { UNIT_FILE_NAME } from '../parse/load.js';
 import { CHECK_OPTIONS } from './config.js';
 
 /** What `check` prints of a unit: whether it is usable, and its diagnostics, formatted. */
@@ -31,7 +33,6 @@ export interface UnitReport {
  */
 const HELPER_MIN_UNITS = 600;
 const HELPER_MARK = 'FINIT_PODS_CHECK_HELPER';
-const UNIT_FILE = /\.(container|network|volume|pod|kube|image|build|artifact)$/;
 
 /** True in the helper process: `check` then runs check-dir.ts's runHelper instead. */
 export const isHelper = (): boolean => process.env[HELPER_MARK] === '1';
@@ -55,7 +56,7 @@ export function helperDir(args: readonly string[]): string | undefined {
   if (positionals.length !== 1) return undefined;
   let units = 0;
   try {
-    for (const name of readdirSync(positionals[0]!)) if (UNIT_FILE.test(name)) units++;
+    for (const name of readdirSync(positionals[0]!)) if (UNIT_FILE_NAME.test(name)) units++;
   } catch {
     return undefined; // a file, or not readable: nothing to share
   }

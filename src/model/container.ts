@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { sortSmall } from '../lib/sort.js';
-import type { LoadedUnit, UnitName } from '../parse/load.js';
+import { type LoadedUnit, UNIT_FILE_NAME, type UnitName } from '../parse/load.js';
 import { expandSpecifiers, type SpecifierContext } from '../parse/specifiers.js';
 import { type Diagnostic, error, nearest, type Origin, warning } from './diagnostics.js';
 import type { UnitIndex } from './index.js';
@@ -419,7 +419,7 @@ export function translateContainer(
   sortSmall(named, (a, b) => a.at.line - b.at.line); // first mention in the file (stable within a line)
   for (const v of named) {
     const dep = v.value;
-    if (!/\.(container|network|volume|pod|kube|image|build|artifact)$/.test(dep)) continue;
+    if (!UNIT_FILE_NAME.test(dep)) continue;
     if (opts.index.has(dep)) needs.add(dep);
     else if (!reported.has(dep)) {
       reported.add(dep);

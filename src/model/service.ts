@@ -2,6 +2,7 @@
 // offers: description, dependencies (as Finit conditions later), restart policy, stop timeout and
 // runlevels. Keys with no Finit counterpart are warned about, never silently dropped.
 
+import { UNIT_FILE_NAME } from '../parse/load.js';
 import type { UnitFile } from '../parse/unitfile.js';
 import { type Diagnostic, nearest, warning } from './diagnostics.js';
 import { INSTALL_KEYS_MAPPED, SERVICE_KEYS_MAPPED, UNIT_KEYS_MAPPED } from './keys.js';
@@ -106,7 +107,6 @@ const KNOWN_TARGETS: ReadonlySet<string> = new Set([
   'multi-user.target',
   'default.target',
 ]);
-const QUADLET_UNIT = /\.(container|network|volume|pod|kube|image|build|artifact)$/;
 
 function warnUnmapped(r: SectionReader, mapped: ReadonlySet<string>, why: string, ds: Diagnostic[]): void {
   const keys = r.unit.keys(r.section);
@@ -134,7 +134,7 @@ export function readService(
     const vs = unitR.strv(key);
     for (let i = 0; i < vs.length; i++) {
       const v = vs[i]!;
-      if (QUADLET_UNIT.test(v.value) || KNOWN_TARGETS.has(v.value)) out.push(v.value);
+      if (UNIT_FILE_NAME.test(v.value) || KNOWN_TARGETS.has(v.value)) out.push(v.value);
       else
         ds.push(
           warning(
