@@ -37,7 +37,40 @@ const POD_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 export const FINIT_ID_MAX_OLD = 15;
 export const FINIT_ID_MAX = 64;
 
+/**
+ * One unit → its result. Never throws: a fault in a translator is this unit's error ("internal
+ * error", which the fuzz suite counts as a crash), never the directory's. What is said about a
+ * file outside the units directory names its line, never its content.
+ */
 function translateOne(loaded: LoadedUnit, opts: DirOptions & TranslateOptions): UnitResult {
+  let r: UnitResult;
+  try {
+    r = translateUnit(loaded, opts);
+  } catch (e) {
+    const path = loaded.unit.path;
+    r = {
+      name: loaded.name,
+      path,
+      diagnostics: [
+        ...loaded.diagnostics,
+        error({ file: path, line: 0 }, `internal error: ${(e as Error).message}; this unit is skipped`),
+      ],
+      ok: false,
+    };
+  }
+  if (loaded.outside) r.diagnostics = r.diagnostics.map((d) => withoutContent(d, loaded.outside!));
+  return r;
+}
+
+function withoutContent(d: Diagnostic, outside: ReadonlySet<string>): Diagnostic {
+  if (!outside.has(d.file) || /^cannot read/.test(d.message)) return d;
+  return {
+    ...d,
+    message: `${d.line > 0 ? 'this line' : 'this file'} is not usable; not shown, as the file lies outside the units directory (check it where it is: finit-pods check FILE)`,
+  };
+}
+
+function translateUnit(loaded: LoadedUnit, opts: DirOptions & TranslateOptions): UnitResult {
   const { name } = loaded;
   const path = loaded.unit.path;
   let r: { model?: Model; diagnostics: Diagnostic[] };

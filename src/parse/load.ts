@@ -4,8 +4,10 @@
 // alphabetical order of their names; a name in a more specific directory hides the same name in
 // a broader one.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { MAX_DROPINS, MAX_UNIT_BYTES } from '../lib/limits.js';
+import { type FileText, readRegularFile } from '../lib/readfile.js';
 import { sortSmall } from '../lib/sort.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { parseUnitText, type UnitFile } from './unitfile.js';
@@ -72,7 +74,12 @@ export class LoadCache {
   readonly listings = new Map<string, string[]>();
   /** Units directory → its normalised form with a trailing slash ('' for '.'). */
   readonly prefixes = new Map<string, string>();
-  readonly dropins = new Map<string, { unit: UnitFile; diagnostics: Diagnostic[] } | { failed: string }>();
+  readonly dropins = new Map<
+    string,
+    { unit: UnitFile; diagnostics: Diagnostic[]; outside: boolean } | { failed: string }
+  >();
+  /** Units directory → its real path (symlinks resolved), for telling which files lie outside it. */
+  readonly realDirs = new Map<string, string>();
   /** The drop-in files (sorted paths) of each set of drop-in directories: most units share one. */
   readonly dropinFiles = new Map<string, readonly string[]>();
   constructor(
@@ -132,11 +139,8 @@ function readDirNames(dir: string): string[] {
   }
 }
 
-/**
- * readFileSync's options as one constant object: given 'utf8', Node builds an options object per
- * call, and its option look-ups go megamorphic over a directory of files (~25% of the reading).
- */
-const UTF8 = { encoding: 'utf8', flag: 'r' } as const;
+/** A unit file or drop-in, as only a regular file of a sane size is read (lib/readfile.ts). */
+export const readUnitFile = (p: string): FileText => readRegularFile(p, MAX_UNIT_BYTES);
 
 export interface LoadedUnit {
   name: UnitName;
@@ -144,7 +148,29 @@ export interface LoadedUnit {
   /** The main file and every drop-in that was merged, in merge order. */
   sources: string[];
   diagnostics: Diagnostic[];
+  /**
+   * Files that resolve outside the units directory (through a symlink): not a unit the user
+   * wrote there, so what is said about them never quotes their lines (see model/translate.ts).
+   */
+  outside?: ReadonlySet<string>;
 }
+
+function realDir(dir: string, cache?: LoadCache): string {
+  let real = cache?.realDirs.get(dir);
+  if (real === undefined) {
+    try {
+      real = realpathSync(dir);
+    } catch {
+      real = dir;
+    }
+    cache?.realDirs.set(dir, real);
+  }
+  return real;
+}
+
+/** Whether `real` (a file's real path) lies outside the directory whose real path is `dirReal`. */
+const isOutside = (real: string, dirReal: string) =>
+  !real.startsWith(dirReal.endsWith('/') ? dirReal : `${dirReal}/`);
 
 /**
  * Reads a unit file and merges its drop-ins from `dir`. Unreadable files become diagnostics.
@@ -153,7 +179,7 @@ export interface LoadedUnit {
 export function loadUnit(
   dir: string,
   name: UnitName,
-  readText = (p: string) => readFileSync(p, UTF8),
+  read: (p: string) => FileText = readUnitFile,
   cache?: LoadCache,
 ): LoadedUnit {
   // the directory is normalised once (per LoadCache); unit and drop-in paths are concatenations
@@ -164,12 +190,12 @@ export function loadUnit(
     cache?.prefixes.set(dir, prefix);
   }
   const path = prefix + name.filename;
-  let text: string;
+  let file: FileText | undefined;
   const diagnostics: Diagnostic[] = [];
+  const outside = new Set<string>();
   try {
-    text = readText(path);
+    file = read(path);
   } catch (e) {
-    text = '';
     diagnostics.push({
       severity: 'error',
       file: path,
@@ -177,18 +203,40 @@ export function loadUnit(
       message: `cannot read: ${(e as Error).message}`,
     });
   }
-  const parsed = parseUnitText(text, path, name.filename);
+  const hidden = file?.realPath !== undefined && isOutside(file.realPath, realDir(dir, cache));
+  if (hidden) outside.add(path);
+  const parsed = parseUnitText(file?.text ?? '', path, name.filename, { badUtf8Lines: file?.badUtf8Lines });
   for (let i = 0; i < parsed.diagnostics.length; i++) diagnostics.push(parsed.diagnostics[i]!);
   const unit = parsed.unit;
   const sources = [path];
 
   const files = dropinFiles(prefix, name, cache);
+  if (files.length > MAX_DROPINS) {
+    diagnostics.push({
+      severity: 'error',
+      file: path,
+      line: 0,
+      message: `${files.length} drop-in files; at most ${MAX_DROPINS} are read, so none is and the unit is not used`,
+    });
+    return { name, unit, sources, diagnostics };
+  }
   for (let i = 0; i < files.length; i++) {
     const p = files[i]!;
     let d = cache?.dropins.get(p);
     if (!d) {
       try {
-        d = parseUnitText(readText(p), p, basename(p));
+        const f = read(p);
+        let real = f.realPath;
+        try {
+          real ??= realpathSync(p); // its directory may be the symlink
+        } catch {
+          // gone since: it was read, so it is judged by its path
+        }
+        const out = real !== undefined && isOutside(real, realDir(dir, cache));
+        d = {
+          ...parseUnitText(f.text, p, basename(p), { badUtf8Lines: f.badUtf8Lines }),
+          outside: out,
+        };
       } catch (e) {
         d = { failed: (e as Error).message };
       }
@@ -198,11 +246,14 @@ export function loadUnit(
       diagnostics.push({ severity: 'error', file: p, line: 0, message: `cannot read drop-in: ${d.failed}` });
       continue;
     }
+    if (d.outside) outside.add(p);
     for (let j = 0; j < d.diagnostics.length; j++) diagnostics.push(d.diagnostics[j]!);
     unit.merge(d.unit);
     sources.push(p);
   }
-  return { name, unit, sources, diagnostics };
+  const loaded: LoadedUnit = { name, unit, sources, diagnostics };
+  if (outside.size > 0) loaded.outside = outside;
+  return loaded;
 }
 
 const NO_FILES: readonly string[] = Object.freeze([]);

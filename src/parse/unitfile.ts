@@ -3,6 +3,7 @@
 // lines inside a continued value are skipped), repeated keys accumulate, and drop-ins merge in.
 // Every entry keeps the file and line it came from, so errors can point at it.
 
+import { kib, MAX_VALUE_BYTES } from '../lib/limits.js';
 import type { Diagnostic, Origin } from '../model/diagnostics.js';
 
 export interface Entry extends Origin {
@@ -137,22 +138,38 @@ export function afterReset(l: readonly Entry[]): number {
 }
 
 const origin = (file: string, line: number): Origin => ({ file, line });
+/** A line quoted in a message: its start is enough to find it. */
+const clip = (line: string) => (line.length > 80 ? `${line.slice(0, 77)}...` : line);
 
-/** Parses unit file text. Syntax errors are returned as diagnostics; parsing goes on after them. */
+export interface ParseOptions {
+  /** Lines that are not valid UTF-8 (see lib/readfile.ts): an error on each that is not a comment. */
+  badUtf8Lines?: readonly number[];
+}
+
+/**
+ * Parses unit file text. Syntax errors are returned as diagnostics; parsing goes on after them.
+ * A line with a NUL byte or invalid UTF-8, or a value over MAX_VALUE_BYTES, is an error on its
+ * line and is left out: no such value reaches podman, Finit or a log.
+ */
 export function parseUnitText(
   text: string,
   path: string,
   filename: string,
+  opts: ParseOptions = {},
 ): { unit: UnitFile; diagnostics: Diagnostic[] } {
   const unit = new UnitFile(path, filename);
   const diagnostics: Diagnostic[] = [];
   const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
+  const badUtf8 = opts.badUtf8Lines && opts.badUtf8Lines.length > 0 ? new Set(opts.badUtf8Lines) : undefined;
   let current: Entry[] | null = null;
   let currentName = '';
   /** Line of the last [Section] header when it was invalid (its keys belong to no section). */
   let invalidHeader = 0;
   let pending = '';
   let pendingLine = 0;
+  /** Why the (continued) line being read is unusable, and which physical line says so. */
+  let bad = '';
+  let badLine = 0;
 
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i]!.trim();
@@ -160,6 +177,11 @@ export function parseUnitText(
     // an empty line or a comment; inside a continued value a comment line is skipped too
     const first = line.charCodeAt(0);
     if (line.length === 0 || first === 35 /* # */ || first === 59 /* ; */) continue;
+    if (bad === '') {
+      if (line.indexOf('\0') >= 0) bad = 'contains a NUL byte';
+      else if (badUtf8?.has(lineNo)) bad = 'is not valid UTF-8';
+      if (bad !== '') badLine = lineNo;
+    }
     if (line.endsWith('\\')) {
       line = line.slice(0, -1);
       if (i !== lines.length - 1) {
@@ -172,6 +194,15 @@ export function parseUnitText(
       line = pending + line;
       lineNo = pendingLine;
       pending = '';
+    }
+    if (bad !== '') {
+      diagnostics.push({
+        severity: 'error',
+        ...origin(path, badLine),
+        message: `line ${bad}; it is ignored and the unit is not used until it is fixed`,
+      });
+      bad = '';
+      continue;
     }
     if (line.charCodeAt(0) === 91 /* [ */) {
       const end = line.indexOf(']');
@@ -199,6 +230,14 @@ export function parseUnitText(
     if (eq > 0) {
       const key = line.slice(0, eq).trimEnd();
       const value = line.slice(eq + 1).trimStart();
+      if (Buffer.byteLength(value) > MAX_VALUE_BYTES) {
+        diagnostics.push({
+          severity: 'error',
+          ...origin(path, lineNo),
+          message: `${key}=: the value is ${Buffer.byteLength(value)} bytes; at most ${kib(MAX_VALUE_BYTES)}`,
+        });
+        continue;
+      }
       if (current === null) {
         diagnostics.push({
           severity: 'error',
@@ -216,7 +255,7 @@ export function parseUnitText(
     diagnostics.push({
       severity: 'error',
       ...origin(path, lineNo),
-      message: `"${line}" is not a Key=Value line, a [Section] header or a comment`,
+      message: `"${clip(line)}" is not a Key=Value line, a [Section] header or a comment`,
     });
   }
   return { unit, diagnostics };

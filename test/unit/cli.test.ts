@@ -224,7 +224,7 @@ t.test('render: usage errors and unreadable files', async (t) => {
   t.equal(missing.status, 1);
   const mo = JSON.parse(missing.stdout);
   t.same(mo.errors, [
-    "/nonexistent/x.container: error: cannot read: ENOENT: no such file or directory, open '/nonexistent/x.container'",
+    "/nonexistent/x.container: error: cannot read: ENOENT: no such file or directory",
   ]);
   const notUnit = cli('render', '/etc/hostname');
   t.equal(notUnit.status, 1);

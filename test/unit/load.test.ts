@@ -249,7 +249,7 @@ t.test('unreadable files become diagnostics, not exceptions', async (t) => {
   t.match(l.diagnostics[0]!.message, /^cannot read: /);
   const failing = loadUnit(dir, name('web.container'), (p) => {
     if (p.endsWith('.conf')) throw new Error('EACCES');
-    return '[Container]\nImage=a\n';
+    return { text: '[Container]\nImage=a\n', mode: 0o644, badUtf8Lines: [] };
   });
   t.same(
     failing.diagnostics.map((d) => [d.file.slice(dir.length + 1), d.message]),
