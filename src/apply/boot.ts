@@ -14,7 +14,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { LABEL_MANAGED, LABEL_POD, READY_CONDITION } from '../render/labels.js';
-import { bootMarker, removeOwn, takeOwnRemoval } from './boot-start.js';
+import { bootMarker, isFirstRunSinceBoot, removeOwn, takeOwnRemoval } from './boot-start.js';
 import {
   type CleanupPlan,
   type CleanupResult,
@@ -178,7 +178,7 @@ export async function bootRecovery(
     rep.readySet = true;
   }
   const readyAt = Date.now();
-  writeFileSync(bootMarker(cfg.runDir), `${new Date().toISOString()}\n`);
+  writeFileSync(bootMarker(cfg.runDir), `${new Date().toISOString()}\n`, { mode: 0o600 });
   if (removedOwn.length > 0) {
     // Which pods they were, from podman's event log, now that the pods may start: only the log
     // lines wait for it.
@@ -204,4 +204,36 @@ export async function bootRecovery(
   };
   if (removalDone !== undefined) report.removalDone = removalDone;
   return report;
+}
+
+/**
+ * What `finit-pods sync` and `doctor --fix` do, holding the sync lock: boot recovery when no apply
+ * has finished since this boot (decided under the lock, so two callers never both run it), else a
+ * sync. `onWait` is told when another applier holds the lock.
+ */
+export async function applyLocked(
+  cfg: SyncConfig,
+  deps: { finit: Finit; exec: Runner; storage?: () => Promise<Storage | undefined> },
+  opts: { onWait?: (ownerPid: number | undefined) => void; checkImages?: 'all' | 'changed' } = {},
+): Promise<{ sync: SyncReport; boot?: BootReport }> {
+  const { withLock } = await import('./lock.js');
+  return withLock(
+    cfg.runDir,
+    async () => {
+      if (isFirstRunSinceBoot(cfg.runDir)) {
+        const boot = await bootRecovery(cfg, {
+          finit: deps.finit,
+          exec: deps.exec,
+          storage: await deps.storage?.(),
+        });
+        return { sync: boot.sync, boot };
+      }
+      const { sync } = await import('./sync.js');
+      const deps2 = { finit: deps.finit, exec: deps.exec };
+      return {
+        sync: await sync(cfg, opts.checkImages ? { ...deps2, checkImages: opts.checkImages } : deps2),
+      };
+    },
+    opts.onWait ? { onWait: opts.onWait } : {},
+  );
 }

@@ -1,34 +1,122 @@
-// File writes Finit can never see half-done: a temporary name that does not end in .conf,
-// fsync, then rename over the target (atomic on the same file system), and an fsync of the
-// directory so the rename survives a power cut.
+// File writes Finit can never see half-done: each file is written whole under a temporary name
+// that does not end in .conf (every byte checked, fsync), and only when every file of a change is
+// whole are they renamed over their targets (atomic on one file system), then the directory is
+// fsynced so the renames survive a power cut. A write that fails (ENOSPC, EROFS, a short write)
+// removes its temporary files and leaves every target as it was.
+//
+// Reads go through lib/readfile.ts: a FIFO or a device where a file is expected never blocks.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { MAX_STATE_BYTES } from '../lib/limits.js';
+import { FileError, type FileText, readRegularFile } from '../lib/readfile.js';
 
-export function readIfExists(path: string): string | undefined {
+export { FileError } from '../lib/readfile.js';
+
+/** A file's text, or undefined when it does not exist. Throws FileError for anything but a regular file. */
+export function readIfExists(path: string, maxBytes = MAX_STATE_BYTES): string | undefined {
+  return readFileIfExists(path, maxBytes)?.text;
+}
+
+/** As readIfExists, with the file's mode. */
+export function readFileIfExists(path: string, maxBytes = MAX_STATE_BYTES): FileText | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return readRegularFile(path, maxBytes);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (e instanceof FileError && e.code === 'ENOENT') return undefined;
     throw e;
   }
 }
 
-export function writeAtomic(path: string, content: string, mode = 0o644): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+/** A write that did not happen: the target is as it was. The message names the file. */
+export class WriteError extends Error {
+  constructor(
+    readonly path: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
   }
-  renameSync(tmp, path);
-  syncDir(dirname(path));
+}
+
+export interface FileWrite {
+  path: string;
+  content: string;
+  /** Permission bits, set exactly (the umask does not apply); default 0600. */
+  mode?: number;
+}
+
+const tmpName = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+
+function writeTemp(w: FileWrite): string {
+  const tmp = tmpName(w.path);
+  removeIfExists(tmp); // left by a process of this PID before a power cut
+  const fd = openSync(tmp, 'wx', w.mode ?? 0o600);
+  try {
+    fchmodSync(fd, w.mode ?? 0o600);
+    const bytes = Buffer.from(w.content, 'utf8');
+    // write(2) may write less than asked (a full file system): every byte is checked
+    for (let off = 0; off < bytes.length; ) {
+      const n = writeSync(fd, bytes, off, bytes.length - off);
+      if (n <= 0) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
+      off += n;
+    }
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    removeQuietly(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  return tmp;
+}
+
+/**
+ * Writes every file whole, or none of them: all temporary files first, then the renames, in
+ * order. Throws WriteError naming the file that could not be written.
+ */
+export function writeAllAtomic(writes: readonly FileWrite[]): void {
+  const tmps: string[] = [];
+  let current = writes[0]?.path ?? '';
+  try {
+    for (const w of writes) {
+      current = w.path;
+      tmps.push(writeTemp(w));
+    }
+  } catch (e) {
+    for (const t of tmps) removeQuietly(t);
+    const err = e as NodeJS.ErrnoException;
+    const code = err.code ?? 'EIO';
+    throw new WriteError(
+      current,
+      code,
+      `cannot write ${current}: ${err.message.replace(/, \w+ '.*'$/s, '')}`,
+    );
+  }
+  const dirs = new Set<string>();
+  for (let i = 0; i < writes.length; i++) {
+    try {
+      renameSync(tmps[i]!, writes[i]!.path);
+    } catch (e) {
+      for (const t of tmps.slice(i)) removeQuietly(t);
+      const err = e as NodeJS.ErrnoException;
+      throw new WriteError(
+        writes[i]!.path,
+        err.code ?? 'EIO',
+        `cannot write ${writes[i]!.path}: ${err.message}`,
+      );
+    }
+    dirs.add(dirname(writes[i]!.path));
+  }
+  for (const d of dirs) syncDir(d);
+}
+
+export function writeAtomic(path: string, content: string, mode = 0o600): void {
+  writeAllAtomic([{ path, content, mode }]);
 }
 
 /** Writes only when the content differs; returns whether it wrote. */
-export function writeIfChanged(path: string, content: string, mode = 0o644): boolean {
+export function writeIfChanged(path: string, content: string, mode = 0o600): boolean {
   if (readIfExists(path) === content) return false;
   writeAtomic(path, content, mode);
   return true;
@@ -44,6 +132,14 @@ export function removeIfExists(path: string): boolean {
   }
 }
 
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone, or the directory refuses: nothing more to do
+  }
+}
+
 export function syncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
@@ -51,4 +147,36 @@ export function syncDir(dir: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * A JSON state file of finit-pods' own (run dir). A file that is not valid JSON, or not what
+ * `valid` accepts, reads as absent with `why`; its writer (`setAside`) moves it to
+ * PATH.corrupt-TIMESTAMP, kept for a look, and rebuilds it: a bad state file is never fatal.
+ */
+export function readStateFile<T>(
+  path: string,
+  valid: (v: unknown) => v is T,
+  opts: { setAside?: boolean } = {},
+): { value?: T; setAside?: string; why?: string } {
+  let text: string | undefined;
+  let why: string;
+  try {
+    text = readIfExists(path);
+    if (text === undefined) return {};
+    const v = JSON.parse(text) as unknown;
+    if (valid(v)) return { value: v };
+    why = 'not the expected shape';
+  } catch (e) {
+    why = (e as Error).message;
+  }
+  if (!opts.setAside) return { why };
+  const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  try {
+    renameSync(path, aside);
+  } catch (e) {
+    // cannot be moved (a directory in its place on a read-only run dir): read as absent
+    return { why: `${why}; it could not be set aside: ${(e as Error).message}` };
+  }
+  return { setAside: aside, why };
 }

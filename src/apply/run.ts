@@ -2,7 +2,8 @@
 // Plain node:child_process: execa took ~160 ms to import, paid by every command and by the
 // daemon at boot before it could let any pod start.
 
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 
 export interface RunResult {
   exitCode: number;
@@ -52,10 +53,17 @@ export const run: Runner = (file, args, opts = {}) =>
         timedOut,
       });
     };
-    const child = spawn(file, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PODMAN_IGNORE_CGROUPSV1_WARNING: '1' },
-    });
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn(file, args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, PODMAN_IGNORE_CGROUPSV1_WARNING: '1' },
+      });
+    } catch (e) {
+      // refused before it ran (an argument with a NUL byte, too long a command line)
+      resolve({ exitCode: 127, stdout: '', stderr: `${file}: ${(e as Error).message}`, timedOut: false });
+      return;
+    }
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGTERM');

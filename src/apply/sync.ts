@@ -1,11 +1,15 @@
 // The sync engine: units directory → stanzas in Finit's directory, networks and volumes in
 // podman, then one `initctl reload` when anything changed. Unchanged units leave their files
-// byte-identical (Finit restarts a service whose .conf changed); a unit that breaks keeps its
-// last good stanza, so its pod keeps running; files finit-pods did not write are never touched.
+// byte-identical (Finit restarts a service whose .conf changed); a unit that breaks, or whose
+// files cannot be written, keeps its last good stanza, so its pod keeps running; files
+// finit-pods did not write are never touched. Stanzas and state are 0600: they hold the units'
+// values. A reload that failed is owed until one succeeds (RUN_DIR/reload-pending).
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FileText } from '../lib/readfile.js';
+import { printable } from '../lib/text.js';
 import type { ContainerModel } from '../model/container.js';
 import { type Diagnostic, error, formatDiagnostic } from '../model/diagnostics.js';
 import { defaultContainerName } from '../model/index.js';
@@ -13,7 +17,16 @@ import type { HostDeviceModel, ResourceModel } from '../model/resource.js';
 import { translateDir, type UnitResult } from '../model/translate.js';
 import { type FinitCaps, finitCaps } from '../render/finit.js';
 import { OWNER_MARK, READY_CONDITION, RUNNER_NAME, RUNNER_SCRIPT, renderPod } from '../render/stanza.js';
-import { readIfExists, removeIfExists, writeAtomic, writeIfChanged } from './files.js';
+import {
+  type FileError,
+  readFileIfExists,
+  readIfExists,
+  readStateFile,
+  removeIfExists,
+  writeAllAtomic,
+  writeAtomic,
+  writeIfChanged,
+} from './files.js';
 import type { Finit } from './finit.js';
 import { imagePresent, type LocalImages, type Podman, podmanCli } from './podman.js';
 import type { Runner } from './run.js';
@@ -45,6 +58,9 @@ export interface SyncDeps {
 
 export type UnitState = 'applied' | 'unchanged' | 'kept' | 'error' | 'skipped' | 'image-missing';
 
+/** Stanza and argv files: they hold every value of the unit, so only root reads them. */
+const STANZA_MODE = 0o600;
+
 export interface UnitReport {
   file: string;
   kind: string;
@@ -64,15 +80,32 @@ export interface SyncReport {
   reloaded: boolean;
   readySet: boolean;
   finitVersion: string;
-  /** True when every unit is usable. */
+  /** What went wrong beyond one unit (a state file set aside, the runner not written, a removal refused). */
+  problems: string[];
+  /** Something failed that may work later with no change to the units (a write, podman): try again. */
+  retry: boolean;
+  /** True when every unit is usable and nothing else went wrong. */
   ok: boolean;
 }
 
 const STANZA_RE = /^pod-(.+)\.conf$/;
 
+/** Whether finit-pods wrote the file at `path` (anything but a regular file of ours is not). */
 function isOwned(path: string): boolean {
-  return readIfExists(path)?.startsWith(OWNER_MARK) ?? false;
+  try {
+    return readIfExists(path)?.startsWith(OWNER_MARK) ?? false;
+  } catch {
+    return false;
+  }
 }
+
+export const reloadPendingPath = (runDir: string) => join(runDir, 'reload-pending');
+
+const isResourceState = (v: unknown): v is Record<string, string> =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.values(v).every((h) => typeof h === 'string');
 
 function resourceHash(m: ResourceModel | HostDeviceModel): string {
   return createHash('sha256')
@@ -102,6 +135,8 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
   const reports: UnitReport[] = [];
   const written: string[] = [];
   const removed: string[] = [];
+  const problems: string[] = [];
+  let retry = false;
   const keepPods = new Set<string>();
   const containers = results.filter((r) => r.name.kind === 'container' && !r.name.isTemplate);
 
@@ -129,7 +164,12 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
 
   // Networks and volumes first: pods need them. Created once per boot per definition.
   const statePath = join(cfg.runDir, 'resources.json');
-  const state = JSON.parse(readIfExists(statePath) ?? '{}') as Record<string, string>;
+  const read = readStateFile(statePath, isResourceState, { setAside: true });
+  if (read.why)
+    problems.push(
+      `${statePath} is corrupt (${read.why}); ${read.setAside ? `moved to ${read.setAside}; ` : ''}networks and volumes are checked again`,
+    );
+  const state = read.value ?? {};
   const nextState: Record<string, string> = {};
   for (const r of results) {
     if (r.name.kind !== 'network' && r.name.kind !== 'volume') continue;
@@ -156,12 +196,18 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
       report.diagnostics.push(error({ file: r.path, line: 0 }, res));
       report.state = 'error';
       r.ok = false;
+      retry = true;
     } else {
       report.state = 'applied';
       nextState[r.name.filename] = h;
     }
   }
-  writeIfChanged(statePath, `${JSON.stringify(nextState, null, 1)}\n`);
+  try {
+    writeIfChanged(statePath, `${JSON.stringify(nextState, null, 1)}\n`);
+  } catch (e) {
+    problems.push(`${(e as Error).message}; networks and volumes are checked again at the next sync`);
+    retry = true;
+  }
 
   // Pods whose unit is usable, and the pods they wait for.
   const podOf = new Map<string, string>();
@@ -185,19 +231,19 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
       diagnostics: r.diagnostics,
     };
     reports.push(report);
-    const broken = r.model?.kind !== 'container' || !r.ok || isBlockedByBrokenResource(r.model, results);
+    let broken = r.model?.kind !== 'container' || !r.ok || isBlockedByBrokenResource(r.model, results);
+    let archive: ReturnType<typeof archiveImage>;
+    if (!broken) {
+      archive = archiveImage((r.model as ContainerModel).image);
+      if (archive && 'error' in archive) {
+        report.diagnostics.push(error({ file: r.path, line: 0 }, archive.error));
+        broken = true;
+      }
+    }
     if (!broken) {
       let m = r.model as ContainerModel;
       report.container = m.containerName;
-      const archive = archiveImage(m.image);
-      if (archive) {
-        if ('error' in archive) {
-          report.state = 'error';
-          report.diagnostics.push(error({ file: r.path, line: 0 }, archive.error));
-          continue;
-        }
-        m = { ...m, image: archive.tag };
-      }
+      if (archive && 'tag' in archive) m = { ...m, image: archive.tag };
       report.image = m.image;
       const dependsOn = m.needs.flatMap((f) =>
         f.endsWith('.container') && podOf.has(f) ? [podOf.get(f)!] : [],
@@ -213,9 +259,25 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
         keepPods.add(pod);
         runnerNeeded = true;
         const argvPath = join(cfg.stanzaDir, `pod-${pod}.argv`);
-        const oldConf = readIfExists(conf);
-        const oldArgv = readIfExists(argvPath);
-        if (!ownedOrAbsent(oldConf) || !ownedOrAbsent(oldArgv)) {
+        let oldConf: FileText | undefined;
+        let oldArgv: FileText | undefined;
+        try {
+          oldConf = readFileIfExists(conf);
+          oldArgv = readFileIfExists(argvPath);
+        } catch (e) {
+          // a directory, a FIFO or a device in its place: not ours, never opened or replaced
+          const f = e as FileError;
+          report.state = 'error';
+          report.diagnostics.push(
+            error(
+              { file: r.path, line: 0 },
+              `${f.path} is ${f.message}; it is left alone and the pod gets no stanza`,
+            ),
+          );
+          keepPods.delete(pod);
+          continue;
+        }
+        if (!ownedOrAbsent(oldConf?.text) || !ownedOrAbsent(oldArgv?.text)) {
           report.state = 'error';
           report.diagnostics.push(
             error(
@@ -226,9 +288,23 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
           keepPods.delete(pod);
           continue;
         }
-        const a = oldArgv !== rendered.argv;
-        const c = oldConf !== rendered.conf;
+        const a = oldArgv?.text !== rendered.argv;
+        const c = oldConf?.text !== rendered.conf;
+        // files of an earlier version, written readable to all: made 0600, content unchanged
+        for (const [f, old] of [
+          [argvPath, oldArgv],
+          [conf, oldConf],
+        ] as const) {
+          if (old && (old.mode & 0o077) !== 0) {
+            try {
+              chmodSync(f, STANZA_MODE);
+            } catch (e) {
+              problems.push(`cannot make ${f} private (chmod 600): ${(e as Error).message}`);
+            }
+          }
+        }
         const image = m.image;
+        const hadStanza = oldConf !== undefined;
         // after every unit is rendered: the image check waits for podman (at boot, for the
         // removal of the leftovers), the rendering need not
         writes.push(async () => {
@@ -237,18 +313,40 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
             ((deps.checkImages ?? 'changed') === 'changed' && (a || c))
           ) {
             const missing = await ensureImage(image, archive, images);
+            if (missing && hadStanza && (a || c)) {
+              // an edit to an image that is not here: the pod keeps its last good stanza
+              report.state = 'kept';
+              report.diagnostics.push(
+                error({ file: r.path, line: 0 }, `${missing}; the pod keeps running as it was`),
+              );
+              return;
+            }
             if (missing) {
               report.state = 'image-missing';
-              report.diagnostics.push(error({ file: r.path, line: 0 }, missing));
+              report.diagnostics.push(error({ file: r.path, line: 0 }, `${missing}; the pod is not started`));
               keepPods.delete(pod); // no stanza: it could only crash-loop; the next sync looks again
               return;
             }
           }
           // The argv file first: the runner reads it when Finit starts the pod after the reload.
-          if (a) writeAtomic(argvPath, rendered.argv);
-          if (c) writeAtomic(conf, rendered.conf);
-          if (a) written.push(argvPath);
-          if (c) written.push(conf);
+          const files = [];
+          if (a) files.push({ path: argvPath, content: rendered.argv, mode: STANZA_MODE });
+          if (c) files.push({ path: conf, content: rendered.conf, mode: STANZA_MODE });
+          try {
+            writeAllAtomic(files);
+          } catch (e) {
+            report.state = hadStanza ? 'kept' : 'error';
+            report.diagnostics.push(
+              error(
+                { file: r.path, line: 0 },
+                `${(e as Error).message}; ${hadStanza ? 'the last stanza is kept and the pod keeps running as it was' : 'the pod gets no stanza'}`,
+              ),
+            );
+            if (!hadStanza) keepPods.delete(pod);
+            retry = true;
+            return;
+          }
+          for (const f of files) written.push(f.path);
           if (a || c) report.state = 'applied';
         });
         continue;
@@ -268,7 +366,12 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
     reports.push({ file: r.path, kind: r.name.kind, state: 'skipped', diagnostics: r.diagnostics });
   }
 
-  if (runnerNeeded && writeIfChanged(runnerPath, RUNNER_SCRIPT, 0o755)) written.push(runnerPath);
+  try {
+    if (runnerNeeded && writeIfChanged(runnerPath, RUNNER_SCRIPT, 0o755)) written.push(runnerPath);
+  } catch (e) {
+    problems.push(`${(e as Error).message}; pods cannot start until it is written`);
+    retry = true;
+  }
 
   // Our stanzas whose unit is gone.
   for (const f of readdirSync(cfg.stanzaDir)) {
@@ -276,15 +379,33 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
     if (!m || keepPods.has(m[1]!)) continue;
     const conf = join(cfg.stanzaDir, f);
     if (!isOwned(conf)) continue;
-    removeIfExists(conf);
+    try {
+      removeIfExists(conf);
+    } catch (e) {
+      problems.push(`cannot remove ${conf}: ${(e as Error).message}`);
+      retry = true;
+      continue;
+    }
     removed.push(conf);
     const argvPath = join(cfg.stanzaDir, `pod-${m[1]}.argv`);
-    if (isOwned(argvPath)) removeIfExists(argvPath);
+    try {
+      if (isOwned(argvPath)) removeIfExists(argvPath);
+    } catch {
+      // the stanza is gone, so Finit no longer runs the pod; the argv file is only read by its runner
+    }
   }
 
+  // A reload that failed is owed: the files it was for are already in place and unchanged now.
+  const pending = reloadPendingPath(cfg.runDir);
   let reloaded = false;
-  if (written.some((p) => p.endsWith('.conf')) || removed.length > 0) {
+  if (written.some((p) => p.endsWith('.conf')) || removed.length > 0 || existsSync(pending)) {
+    try {
+      writeAtomic(pending, '');
+    } catch {
+      // a full run dir: the reload is still tried now; only its retry after a failure is lost
+    }
     await deps.finit.reload();
+    removeIfExists(pending);
     reloaded = true;
   }
   let readySet = false;
@@ -292,8 +413,8 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
     await deps.finit.condSet(READY_CONDITION);
     readySet = true;
   }
-  const ok = reports.every((r) => r.state === 'applied' || r.state === 'unchanged');
-  return { units: reports, written, removed, reloaded, readySet, finitVersion: version, ok };
+  const ok = problems.length === 0 && reports.every((r) => r.state === 'applied' || r.state === 'unchanged');
+  return { units: reports, written, removed, reloaded, readySet, finitVersion: version, problems, retry, ok };
 }
 
 const SUPPORTED = new Set(['container', 'network', 'volume']);
@@ -380,11 +501,16 @@ async function createResource(
     if (backend && backend !== 'cni') {
       return `a [HostDevice] network needs Podman's CNI network backend; this Podman uses ${backend}`;
     }
-    mkdirSync(cfg.cniDir, { recursive: true });
-    writeAtomic(
-      join(cfg.cniDir, `90-${m.resource}-host.conflist`),
-      `${JSON.stringify(m.conflist, null, 2)}\n`,
-    );
+    try {
+      mkdirSync(cfg.cniDir, { recursive: true });
+      writeAtomic(
+        join(cfg.cniDir, `90-${m.resource}-host.conflist`),
+        `${JSON.stringify(m.conflist, null, 2)}\n`,
+        0o644,
+      );
+    } catch (e) {
+      return (e as Error).message;
+    }
     return undefined;
   }
   // Without --ignore (Podman 4.3 does not have it): an "already exists" answer means the same.
@@ -401,5 +527,6 @@ export function formatReport(rep: SyncReport): string[] {
   for (const u of rep.units) {
     for (const d of u.diagnostics) lines.push(formatDiagnostic(d));
   }
+  for (const p of rep.problems ?? []) lines.push(`error: ${printable(p)}`);
   return lines;
 }

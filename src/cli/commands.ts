@@ -10,6 +10,7 @@ import type { Storage } from '../apply/storage.js';
 import type { SyncReport } from '../apply/sync.js';
 import type { StatusView } from '../inspect/status.js';
 import { shellJoin } from '../lib/shell.js';
+import { printable, printableJson, printableText } from '../lib/text.js';
 import { type Diagnostic, formatDiagnostic } from '../model/diagnostics.js';
 import type { DirOptions, Model } from '../model/translate.js';
 import type { UnitReport } from './check-helper.js';
@@ -22,8 +23,11 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-const out = (s: string) => process.stdout.write(s);
-const err = (s: string) => process.stderr.write(s);
+// Every line a command prints may carry names and values from unit files: control characters are
+// shown as escapes (lib/text.ts), so nothing from a unit can forge output.
+const out = (s: string) => process.stdout.write(printableText(s));
+const err = (s: string) => process.stderr.write(printableText(s));
+const outJson = (v: unknown) => process.stdout.write(`${printableJson(JSON.stringify(v, null, 2))}\n`);
 
 /** Finit's :ID limit depends on its version; the strictest (15) unless told otherwise. */
 function dirOptions(finitVersion: string | undefined): DirOptions {
@@ -134,11 +138,11 @@ Exit status: 0 when the unit is usable, 1 when it is rejected.
       if (r.model?.kind === 'container')
         Object.assign(obj, { pod: r.model.pod, container: r.model.containerName });
       if (r.model?.kind === 'hostdevice') Object.assign(obj, { cni: r.model.conflist });
-      out(`${JSON.stringify(obj, null, 2)}\n`);
+      outJson(obj);
     } else {
       for (const d of r.diagnostics) err(`${formatDiagnostic(d)}\n`);
       if (r.ok && r.model) {
-        if (r.model.kind === 'hostdevice') out(`${JSON.stringify(r.model.conflist, null, 2)}\n`);
+        if (r.model.kind === 'hostdevice') outJson(r.model.conflist);
         else out(`${shellJoin(argv)}\n`);
       }
     }
@@ -179,8 +183,7 @@ Exit status: 0 when every unit was applied, 1 when any unit has errors (named on
     const { controlPath, request } = await import('../daemon/control.js');
     const { findInitctl, initctlFinit } = await import('../apply/finit.js');
     const { run } = await import('../apply/run.js');
-    const { bootRecovery, isFirstRunSinceBoot } = await import('../apply/boot.js');
-    const { sync } = await import('../apply/sync.js');
+    const { applyLocked } = await import('../apply/boot.js');
     // With a daemon running, it applies (one applier at a time). A daemon that is there but does
     // not answer in time is an error, never a reason to apply alongside it.
     const sock = controlPath(cfg.runDir);
@@ -201,17 +204,26 @@ Exit status: 0 when every unit was applied, 1 when any unit has errors (named on
       err('finit-pods sync: initctl not found (set FINIT_PODS_INITCTL)\n');
       return 1;
     }
-    const deps = { finit: initctlFinit(initctl), exec: run };
-    if (isFirstRunSinceBoot(cfg.runDir)) {
-      // the first sync of a boot also cleans up what a power cut left behind
-      const storage = await bootStorage(cfg.podman);
-      const boot = await bootRecovery(cfg, { ...deps, storage: 'root' in storage ? storage : undefined });
-      printCleanup(boot.cleanup);
-      return await printSync(boot.sync, values.json === true);
-    }
-    return await printSync(await sync(cfg, deps), values.json === true);
+    // the first sync of a boot also cleans up what a power cut left behind (applyLocked decides)
+    const r = await applyLocked(
+      cfg,
+      { finit: initctlFinit(initctl), exec: run, storage: async () => storageOrNothing(cfg.podman) },
+      {
+        onWait: (pid) =>
+          err(
+            `finit-pods sync: waiting for another finit-pods${pid ? ` (pid ${pid})` : ''} to finish applying\n`,
+          ),
+      },
+    );
+    if (r.boot) printCleanup(r.boot.cleanup);
+    return await printSync(r.sync, values.json === true);
   },
 };
+
+async function storageOrNothing(podman: string): Promise<Storage | undefined> {
+  const s = await bootStorage(podman);
+  return 'root' in s ? s : undefined;
+}
 
 /**
  * containers/storage's records for boot recovery to read (apply/storage.ts), or why not. They are
@@ -268,10 +280,10 @@ Exit status: 0 when everything that should go is gone, 1 otherwise.
 async function printSync(report: SyncReport, json: boolean): Promise<number> {
   const { formatReport } = await import('../apply/sync.js');
   for (const line of formatReport(report)) err(`${line}\n`);
-  if (json) out(`${JSON.stringify(report, null, 2)}\n`);
+  if (json) outJson(report);
   else {
     for (const u of report.units) {
-      const what = u.pod ? `pod:${u.pod}` : u.file;
+      const what = u.pod ? `pod:${u.pod}` : printable(u.file);
       const note =
         u.state === 'kept' ? ' (broken; its last good stanza is kept and the pod keeps running)' : '';
       out(`${u.state.padEnd(9)} ${what}${note}\n`);
@@ -373,7 +385,8 @@ matches no unit).
       if (daemon?.unitsDirError) err(`the daemon reports: ${daemon.unitsDirError}\n`);
       return 1;
     }
-    out(values.json ? `${JSON.stringify(view, null, 2)}\n` : formatStatus(view));
+    if (values.json) outJson(view);
+    else out(formatStatus(view));
     // a NAME that matches no unit (a typo) is not "healthy"
     const unknown = positionals.filter(
       (n) => !view.units.some((u) => u.name === n || basename(u.file) === n),

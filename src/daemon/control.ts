@@ -1,8 +1,10 @@
 // The control socket: a UNIX socket (mode 0600) speaking newline-delimited JSON. One request
-// per line ({"cmd":"sync"} or {"cmd":"status"}), one JSON answer per line.
+// per line ({"cmd":"sync"} or {"cmd":"status"}), one JSON answer per line. A request line longer
+// than MAX_CONTROL_LINE is refused and its connection closed: a client cannot grow the daemon.
 
 import { chmodSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
+import { MAX_CONTROL_LINE } from '../lib/limits.js';
 
 /** Where the daemon listens. */
 export const controlPath = (runDir: string) => `${runDir}/control.sock`;
@@ -32,10 +34,23 @@ export async function listenControl(path: string, handle: ControlHandler): Promi
           sock.write(`${JSON.stringify({ error: 'not JSON' })}\n`);
           continue;
         }
+        if (typeof req !== 'object' || req === null || typeof req.cmd !== 'string') {
+          sock.write(`${JSON.stringify({ error: 'a request is {"cmd": "..."}' })}\n`);
+          continue;
+        }
         handle(req).then(
           (r) => sock.write(`${JSON.stringify(r)}\n`),
           (e: unknown) =>
             sock.write(`${JSON.stringify({ error: e instanceof Error ? e.message : String(e) })}\n`),
+        );
+      }
+      if (buf.length > MAX_CONTROL_LINE) {
+        buf = '';
+        sock.removeAllListeners('data');
+        sock.pause();
+        sock.end(
+          `${JSON.stringify({ error: `a request line is at most ${MAX_CONTROL_LINE} bytes` })}\n`,
+          () => sock.destroy(),
         );
       }
     });

@@ -42,6 +42,11 @@ export interface DaemonOptions {
 
 export { controlPath } from './control.js';
 
+const RETRY_MIN_MS = 2000;
+const RETRY_MAX_MS = 30_000;
+/** How long an apply waits for another finit-pods (a `sync` by hand) to finish applying. */
+const LOCK_WAIT_MS = 300_000;
+
 /** Whether a path inside the units directory can change what sync does. */
 export function isRelevant(unitsDir: string, path: string): boolean {
   if (path === unitsDir) return true;
@@ -74,12 +79,54 @@ export class Daemon {
     return this.opts.log;
   }
 
+  /** When a failed apply is tried again (doubling from RETRY_MIN_MS up to RETRY_MAX_MS). */
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryMs = 0;
+
+  /** Tries again after a fault that may clear by itself (a full disk, podman or initctl failing). */
+  private scheduleRetry(failed: boolean): void {
+    if (!failed) {
+      this.retryMs = 0;
+      return;
+    }
+    if (this.retryTimer) return;
+    this.retryMs = Math.min(Math.max(this.retryMs * 2, RETRY_MIN_MS), RETRY_MAX_MS);
+    this.log.info({ inMs: this.retryMs }, 'an apply failed: trying again');
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.loop.request('retry').catch(() => undefined);
+    }, this.retryMs);
+  }
+
   private async apply(reasons: string[]): Promise<SyncReport | undefined> {
+    const rep = await this.applyOnce(reasons);
+    this.scheduleRetry(rep === undefined || rep.retry);
+    return rep;
+  }
+
+  /** The state file, written after each apply; a full run dir is logged, never fatal. */
+  private saveState(s: DaemonState): void {
+    try {
+      writeState(this.cfg.runDir, s);
+    } catch (e) {
+      this.log.error(`${(e as Error).message}; status reads an older state until it can be written`);
+    }
+  }
+
+  private async applyOnce(reasons: string[]): Promise<SyncReport | undefined> {
     let rep: SyncReport;
     // loaded here: at boot, boot recovery starts removing before the sync engine is loaded
     const { sync, UnitsDirError } = await import('../apply/sync.js');
+    const { withLock } = await import('../apply/lock.js');
     try {
-      rep = await sync(this.cfg, { finit: this.opts.finit, exec: this.opts.exec });
+      rep = await withLock(
+        this.cfg.runDir,
+        () => sync(this.cfg, { finit: this.opts.finit, exec: this.opts.exec }),
+        {
+          waitMs: LOCK_WAIT_MS,
+          onWait: (pid) => this.log.info(`waiting for finit-pods pid ${pid ?? '?'} to finish applying`),
+        },
+      );
     } catch (e) {
       // Nothing was changed. A units directory that cannot be read is reported as such; anything
       // else (initctl or podman not answering) as applyError, not as a units directory problem.
@@ -93,7 +140,7 @@ export class Daemon {
         updatedAt: new Date().toISOString(),
         [key]: msg,
       };
-      writeState(this.cfg.runDir, this.state);
+      this.saveState(this.state);
       return undefined;
     }
     this.lastError = undefined;
@@ -118,11 +165,12 @@ export class Daemon {
           this.log.error({ unit: u.file, errors: messages }, `skipped ${what}`);
       }
     }
+    for (const p of rep.problems) this.log.error(p);
     for (const r of rep.removed) this.log.info({ stanza: r }, `removed ${r}`);
     if (rep.reloaded) this.log.info({ reasons }, 'initctl reload');
     if (rep.readySet) this.log.info('condition usr/finit-pods set: pods may start');
     this.state = next;
-    writeState(this.cfg.runDir, next);
+    this.saveState(next);
     return rep;
   }
 
@@ -181,7 +229,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     mkdirSync(this.cfg.runDir, { recursive: true });
-    this.state = readState(this.cfg.runDir);
+    this.state = readState(this.cfg.runDir, (msg) => this.log.error(msg));
     this.server = await listenControl(join(this.cfg.runDir, 'control.sock'), async (req) => {
       if (req.cmd === 'ping') return { ok: true };
       if (req.cmd === 'sync')
@@ -260,11 +308,21 @@ export class Daemon {
       const storage = await this.opts.storage?.();
       if (storage && 'unsupported' in storage)
         this.log.info(`boot recovery asks podman, not its storage files: ${storage.unsupported}`);
-      const r = await bootRecovery(this.cfg, {
-        finit: this.opts.finit,
-        exec: this.opts.exec,
-        storage: storage && 'root' in storage ? storage : undefined,
-      });
+      const { withLock } = await import('../apply/lock.js');
+      const r = await withLock(
+        this.cfg.runDir,
+        async () =>
+          // a `finit-pods sync` may have done it while this daemon waited for the lock
+          isFirstRunSinceBoot(this.cfg.runDir)
+            ? bootRecovery(this.cfg, {
+                finit: this.opts.finit,
+                exec: this.opts.exec,
+                storage: storage && 'root' in storage ? storage : undefined,
+              })
+            : undefined,
+        { waitMs: LOCK_WAIT_MS },
+      );
+      if (!r) return;
       for (const x of r.cleanup.plan.remove)
         this.log.info({ container: x.name, id: x.id.slice(0, 12) }, `removed: ${x.reason}`);
       for (const x of r.cleanup.plan.ghosts)
@@ -301,6 +359,7 @@ export class Daemon {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.retryTimer);
     await this.watcher?.close();
     await this.loop.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));

@@ -5,6 +5,7 @@
 
 import { createRequire } from 'node:module';
 import type { Logger, pino as Pino } from 'pino';
+import { printable } from '../lib/text.js';
 
 export type LogFormat = 'text' | 'json';
 
@@ -17,8 +18,10 @@ const LEVELS: Record<number, string> = {
   60: 'fatal',
 };
 
+// values come from unit files and file names: printable() keeps a control character from
+// forging a line of its own in syslog
 const field = (k: string, v: unknown): string => {
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  const s = printable(typeof v === 'string' ? v : JSON.stringify(v));
   return /^[^\s"=]+$/.test(s) ? `${k}=${s}` : `${k}=${JSON.stringify(s)}`;
 };
 
@@ -26,7 +29,7 @@ const field = (k: string, v: unknown): string => {
 export function textLine(json: string): string {
   const { level, msg, time: _t, ...rest } = JSON.parse(json) as Record<string, unknown>;
   const fields = Object.entries(rest).map(([k, v]) => field(k, v));
-  return `${LEVELS[level as number] ?? String(level)}: ${String(msg ?? '')}${fields.length ? ` ${fields.join(' ')}` : ''}\n`;
+  return `${LEVELS[level as number] ?? String(level)}: ${printable(String(msg ?? ''))}${fields.length ? ` ${fields.join(' ')}` : ''}\n`;
 }
 
 function create(format: LogFormat, out: { write(s: string): unknown }): Logger {

@@ -1,8 +1,9 @@
 // /run/finit-pods/state.json: what the last apply found, per unit, written atomically after
-// each apply so `status` can answer without the daemon.
+// each apply so `status` can answer without the daemon. Mode 0600: its messages may quote values
+// of units that only root may read. A corrupt one is set aside and rebuilt by the daemon.
 
 import { join } from 'node:path';
-import { readIfExists, writeAtomic } from '../apply/files.js';
+import { readStateFile, writeAtomic } from '../apply/files.js';
 import type { SyncReport } from '../apply/sync.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 
@@ -32,9 +33,23 @@ export interface DaemonState {
 
 export const statePath = (runDir: string) => join(runDir, 'state.json');
 
-export function readState(runDir: string): DaemonState | undefined {
-  const t = readIfExists(statePath(runDir));
-  return t ? (JSON.parse(t) as DaemonState) : undefined;
+const isState = (v: unknown): v is DaemonState =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as DaemonState).units === 'object' &&
+  (v as DaemonState).units !== null &&
+  !Array.isArray((v as DaemonState).units);
+
+/**
+ * The last state, or undefined. A corrupt file reads as absent; `onCorrupt` (the daemon, its
+ * writer) has it set aside first and is told where it went.
+ */
+export function readState(runDir: string, onCorrupt?: (message: string) => void): DaemonState | undefined {
+  const path = statePath(runDir);
+  const r = readStateFile(path, isState, { setAside: onCorrupt !== undefined });
+  if (r.why && onCorrupt)
+    onCorrupt(`${path} is corrupt (${r.why}); ${r.setAside ? `moved to ${r.setAside} and ` : ''}rebuilt`);
+  return r.value;
 }
 
 export function stateFromReport(

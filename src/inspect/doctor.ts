@@ -7,12 +7,13 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
+import { applyLocked } from '../apply/boot.js';
 import { removeIfExists } from '../apply/files.js';
 import type { Finit } from '../apply/finit.js';
 import { podmanCli, psContainers } from '../apply/podman.js';
 import type { Runner } from '../apply/run.js';
-import { type SyncConfig, sync } from '../apply/sync.js';
+import type { SyncConfig } from '../apply/sync.js';
+import { printable } from '../lib/text.js';
 import { LABEL_MANAGED, LABEL_POD } from '../render/labels.js';
 import { collectStatusWith, type PodView } from './status.js';
 
@@ -205,11 +206,9 @@ export async function doctor(
     if (networks) resetResources(cfg);
     // The first run of a boot is boot recovery (as `finit-pods sync` would do): lingering
     // containers removed, then the condition set; a plain sync would set it and skip the rest.
-    const first = isFirstRunSinceBoot(cfg.runDir);
-    const rep = first
-      ? (await bootRecovery(cfg, { finit, exec })).sync
-      : await sync(cfg, { finit, exec, checkImages: 'all' });
-    const what = first ? 'boot recovery' : 'finit-pods sync';
+    const applied = await applyLocked(cfg, { finit, exec }, { checkImages: 'all' });
+    const rep = applied.sync;
+    const what = applied.boot ? 'boot recovery' : 'finit-pods sync';
     for (const u of rep.units) if (u.pod) done(u.pod, `${what}: ${u.state}`);
     if (rep.readySet && !view.ready)
       for (const x of findings) if (x.remedy) done(x.pod, 'usr/finit-pods set');
@@ -245,8 +244,8 @@ export function formatFindings(fs: Finding[], fixed: boolean): string {
   if (fs.length === 0) return 'every pod is running\n';
   return `${fs
     .map((f) => {
-      let s = `pod:${f.pod}: ${f.problem}`;
-      if (f.done) s += `\n    fixed: ${f.done}`;
+      let s = `pod:${printable(f.pod)}: ${printable(f.problem)}`;
+      if (f.done) s += `\n    fixed: ${printable(f.done)}`;
       else if (f.remedy)
         s += `\n    ${fixed ? 'not fixed' : 'fix'}: ${f.remedy}${fixed ? '' : '; run finit-pods doctor --fix'}`;
       return s;

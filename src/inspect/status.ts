@@ -7,6 +7,7 @@ import { type FinitService, finitServices } from '../apply/finit-status.js';
 import { imagePresent, type LocalImages, podmanCli } from '../apply/podman.js';
 import type { Runner, RunResult } from '../apply/run.js';
 import { archiveImage, type SyncConfig } from '../apply/sync.js';
+import { printable } from '../lib/text.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import { defaultContainerName } from '../model/index.js';
 import { translateDir, type UnitResult } from '../model/translate.js';
@@ -170,7 +171,7 @@ const fmtUptime = (s?: number) =>
 export function formatStatus(v: StatusView): string {
   const head = ['UNIT', 'STATE', 'FINIT', 'RESTARTS', 'CONTAINER', 'ID', 'IMAGE', 'UPTIME'];
   const rows = v.units.map((u) => [
-    u.kind === 'container' ? `pod:${u.name}` : `${u.kind}:${u.name}`,
+    u.kind === 'container' ? `pod:${printable(u.name)}` : `${u.kind}:${printable(u.name)}`,
     u.unit.state,
     u.finit?.status ?? '-',
     u.finit?.restarts === undefined ? '-' : String(u.finit.restarts),
@@ -187,8 +188,11 @@ export function formatStatus(v: StatusView): string {
       .trimEnd();
   const out = [line(head), ...rows.map(line)];
   for (const u of v.units) {
-    if (u.problem) out.push(`${u.kind === 'container' ? `pod:${u.name}` : u.file}: ${u.problem}`);
-    for (const m of u.unit.messages) if (!u.problem?.includes(m)) out.push(`    ${m}`);
+    if (u.problem)
+      out.push(
+        `${u.kind === 'container' ? `pod:${printable(u.name)}` : printable(u.file)}: ${printable(u.problem)}`,
+      );
+    for (const m of u.unit.messages) if (!u.problem?.includes(m)) out.push(`    ${printable(m)}`);
   }
   if (!v.ready) out.push('note: usr/finit-pods is not set, so no pod may start yet');
   return `${out.join('\n')}\n`;

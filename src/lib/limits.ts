@@ -18,3 +18,11 @@ export const MAX_CONTROL_LINE = 64 * 1024;
 export const MAX_STATE_BYTES = 16 * 1024 * 1024;
 
 export const kib = (n: number) => `${n / 1024} KiB`;
+
+/** Why a command line is too big to run (MAX_ARGS, MAX_ARGV_BYTES), or undefined. */
+export function argvTooBig(argv: readonly string[]): string | undefined {
+  if (argv.length > MAX_ARGS) return `${argv.length} arguments; at most ${MAX_ARGS}`;
+  let bytes = 0;
+  for (const a of argv) bytes += Buffer.byteLength(a) + 1;
+  return bytes > MAX_ARGV_BYTES ? `${bytes} bytes of arguments; at most ${kib(MAX_ARGV_BYTES)}` : undefined;
+}

@@ -21,3 +21,19 @@ export function printable(s: string): string {
   UNSAFE.lastIndex = 0;
   return UNSAFE.test(s) ? s.replace(UNSAFE, escapeOne) : s;
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we escape
+const UNSAFE_IN_TEXT = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/** Text of several lines (a command's output): as printable(), keeping its newlines and tabs. */
+export function printableText(s: string): string {
+  UNSAFE_IN_TEXT.lastIndex = 0;
+  return UNSAFE_IN_TEXT.test(s) ? s.replace(UNSAFE_IN_TEXT, escapeOne) : s;
+}
+
+const UNSAFE_IN_JSON = /[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/** JSON text whose strings hold no character a terminal acts on (JSON.stringify escapes only C0). */
+export function printableJson(json: string): string {
+  return json.replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,6 +1,8 @@
 // Diagnostics carry the file and line they are about, so every message a user sees can be
 // acted on: `FILE:LINE: error: message`.
 
+import { printable } from '../lib/text.js';
+
 export type Severity = 'error' | 'warning';
 
 export interface Diagnostic {
@@ -39,9 +41,10 @@ const make = (severity: Severity, at: Origin, message: string): Diagnostic => ({
 export const error = (at: Origin, message: string): Diagnostic => make('error', at, message);
 export const warning = (at: Origin, message: string): Diagnostic => make('warning', at, message);
 
+/** `FILE:LINE: severity: message`, one line whatever the file's name or the message holds. */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.line > 0 ? `${d.file}:${d.line}` : d.file;
-  return `${where}: ${d.severity}: ${d.message}`;
+  return `${printable(where)}: ${d.severity}: ${printable(d.message)}`;
 }
 
 export function hasErrors(ds: readonly Diagnostic[]): boolean {

@@ -2,6 +2,7 @@
 // diagnostics either way. One bad file never stops the others.
 
 import { basename, dirname } from 'node:path';
+import { argvTooBig } from '../lib/limits.js';
 import {
   LoadCache,
   type LoadedUnit,
@@ -70,6 +71,14 @@ function withoutContent(d: Diagnostic, outside: ReadonlySet<string>): Diagnostic
   };
 }
 
+function allValues(loaded: LoadedUnit): string[] {
+  const values: string[] = [];
+  loaded.unit.sections.forEach((entries) => {
+    for (let i = 0; i < entries.length; i++) values.push(entries[i]!.value);
+  });
+  return values;
+}
+
 function translateUnit(loaded: LoadedUnit, opts: DirOptions & TranslateOptions): UnitResult {
   const { name } = loaded;
   const path = loaded.unit.path;
@@ -79,6 +88,16 @@ function translateUnit(loaded: LoadedUnit, opts: DirOptions & TranslateOptions):
     const d = loaded.diagnostics[i]!;
     if (d.file === path && d.message.startsWith('cannot read:'))
       return { name, path, diagnostics: [d], ok: false };
+  }
+  // with its drop-ins a unit may hold more than one command line can carry: said here, at check
+  const tooBig = argvTooBig(allValues(loaded));
+  if (tooBig) {
+    const at = { file: path, line: 0 };
+    const diagnostics = [
+      ...loaded.diagnostics,
+      error(at, `the unit's values add up to ${tooBig} (one command)`),
+    ];
+    return { name, path, diagnostics, ok: false };
   }
   if (!SUPPORTED_KINDS.has(name.kind)) {
     r = {

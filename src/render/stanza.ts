@@ -8,6 +8,7 @@
 // new arguments and restarts the pod; when nothing changes, the files stay byte-identical.
 
 import { createHash } from 'node:crypto';
+import { argvTooBig } from '../lib/limits.js';
 import { shellJoin } from '../lib/shell.js';
 import { type ContainerModel, podmanArgv } from '../model/container.js';
 import { type Diagnostic, error, warning } from '../model/diagnostics.js';
@@ -227,6 +228,8 @@ export function renderPod(
     .digest('hex')
     .slice(0, 12);
   const runArgv = podmanArgv(m, paths.podman, identity(hash));
+  const tooBig = argvTooBig(runArgv);
+  if (tooBig) diagnostics.push(error(at, `the podman run command would have ${tooBig}`));
 
   const argvLines = [
     ...commentLines(`${OWNER_MARK} from `, `${m.sources[0]}; do not edit: finit-pods sync rewrites it.`),
@@ -298,7 +301,8 @@ snaps=$rundir/argv
 mkdir -p "$snaps" || exit 1
 for o in "$snaps/$pod".*; do [ -e "$o" ] && ! kill -0 "\${o##*.}" 2>/dev/null && rm -f "$o"; done
 snap=$snaps/$pod.$$
-cat "$f" >"$snap" || exit 1
+# private, as pod-NAME.argv is: it holds the unit's values
+(umask 077 && cat "$f" >"$snap") || exit 1
 f=$snap
 
 # podman run gets a session (and process group) of its own: Finit sends SIGTERM to the runner's

@@ -223,9 +223,7 @@ t.test('render: usage errors and unreadable files', async (t) => {
   const missing = cli('render', '--json', '/nonexistent/x.container');
   t.equal(missing.status, 1);
   const mo = JSON.parse(missing.stdout);
-  t.same(mo.errors, [
-    "/nonexistent/x.container: error: cannot read: ENOENT: no such file or directory",
-  ]);
+  t.same(mo.errors, ['/nonexistent/x.container: error: cannot read: ENOENT: no such file or directory']);
   const notUnit = cli('render', '/etc/hostname');
   t.equal(notUnit.status, 1);
   t.match(notUnit.stderr, /not a unit file/);
