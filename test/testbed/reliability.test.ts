@@ -1,6 +1,7 @@
 // Reliability on the real stack, the bounded part of `npm run stress` (issue 14), on every stack
 // (FINIT_PODS_STACKS), each in sandboxes of its own: tools/stress/stack.mjs with small sizes
-// (a few kills, a short write storm, each fault once, two power cuts), its figures asserted here.
+// (a few kills, a short write storm, each fault once, two power cuts, two syncs at once), its
+// figures asserted here.
 //   - kill -9 of the daemon while it applies: never a partial stanza, each restart converges to
 //     the exact state (what a sync would write, and Finit reloaded after it), pods that did not
 //     change keep their containers;
@@ -50,6 +51,7 @@ interface Results {
       error?: string;
       kills: number;
       orphans: string[];
+      leftTmp: string[];
       partial: number;
       converged: number;
       restarted: number;
@@ -61,6 +63,7 @@ interface Results {
     storm?: { error?: string; edits: number; reloads: number; exact: boolean; why?: string };
     faults?: FaultRow[] | { error: string };
     powercut?: { error?: string; cuts: number; back: number; crashed: number; notes: string[] };
+    lock?: { error?: string; waited: boolean; first: number; second: number; fresh: number };
   };
 }
 
@@ -106,6 +109,7 @@ for (const stack of stacksFromEnv()) {
       t.equal(k.fullOk, k.fullN, "with pods' containers on their stanzas' hash");
       t.equal(k.restarted, 0, 'pods that did not change kept their containers');
       t.same(k.orphans, [], 'no pod-NAME.argv left without its .conf');
+      t.same(k.leftTmp, [], 'no temporary file left once the daemon is back');
     });
 
     t.test('write storm', async (t) => {
@@ -132,6 +136,15 @@ for (const stack of stacksFromEnv()) {
           t.same(r.notes, [], 'nothing else wrong (stanzas whole and kept, no reload, sync failed)');
         });
       }
+    });
+
+    t.test('one sync at a time', async (t) => {
+      const l = results.lock;
+      t.ok(l && !l.error, `ran ${l?.error ?? ''}`);
+      if (!l || l.error) return;
+      t.ok(l.waited, 'a second sync waits while the first holds the lock');
+      t.same([l.first, l.second], [0, 0], 'both then succeed');
+      t.equal(l.fresh, 0, 'a sync before its run dir exists succeeds');
     });
 
     t.test('power cuts', async (t) => {
