@@ -36,6 +36,7 @@ export class WriteError extends Error {
     message: string,
   ) {
     super(message);
+    this.name = 'WriteError';
   }
 }
 

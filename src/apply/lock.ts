@@ -3,7 +3,7 @@
 // same change. The lock file holds its owner's PID and start time; an owner that is gone (killed,
 // a power cut cannot leave one: /run is a tmpfs) leaves a stale lock, which the next one takes.
 
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const lockPath = (runDir: string) => join(runDir, 'sync.lock');
@@ -84,6 +84,7 @@ export async function withLock<T>(
   fn: () => Promise<T>,
   opts: { waitMs?: number; onWait?: (ownerPid: number | undefined) => void } = {},
 ): Promise<T> {
+  mkdirSync(runDir, { recursive: true });
   const path = lockPath(runDir);
   const until = Date.now() + (opts.waitMs ?? 120_000);
   let told = false;

@@ -26,6 +26,7 @@ export class FileError extends Error {
     readonly code: string,
   ) {
     super(message);
+    this.name = 'FileError';
   }
 }
 
