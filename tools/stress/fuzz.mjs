@@ -664,7 +664,7 @@ async function worker() {
       if (last) stats.ms[last] = (stats.ms[last] ?? 0) + now - t0;
       t0 = now;
       last = name;
-      process.send({ type: 'phase', k, name, ...extra });
+      if (process.connected) process.send({ type: 'phase', k, name, ...extra });
     };
     const fail = (kind, detail) => {
       stats[kind]++;
@@ -734,7 +734,7 @@ async function worker() {
         });
       }
       rmSync(dir, { recursive: true, force: true });
-      process.send({ type: 'done', k, stats });
+      if (process.connected) process.send({ type: 'done', k, stats });
       return;
     }
 
@@ -1000,7 +1000,7 @@ async function worker() {
     if (process.env.FUZZ_KEEP_DIRS === '1') process.stderr.write(`fuzz: batch ${k} kept in ${dir}\n`);
     else rmSync(dir, { recursive: true, force: true });
     phase(k, 'end');
-    process.send({ type: 'done', k, stats });
+    if (process.connected) process.send({ type: 'done', k, stats });
   });
   process.send({ type: 'ready' });
 }
@@ -1101,11 +1101,16 @@ async function main() {
         clearTimeout(timer);
         timer = setTimeout(() => {
           stats.hangs++;
-          const keep = dir ? join(CRASH_DIR, `seed${seed}-b${current}-hang`) : undefined;
-          if (keep) {
-            rmSync(keep, { recursive: true, force: true });
-            mkdirSync(CRASH_DIR, { recursive: true });
-            cpSync(dir, keep, { recursive: true });
+          child.kill('SIGKILL');
+          let keep = dir ? join(CRASH_DIR, `seed${seed}-b${current}-hang`) : undefined;
+          try {
+            if (keep) {
+              rmSync(keep, { recursive: true, force: true });
+              mkdirSync(CRASH_DIR, { recursive: true });
+              cpSync(dir, keep, { recursive: true });
+            }
+          } catch {
+            keep = undefined; // the worker was removing it as it was stopped
           }
           if (stats.examples.hangs.length < KEEP_EXAMPLES) {
             stats.examples.hangs.push({
@@ -1116,8 +1121,7 @@ async function main() {
             });
           }
           current = undefined;
-          child.kill('SIGKILL');
-        }, PHASE_TIMEOUT_MS);
+        }, PHASE_TIMEOUT_MS + 30_000); // longer than the worker's own timeouts, which it reports itself
       };
       const give = () => {
         if (nextBatch >= batches.length) {
@@ -1150,7 +1154,11 @@ async function main() {
           // died in the middle of a batch (out of memory, a native crash, process.exit)
           stats.crashes++;
           const keep = join(CRASH_DIR, `seed${seed}-b${current}-died`);
-          if (dir && existsSync(dir)) cpSync(dir, keep, { recursive: true });
+          try {
+            if (dir && existsSync(dir)) cpSync(dir, keep, { recursive: true });
+          } catch {
+            // gone with the worker
+          }
           if (stats.examples.crashes.length < KEEP_EXAMPLES) {
             stats.examples.crashes.push({
               batch: current,
