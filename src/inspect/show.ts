@@ -55,11 +55,19 @@ export function show(
     const archive = archiveImage(m.image);
     if (archive && 'tag' in archive) m = { ...m, image: archive.tag };
     const conf = join(cfg.stanzaDir, `pod-${m.pod}.conf`);
-    const onDisk = readIfExists(conf);
+    let onDisk: string | undefined;
+    let unreadable = '';
+    try {
+      onDisk = readIfExists(conf);
+    } catch (e) {
+      unreadable = ` (${conf} is ${(e as Error).message})`;
+    }
     const rendered = renderPod(m, caps, { stanzaDir: cfg.stanzaDir, podman: cfg.podman, initctl }, []);
     out.push(
       '',
-      onDisk ? `== stanza ${conf}` : `== stanza (not applied yet; finit-pods sync would write ${conf})`,
+      onDisk
+        ? `== stanza ${conf}`
+        : `== stanza (not applied${unreadable || ' yet'}; finit-pods sync would write ${conf})`,
     );
     out.push((onDisk ?? rendered.conf).trimEnd());
     const argv = [...rendered.runArgv];
