@@ -587,6 +587,8 @@ async function worker() {
     return [...chosen.values()];
   };
 
+  const dropinDirsOf = (name) => dropinDirs(parseUnitName(name)).map((d) => `${d}/`);
+
   /** A unit and its drop-ins alone in a fresh directory (or only their files, with write false). */
   const alone = (files, name, extra = new Map(), write = true) => {
     const own = new Map([[name, files.get(name)], ...dropinsOf(files, name).map((p) => [p, files.get(p)])]);
@@ -789,7 +791,13 @@ async function worker() {
           why: 'diagnostic without a FILE of the batch or a LINE',
           diagnostic: badDiag,
         });
-      else if (!res.ok && !errors.some((d) => own.includes(d.file))) {
+      // a drop-in may also come from a symlinked drop-in directory, which the batch's map does not list
+      else if (
+        !res.ok &&
+        !errors.some(
+          (d) => own.includes(d.file) || dropinDirsOf(rel).some((x) => d.file.startsWith(prefix + x)),
+        )
+      ) {
         fail('unreported', {
           file: rel,
           why: errors.length === 0 ? 'rejected with no error' : 'no error names the unit or its drop-ins',
