@@ -258,5 +258,8 @@ export function parseUnitText(
       message: `"${clip(line)}" is not a Key=Value line, a [Section] header or a comment`,
     });
   }
+  // a value continued to the end of the file is dropped, as Quadlet drops it; a bad byte in it is still said
+  if (bad !== '')
+    diagnostics.push({ severity: 'error', ...origin(path, badLine), message: `line ${bad}; it is ignored` });
   return { unit, diagnostics };
 }
