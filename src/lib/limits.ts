@@ -6,6 +6,8 @@
 export const MAX_UNIT_BYTES = 64 * 1024;
 /** Drop-in files merged into one unit. */
 export const MAX_DROPINS = 64;
+/** A key's name: systemd's and Quadlet's are under 40 characters. */
+export const MAX_KEY_LENGTH = 256;
 /** One value (Key=Value): Linux refuses a single program argument over 128 KiB. */
 export const MAX_VALUE_BYTES = 16 * 1024;
 /** Arguments of one podman command (the runner holds them all as sh positional parameters). */

@@ -72,12 +72,16 @@ export function nearest(word: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestScore = Number.POSITIVE_INFINITY;
   const lower = word.toLowerCase();
+  const within = Math.max(2, Math.floor(word.length / 3));
   for (const c of candidates) {
+    // the distance is at least the difference in length: no need to compute it (a long word
+    // against every key would take seconds)
+    if (Math.abs(c.length - word.length) > within) continue;
     const score = c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase());
     if (score < bestScore) {
       best = c;
       bestScore = score;
     }
   }
-  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return best !== undefined && bestScore <= within ? best : undefined;
 }

@@ -3,7 +3,7 @@
 // lines inside a continued value are skipped), repeated keys accumulate, and drop-ins merge in.
 // Every entry keeps the file and line it came from, so errors can point at it.
 
-import { kib, MAX_VALUE_BYTES } from '../lib/limits.js';
+import { kib, MAX_KEY_LENGTH, MAX_VALUE_BYTES } from '../lib/limits.js';
 import type { Diagnostic, Origin } from '../model/diagnostics.js';
 
 export interface Entry extends Origin {
@@ -230,6 +230,14 @@ export function parseUnitText(
     if (eq > 0) {
       const key = line.slice(0, eq).trimEnd();
       const value = line.slice(eq + 1).trimStart();
+      if (key.length > MAX_KEY_LENGTH) {
+        diagnostics.push({
+          severity: 'error',
+          ...origin(path, lineNo),
+          message: `a key of ${key.length} characters ("${clip(key)}="); keys are at most ${MAX_KEY_LENGTH}`,
+        });
+        continue;
+      }
       if (Buffer.byteLength(value) > MAX_VALUE_BYTES) {
         diagnostics.push({
           severity: 'error',
@@ -258,8 +266,15 @@ export function parseUnitText(
       message: `"${clip(line)}" is not a Key=Value line, a [Section] header or a comment`,
     });
   }
-  // a value continued to the end of the file is dropped, as Quadlet drops it; a bad byte in it is still said
+  // a value continued to the end of the file is dropped, as Quadlet drops it, but never in silence
   if (bad !== '')
     diagnostics.push({ severity: 'error', ...origin(path, badLine), message: `line ${bad}; it is ignored` });
+  else if (pending !== '')
+    diagnostics.push({
+      severity: 'warning',
+      ...origin(path, pendingLine),
+      message:
+        'this line ends in "\\" and is continued into the end of the file, so it is ignored (as Quadlet ignores it)',
+    });
   return { unit, diagnostics };
 }

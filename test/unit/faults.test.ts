@@ -429,6 +429,16 @@ t.test('9. limits: value, file size, command line, socket line', async (t) => {
   );
   t.ok(byName(results, 'web.container').ok);
 
+  // a 60,000-character unknown key: said at once, never compared with every known key
+  writeFileSync(join(cfg.unitsDir, 'key.container'), unit(`${'K'.repeat(60_000)}=v\n`));
+  const t0 = Date.now();
+  const key = translateDir(cfg.unitsDir).results.find((r) => r.name.filename === 'key.container')!;
+  t.match(
+    formatDiagnostic(errorsOf(key)[0]!),
+    /key\.container:4: error: a key of 60000 characters .*; keys are at most 256/,
+  );
+  t.ok(Date.now() - t0 < 2000, 'without a "did you mean" search over 60,000 characters');
+
   const lines: string[] = [];
   const d = new Daemon(cfg, {
     log: makeLogger('json', { write: (s: string) => lines.push(s) }),

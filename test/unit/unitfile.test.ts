@@ -93,6 +93,19 @@ t.test('a backslash on the last line is dropped', async (t) => {
   t.equal(unit.last('Container', 'Exec')!.value, 'echo hi ');
 });
 
+t.test(
+  'a value continued into the end of the file is dropped, as Quadlet drops it, with a warning',
+  async (t) => {
+    const { unit, diagnostics } = parse('[Container]\nImage=x\nExec=a \\\n\n# c\n');
+    t.notOk(unit.has('Container', 'Exec'));
+    t.same(
+      diagnostics.map((d) => [d.severity, d.line]),
+      [['warning', 3]],
+    );
+    t.match(diagnostics[0]!.message, /continued into the end of the file, so it is ignored/);
+  },
+);
+
 t.test('a backslash in the middle of a value is not a continuation', async (t) => {
   const { unit } = parse('[Container]\nExec=printf a\\nb\nImage=x\n');
   t.equal(unit.last('Container', 'Exec')!.value, 'printf a\\nb');
