@@ -6,7 +6,16 @@
 //
 // Reads go through lib/readfile.ts: a FIFO or a device where a file is expected never blocks.
 
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MAX_STATE_BYTES } from '../lib/limits.js';
 import { FileError, type FileText, readRegularFile } from '../lib/readfile.js';
@@ -110,6 +119,38 @@ export function writeAllAtomic(writes: readonly FileWrite[]): void {
     dirs.add(dirname(writes[i]!.path));
   }
   for (const d of dirs) syncDir(d);
+}
+
+/**
+ * Creates `path` whole (as writeAllAtomic), only if nothing has that name: false when the name is
+ * taken (what is there is left alone). Throws WriteError when it cannot be written.
+ */
+export function createExclusive(path: string, content: string, mode = 0o600): boolean {
+  let tmp: string;
+  try {
+    tmp = writeTemp({ path, content, mode });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new WriteError(
+      path,
+      err.code ?? 'EIO',
+      `cannot write ${path}: ${err.message.replace(/, \w+ '.*'$/s, '')}`,
+    );
+  }
+  try {
+    linkSync(tmp, path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new WriteError(
+      path,
+      (e as NodeJS.ErrnoException).code ?? 'EIO',
+      `cannot write ${path}: ${(e as Error).message}`,
+    );
+  } finally {
+    removeQuietly(tmp);
+  }
+  syncDir(dirname(path));
+  return true;
 }
 
 export function writeAtomic(path: string, content: string, mode = 0o600): void {

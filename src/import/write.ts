@@ -2,22 +2,16 @@
 // directory (never over an existing file: a new file is linked into place, which fails when the
 // name is taken), and prints what it wrote and every line it did not convert.
 
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readIfExists, syncDir } from '../apply/files.js';
+import { createExclusive, readIfExists } from '../apply/files.js';
+import { MAX_UNIT_BYTES } from '../lib/limits.js';
+import { readRegularFile } from '../lib/readfile.js';
 import { importScripts, type Script } from './index.js';
 
 export const DEFAULT_SCRIPT_DIR = '/cfg/start.d';
+/** A start-up script: larger than any unit, still far from what a device keeps in /cfg/start.d. */
+const MAX_SCRIPT_BYTES = 16 * MAX_UNIT_BYTES;
 
 export interface ImportOptions {
   /** Script paths; none: every *.sh in /cfg/start.d, in name order (as they ran at boot). */
@@ -40,27 +34,6 @@ export function defaultScripts(dir = DEFAULT_SCRIPT_DIR): string[] {
   }
 }
 
-/** Creates `path` with `content`; false when the name is taken (the file is then left alone). */
-function createNew(path: string, content: string): boolean {
-  const tmp = join(path, '..', `.${path.split('/').pop()}.${process.pid}.import`);
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, path);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  } finally {
-    unlinkSync(tmp);
-  }
-}
-
 /** Runs an import; returns the exit status (0 when every podman-service/cni line was converted and written). */
 export function runImport(o: ImportOptions): number {
   let failed = false;
@@ -72,7 +45,8 @@ export function runImport(o: ImportOptions): number {
   const scripts: Script[] = [];
   for (const path of paths) {
     try {
-      scripts.push({ path, text: readFileSync(path, 'utf8') });
+      // a script is read as a unit is: a regular file of a sane size, never a FIFO or a device
+      scripts.push({ path, text: readRegularFile(path, MAX_SCRIPT_BYTES).text });
     } catch (e) {
       o.err(`${path}: error: cannot read: ${(e as Error).message}\n`);
       failed = true;
@@ -86,7 +60,14 @@ export function runImport(o: ImportOptions): number {
   for (const u of r.units) {
     const path = join(o.unitsDir, u.filename);
     const from = `${u.file}:${u.line}`;
-    const existing = readIfExists(path);
+    let existing: string | undefined;
+    try {
+      existing = readIfExists(path, MAX_UNIT_BYTES);
+    } catch (e) {
+      o.err(`${from}: error: ${path} is ${(e as Error).message}: not overwritten\n`);
+      failed = true;
+      continue;
+    }
     if (existing !== undefined) {
       if (existing === u.text) o.out(`unchanged ${path} (already imported from ${from})\n`);
       else {
@@ -100,7 +81,15 @@ export function runImport(o: ImportOptions): number {
       continue;
     }
     mkdirSync(o.unitsDir, { recursive: true });
-    if (!createNew(path, u.text)) {
+    let created: boolean;
+    try {
+      created = createExclusive(path, u.text, 0o600); // it may hold the script's values
+    } catch (e) {
+      o.err(`${from}: error: ${(e as Error).message}\n`);
+      failed = true;
+      continue;
+    }
+    if (!created) {
       o.err(`${from}: error: ${path} exists: not overwritten\n`);
       failed = true;
       continue;
@@ -108,7 +97,6 @@ export function runImport(o: ImportOptions): number {
     written++;
     o.out(`wrote ${path} (from ${from})\n`);
   }
-  if (written > 0) syncDir(o.unitsDir);
   const bad = r.notes.filter((n) => n.severity === 'error').length;
   o.out(
     `${r.recognised} podman-service/cni line${r.recognised === 1 ? '' : 's'}, ${bad} not converted; ${
