@@ -473,6 +473,7 @@ async function scenarioKill() {
     let partial = 0;
     let converged = 0;
     let tmpAtKill = 0;
+    const seenTmp = new Set();
     let noDaemon = 0;
     let midApply = 0;
     const orphans = new Set();
@@ -529,7 +530,9 @@ async function scenarioKill() {
         partial += scan.bad.length;
         if (partials.length < 5) partials.push(`kill ${k}: ${scan.bad.join('; ')}`);
       }
-      tmpAtKill += scan.tmp.length;
+      // the killed writer's own: those not there at an earlier kill
+      for (const f of scan.tmp) if (!seenTmp.has(f)) tmpAtKill++;
+      for (const f of scan.tmp) seenTmp.add(f);
       // the next start: it logs "watching" after its first apply
       const back = await until(
         'the respawned daemon to log "watching"',
@@ -581,7 +584,7 @@ async function scenarioKill() {
       partial === 0 && converged === KILLS && restarted === 0 && orphans.size === 0 && leftTmp.size === 0,
     );
     console.log(
-      `  (with pods' containers checked: ${fullOk}/${fullN}; kills between a stanza write and its reload: ${midApply}; temporary files seen right after a kill: ${tmpAtKill}; kills that found no daemon running yet: ${noDaemon})`,
+      `  (with pods' containers checked: ${fullOk}/${fullN}; kills between a stanza write and its reload: ${midApply}; new temporary files right after a kill: ${tmpAtKill}; kills that found no daemon running yet: ${noDaemon})`,
     );
     for (const f of [...partials, ...failures]) console.log(`  ${f}`);
   } finally {
