@@ -91,16 +91,19 @@ export class Daemon {
     }
     if (this.retryTimer) return;
     this.retryMs = Math.min(Math.max(this.retryMs * 2, RETRY_MIN_MS), RETRY_MAX_MS);
-    this.log.info({ inMs: this.retryMs }, 'an apply failed: trying again');
+    this.log.info({ inMs: this.retryMs }, 'the apply did not complete: trying again');
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.loop.request('retry').catch(() => undefined);
     }, this.retryMs);
   }
 
+  /** Whether the last apply failed in a way that may clear by itself (not a missing units directory: attach() waits for that). */
+  private retryable = false;
+
   private async apply(reasons: string[]): Promise<SyncReport | undefined> {
     const rep = await this.applyOnce(reasons);
-    this.scheduleRetry(rep === undefined || rep.retry);
+    this.scheduleRetry(rep ? rep.retry : this.retryable);
     return rep;
   }
 
@@ -132,6 +135,7 @@ export class Daemon {
       // else (initctl or podman not answering) as applyError, not as a units directory problem.
       const msg = (e as Error).message;
       const key = e instanceof UnitsDirError ? 'unitsDirError' : 'applyError';
+      this.retryable = key === 'applyError';
       if (this.state?.[key] !== msg)
         this.log.error({ reasons }, key === 'unitsDirError' ? msg : `apply failed: ${msg}`);
       this.lastError = msg;

@@ -491,3 +491,41 @@ t.test('10. one applier at a time: two syncs give one boot recovery and one relo
   writeFileSync(lockPath(cfg.runDir), `${dead} 1\n`);
   t.equal(await withLock(cfg.runDir, async () => 'ran', { waitMs: 2000 }), 'ran');
 });
+
+t.test('12. a failed apply is retried by the daemon with no command; the owed reload is made', async (t) => {
+  const cfg = tempConfig(t, { 'web.container': unit() });
+  let failing = false;
+  const f = fakes({
+    reload: async () => {
+      if (failing) throw new Error('initctl reload failed: no answer');
+    },
+  });
+  const lines: string[] = [];
+  const d = new Daemon(cfg, {
+    log: makeLogger('json', { write: (s: string) => lines.push(s) }),
+    finit: f.finit,
+    exec: f.exec,
+    debounceMs: 10,
+    relistMs: 600_000, // not the relist: the retry
+  });
+  await d.start();
+  t.teardown(() => d.stop());
+  const before = f.reloads();
+  failing = true;
+  writeFileSync(join(cfg.unitsDir, 'web.container'), unit('Environment=A=1\n'));
+  await d.loop.request('test: edit');
+  t.ok(existsSync(join(cfg.runDir, 'reload-pending')), 'the reload is owed');
+  t.ok(
+    lines.some((l) => /apply failed: initctl reload failed/.test(l)),
+    'the failure is logged',
+  );
+  failing = false;
+  const until = Date.now() + 10_000;
+  while (f.reloads() === before && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  t.equal(f.reloads(), before + 1, 'the retry makes the owed reload, with no change and no command');
+  t.notOk(existsSync(join(cfg.runDir, 'reload-pending')), 'and it is no longer owed');
+  t.ok(
+    lines.some((l) => /trying again/.test(l)),
+    'the retry is logged',
+  );
+});
