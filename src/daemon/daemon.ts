@@ -91,7 +91,7 @@ export class Daemon {
     }
     if (this.retryTimer) return;
     this.retryMs = Math.min(Math.max(this.retryMs * 2, RETRY_MIN_MS), RETRY_MAX_MS);
-    this.log.info({ inMs: this.retryMs }, 'the apply did not complete: trying again');
+    this.log.debug({ inMs: this.retryMs }, 'the apply did not complete: trying again');
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.loop.request('retry').catch(() => undefined);
