@@ -8,19 +8,23 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FileText } from '../lib/readfile.js';
 import { printable } from '../lib/text.js';
-import type { ContainerModel } from '../model/container.js';
-import { type Diagnostic, error, formatDiagnostic } from '../model/diagnostics.js';
+import { type Diagnostic, error, formatDiagnostic, hasErrors } from '../model/diagnostics.js';
 import { defaultContainerName } from '../model/index.js';
 import type { HostDeviceModel, ResourceModel } from '../model/resource.js';
 import { translateDir, type UnitResult } from '../model/translate.js';
 import { type FinitCaps, finitCaps } from '../render/finit.js';
-import { OWNER_MARK, READY_CONDITION, RUNNER_NAME, RUNNER_SCRIPT, renderPod } from '../render/stanza.js';
 import {
-  type FileError,
+  OWNER_MARK,
+  READY_CONDITION,
+  RUNNER_NAME,
+  RUNNER_SCRIPT,
+  renderPod,
+  type StanzaPaths,
+} from '../render/stanza.js';
+import {
+  type FileWrite,
   readFileIfExists,
-  readIfExists,
   readStateFile,
   removeIfExists,
   writeAllAtomic,
@@ -90,22 +94,7 @@ export interface SyncReport {
 
 const STANZA_RE = /^pod-(.+)\.conf$/;
 
-/** Whether finit-pods wrote the file at `path` (anything but a regular file of ours is not). */
-function isOwned(path: string): boolean {
-  try {
-    return readIfExists(path)?.startsWith(OWNER_MARK) ?? false;
-  } catch {
-    return false;
-  }
-}
-
 export const reloadPendingPath = (runDir: string) => join(runDir, 'reload-pending');
-
-const isResourceState = (v: unknown): v is Record<string, string> =>
-  typeof v === 'object' &&
-  v !== null &&
-  !Array.isArray(v) &&
-  Object.values(v).every((h) => typeof h === 'string');
 
 function resourceHash(m: ResourceModel | HostDeviceModel): string {
   return createHash('sha256')
@@ -116,6 +105,64 @@ function resourceHash(m: ResourceModel | HostDeviceModel): string {
 
 /** The units directory cannot be read (missing, renamed, unmounted): sync changed nothing. */
 export class UnitsDirError extends Error {}
+
+/** One file in the stanza directory as found: its text and mode, or why it is not a file of text. */
+export type FoundFile = { text: string; mode: number } | { unreadable: string };
+
+/** What is on disk now, read once before planning (readOnDisk): the plan's other input. */
+export interface OnDisk {
+  /** Stanza directory: file name → what is there (only pod-*.conf, pod-*.argv and the runner). */
+  stanzas: ReadonlyMap<string, FoundFile>;
+  /** resources.json: unit file name → hash of the network or volume created this boot. */
+  resources: Readonly<Record<string, string>>;
+  /** Each Image= that names an archive → its identity (archiveImage), or why it cannot be had. */
+  archives: ReadonlyMap<string, ReturnType<typeof archiveImage>>;
+  /** A reload failed and is still owed. */
+  reloadPending: boolean;
+}
+
+/** A network or volume to create. */
+export interface ResourceStep {
+  report: UnitReport;
+  filename: string;
+  model: ResourceModel | HostDeviceModel;
+  hash: string;
+}
+
+/** A pod whose files are written (or whose image is looked at first). */
+export interface PodStep {
+  report: UnitReport;
+  pod: string;
+  /** The changed files, the argv file first: the runner reads it when Finit starts the pod. */
+  files: FileWrite[];
+  image: string;
+  archive?: { tag: string; path: string };
+  /** Whether the pod's image is looked for before its files are written. */
+  checkImage: boolean;
+  /** Its stanza is on disk now (a failure keeps it; without one a failure leaves no stanza). */
+  hadStanza: boolean;
+  /** The network and volume units it needs: if one cannot be created, its files are not written. */
+  needs: readonly string[];
+}
+
+/** Everything a sync changes, as data (planSync); carryOut does it. */
+export interface SyncPlan {
+  /** Every unit's report, in the order they are printed; the steps below fill them in. */
+  reports: UnitReport[];
+  resources: ResourceStep[];
+  /** resources.json after the sync, before the creations in `resources` are added. */
+  resourceState: Record<string, string>;
+  pods: PodStep[];
+  /** Stanza and argv files (owned, 0644 from an earlier version) to make 0600, unchanged. */
+  chmod: string[];
+  /** Pods whose stanza stays: every other owned pod-NAME.conf is removed. */
+  keep: Set<string>;
+  /** Owned stanzas whose pod no unit defines any more, with their argv files. */
+  remove: { conf: string; argv?: string }[];
+  /** The runner, when it must be (re)written. */
+  runner?: FileWrite;
+  reloadPending: boolean;
+}
 
 export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport> {
   const version = await deps.finit.version();
@@ -131,46 +178,90 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
   }
   mkdirSync(cfg.stanzaDir, { recursive: true });
   mkdirSync(cfg.runDir, { recursive: true });
+  const { onDisk, problems } = readOnDisk(cfg, results);
+  const paths = { stanzaDir: cfg.stanzaDir, podman: cfg.podman, initctl: deps.finit.initctl };
+  const plan = planSync(results, onDisk, caps, paths, deps.checkImages ?? 'changed');
+  const rep = await carryOut(plan, cfg, deps);
+  rep.problems.unshift(...problems);
+  rep.ok &&= problems.length === 0;
+  rep.finitVersion = version;
+  return rep;
+}
 
-  const reports: UnitReport[] = [];
-  const written: string[] = [];
-  const removed: string[] = [];
+const isResourceState = (v: unknown): v is Record<string, string> =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.values(v).every((h) => typeof h === 'string');
+
+/** The edge that reads: the stanza directory, resources.json (a corrupt one set aside), archives. */
+export function readOnDisk(
+  cfg: SyncConfig,
+  results: readonly UnitResult[],
+): { onDisk: OnDisk; problems: string[] } {
   const problems: string[] = [];
-  let retry = false;
-  const keepPods = new Set<string>();
-  const containers = results.filter((r) => r.name.kind === 'container' && !r.name.isTemplate);
-
-  // Pod names and container names must be unique across the directory.
-  const seenPod = new Map<string, string>();
-  const seenContainer = new Map<string, string>();
-  for (const r of containers) {
-    if (!r.ok || r.model?.kind !== 'container') continue;
-    const m = r.model;
-    const dupPod = seenPod.get(m.pod);
-    const dupCtr = seenContainer.get(m.containerName);
-    if (dupPod || dupCtr) {
-      r.diagnostics.push(
-        error(
-          { file: r.path, line: 0 },
-          `pod "${m.pod}" / container "${m.containerName}" is already defined by ${dupPod ?? dupCtr}`,
-        ),
-      );
-      r.ok = false;
-      continue;
+  const stanzas = new Map<string, FoundFile>();
+  for (const f of readdirSync(cfg.stanzaDir)) {
+    if (!STANZA_FILE_RE.test(f) && f !== RUNNER_NAME) continue;
+    try {
+      const found = readFileIfExists(join(cfg.stanzaDir, f));
+      if (found) stanzas.set(f, { text: found.text, mode: found.mode });
+    } catch (e) {
+      // a directory, a FIFO or a device in its place: never opened, never replaced
+      stanzas.set(f, { unreadable: (e as Error).message });
     }
-    seenPod.set(m.pod, r.path);
-    seenContainer.set(m.containerName, r.path);
   }
-
-  // Networks and volumes first: pods need them. Created once per boot per definition.
   const statePath = join(cfg.runDir, 'resources.json');
   const read = readStateFile(statePath, isResourceState, { setAside: true });
   if (read.why)
     problems.push(
       `${statePath} is corrupt (${read.why}); ${read.setAside ? `moved to ${read.setAside}; ` : ''}networks and volumes are checked again`,
     );
-  const state = read.value ?? {};
-  const nextState: Record<string, string> = {};
+  const archives = new Map<string, ReturnType<typeof archiveImage>>();
+  for (const r of results) {
+    if (r.model?.kind === 'container' && !archives.has(r.model.image))
+      archives.set(r.model.image, archiveImage(r.model.image));
+  }
+  const onDisk = {
+    stanzas,
+    resources: read.value ?? {},
+    archives,
+    reloadPending: existsSync(reloadPendingPath(cfg.runDir)),
+  };
+  return { onDisk, problems };
+}
+
+const STANZA_FILE_RE = /^pod-.+\.(conf|argv)$/;
+const owned = (f: FoundFile | undefined): f is { text: string; mode: number } =>
+  f !== undefined && 'text' in f && f.text.startsWith(OWNER_MARK);
+
+/**
+ * What a sync changes, from what the units say and what is on disk; pure (no file, no program).
+ * A unit that is broken keeps its owned stanza ('kept'); unchanged files are left byte-identical.
+ */
+export function planSync(
+  results: readonly UnitResult[],
+  onDisk: OnDisk,
+  caps: FinitCaps,
+  paths: StanzaPaths,
+  checkImages: 'all' | 'changed' | 'none',
+): SyncPlan {
+  const plan: SyncPlan = {
+    reports: [],
+    resources: [],
+    resourceState: {},
+    pods: [],
+    chmod: [],
+    keep: new Set(),
+    remove: [],
+    reloadPending: onDisk.reloadPending,
+  };
+  const broken = new Set<string>(); // unit files that are not usable
+  for (const r of results) if (!r.ok) broken.add(r.name.filename);
+  const containers = results.filter((r) => r.name.kind === 'container' && !r.name.isTemplate);
+  const duplicate = duplicates(containers);
+
+  // Networks and volumes first: pods need them. Created once per boot per definition.
   for (const r of results) {
     if (r.name.kind !== 'network' && r.name.kind !== 'volume') continue;
     const report: UnitReport = {
@@ -179,217 +270,275 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
       state: 'unchanged',
       diagnostics: r.diagnostics,
     };
-    reports.push(report);
+    plan.reports.push(report);
+    const created = onDisk.resources[r.name.filename];
     if (!r.ok || !r.model || r.model.kind === 'container') {
       report.state = 'error';
-      if (state[r.name.filename]) nextState[r.name.filename] = state[r.name.filename]!;
+      if (created) plan.resourceState[r.name.filename] = created;
       continue;
     }
-    const m = r.model;
-    const h = resourceHash(m);
-    if (state[r.name.filename] === h) {
-      nextState[r.name.filename] = h;
-      continue;
-    }
-    const res = await createResource(m, cfg, deps.exec);
-    if (res) {
-      report.diagnostics.push(error({ file: r.path, line: 0 }, res));
-      report.state = 'error';
-      r.ok = false;
-      retry = true;
-    } else {
-      report.state = 'applied';
-      nextState[r.name.filename] = h;
-    }
-  }
-  try {
-    writeIfChanged(statePath, `${JSON.stringify(nextState, null, 1)}\n`);
-  } catch (e) {
-    problems.push(`${(e as Error).message}; networks and volumes are checked again at the next sync`);
-    retry = true;
+    const hash = resourceHash(r.model);
+    if (created === hash) plan.resourceState[r.name.filename] = hash;
+    else plan.resources.push({ report, filename: r.name.filename, model: r.model, hash });
   }
 
   // Pods whose unit is usable, and the pods they wait for.
   const podOf = new Map<string, string>();
   for (const r of containers) if (r.model?.kind === 'container') podOf.set(r.name.filename, r.model.pod);
-  const runnerPath = join(cfg.stanzaDir, RUNNER_NAME);
-  const podman = podmanCli(cfg.podman, deps.exec);
-  const images = new ImageCache(podman, deps.localImages ?? (() => podman.images()));
-  const paths = { stanzaDir: cfg.stanzaDir, podman: cfg.podman, initctl: deps.finit.initctl };
   let runnerNeeded = false;
-  const writes: (() => Promise<void>)[] = [];
-
   for (const r of containers) {
     const pod = r.model?.kind === 'container' ? r.model.pod : defaultContainerName(r.name);
-    const conf = join(cfg.stanzaDir, `pod-${pod}.conf`);
+    const confName = `pod-${pod}.conf`;
+    const argvName = `pod-${pod}.argv`;
     const report: UnitReport = {
       file: r.path,
       kind: 'container',
       pod,
       state: 'unchanged',
-      stanza: conf,
+      stanza: join(paths.stanzaDir, confName),
       diagnostics: r.diagnostics,
     };
-    reports.push(report);
-    let broken = r.model?.kind !== 'container' || !r.ok || isBlockedByBrokenResource(r.model, results);
-    let archive: ReturnType<typeof archiveImage>;
-    if (!broken) {
-      archive = archiveImage((r.model as ContainerModel).image);
-      if (archive && 'error' in archive) {
-        report.diagnostics.push(error({ file: r.path, line: 0 }, archive.error));
-        broken = true;
-      }
-    }
-    if (!broken) {
-      let m = r.model as ContainerModel;
-      report.container = m.containerName;
-      if (archive && 'tag' in archive) m = { ...m, image: archive.tag };
-      report.image = m.image;
-      const dependsOn = m.needs.flatMap((f) =>
-        f.endsWith('.container') && podOf.has(f) ? [podOf.get(f)!] : [],
-      );
-      for (const d of [...m.service.requires, ...m.service.after, ...m.service.wants]) {
-        const p = podOf.get(d);
-        if (p && !dependsOn.includes(p)) dependsOn.push(p);
-      }
-      const rendered = renderPod(m, caps, paths, dependsOn);
-      report.diagnostics.push(...rendered.diagnostics);
-      if (!rendered.diagnostics.some((d) => d.severity === 'error')) {
-        report.hash = rendered.hash;
-        keepPods.add(pod);
+    plan.reports.push(report);
+    const at = { file: r.path, line: 0 };
+    const dup = duplicate.get(r);
+    if (dup) report.diagnostics.push(error(at, dup));
+    const oldConf = onDisk.stanzas.get(confName);
+    const oldArgv = onDisk.stanzas.get(argvName);
+    const keepOld = () => {
+      // broken: the last good stanza stays (its pod keeps running), and the unit says why
+      report.state = owned(oldConf) ? 'kept' : 'error';
+      if (owned(oldConf)) {
+        plan.keep.add(pod);
         runnerNeeded = true;
-        const argvPath = join(cfg.stanzaDir, `pod-${pod}.argv`);
-        let oldConf: FileText | undefined;
-        let oldArgv: FileText | undefined;
-        try {
-          oldConf = readFileIfExists(conf);
-          oldArgv = readFileIfExists(argvPath);
-        } catch (e) {
-          // a directory, a FIFO or a device in its place: not ours, never opened or replaced
-          const f = e as FileError;
-          report.state = 'error';
-          report.diagnostics.push(
-            error(
-              { file: r.path, line: 0 },
-              `${f.path} is ${f.message}; it is left alone and the pod gets no stanza`,
-            ),
-          );
-          keepPods.delete(pod);
-          continue;
-        }
-        if (!ownedOrAbsent(oldConf?.text) || !ownedOrAbsent(oldArgv?.text)) {
-          report.state = 'error';
-          report.diagnostics.push(
-            error(
-              { file: r.path, line: 0 },
-              `${conf} exists and was not written by finit-pods; it is left alone`,
-            ),
-          );
-          keepPods.delete(pod);
-          continue;
-        }
-        const a = oldArgv?.text !== rendered.argv;
-        const c = oldConf?.text !== rendered.conf;
-        // files of an earlier version, written readable to all: made 0600, content unchanged
-        for (const [f, old] of [
-          [argvPath, oldArgv],
-          [conf, oldConf],
-        ] as const) {
-          if (old && (old.mode & 0o077) !== 0) {
-            try {
-              chmodSync(f, STANZA_MODE);
-            } catch (e) {
-              problems.push(`cannot make ${f} private (chmod 600): ${(e as Error).message}`);
-            }
-          }
-        }
-        const image = m.image;
-        const hadStanza = oldConf !== undefined;
-        // after every unit is rendered: the image check waits for podman (at boot, for the
-        // removal of the leftovers), the rendering need not
-        writes.push(async () => {
-          if (
-            (deps.checkImages ?? 'changed') === 'all' ||
-            ((deps.checkImages ?? 'changed') === 'changed' && (a || c))
-          ) {
-            const missing = await ensureImage(image, archive, images);
-            if (missing && hadStanza && (a || c)) {
-              // an edit to an image that is not here: the pod keeps its last good stanza
-              report.state = 'kept';
-              report.diagnostics.push(
-                error({ file: r.path, line: 0 }, `${missing}; the pod keeps running as it was`),
-              );
-              return;
-            }
-            if (missing) {
-              report.state = 'image-missing';
-              report.diagnostics.push(error({ file: r.path, line: 0 }, `${missing}; the pod is not started`));
-              keepPods.delete(pod); // no stanza: it could only crash-loop; the next sync looks again
-              return;
-            }
-          }
-          // The argv file first: the runner reads it when Finit starts the pod after the reload.
-          const files = [];
-          if (a) files.push({ path: argvPath, content: rendered.argv, mode: STANZA_MODE });
-          if (c) files.push({ path: conf, content: rendered.conf, mode: STANZA_MODE });
-          try {
-            writeAllAtomic(files);
-          } catch (e) {
-            report.state = hadStanza ? 'kept' : 'error';
-            report.diagnostics.push(
-              error(
-                { file: r.path, line: 0 },
-                `${(e as Error).message}; ${hadStanza ? 'the last stanza is kept and the pod keeps running as it was' : 'the pod gets no stanza'}`,
-              ),
-            );
-            if (!hadStanza) keepPods.delete(pod);
-            retry = true;
-            return;
-          }
-          for (const f of files) written.push(f.path);
-          if (a || c) report.state = 'applied';
-        });
-        continue;
       }
+    };
+    if (r.model?.kind !== 'container' || !r.ok || dup || r.model.needs.some((f) => broken.has(f))) {
+      keepOld();
+      continue;
     }
-    // Broken: keep the last good stanza (its pod keeps running) and say so.
-    report.state = 'error';
-    if (isOwned(conf)) {
-      keepPods.add(pod);
-      report.state = 'kept';
-      runnerNeeded = true;
+    let m = r.model;
+    const archive = onDisk.archives.get(m.image);
+    if (archive && 'error' in archive) {
+      report.diagnostics.push(error(at, archive.error));
+      keepOld();
+      continue;
+    }
+    if (archive) m = { ...m, image: archive.tag };
+    report.container = m.containerName;
+    report.image = m.image;
+    const dependsOn = m.needs.flatMap((f) =>
+      f.endsWith('.container') && podOf.has(f) ? [podOf.get(f)!] : [],
+    );
+    for (const d of [...m.service.requires, ...m.service.after, ...m.service.wants]) {
+      const p = podOf.get(d);
+      if (p && !dependsOn.includes(p)) dependsOn.push(p);
+    }
+    const rendered = renderPod(m, caps, paths, dependsOn);
+    report.diagnostics.push(...rendered.diagnostics);
+    if (hasErrors(rendered.diagnostics)) {
+      keepOld();
+      continue;
+    }
+    const unreadable = [oldConf, oldArgv].find((f) => f !== undefined && 'unreadable' in f);
+    if (unreadable && 'unreadable' in unreadable) {
+      const name = oldConf === unreadable ? confName : argvName;
+      report.state = 'error';
+      report.diagnostics.push(
+        error(
+          at,
+          `${join(paths.stanzaDir, name)} is ${unreadable.unreadable}; it is left alone and the pod gets no stanza`,
+        ),
+      );
+      continue;
+    }
+    if ((oldConf && !owned(oldConf)) || (oldArgv && !owned(oldArgv))) {
+      report.state = 'error';
+      report.diagnostics.push(
+        error(
+          at,
+          `${join(paths.stanzaDir, confName)} exists and was not written by finit-pods; it is left alone`,
+        ),
+      );
+      continue;
+    }
+    report.hash = rendered.hash;
+    plan.keep.add(pod);
+    runnerNeeded = true;
+    const files: FileWrite[] = [];
+    if (oldArgv?.text !== rendered.argv)
+      files.push({ path: join(paths.stanzaDir, argvName), content: rendered.argv, mode: STANZA_MODE });
+    if (oldConf?.text !== rendered.conf)
+      files.push({ path: join(paths.stanzaDir, confName), content: rendered.conf, mode: STANZA_MODE });
+    // files of an earlier version, written readable to all: made 0600, content unchanged
+    for (const [name, old] of [
+      [argvName, oldArgv],
+      [confName, oldConf],
+    ] as const) {
+      if (owned(old) && (old.mode & 0o077) !== 0 && !files.some((f) => f.path.endsWith(`/${name}`)))
+        plan.chmod.push(join(paths.stanzaDir, name));
+    }
+    const checkImage = checkImages === 'all' || (checkImages === 'changed' && files.length > 0);
+    if (files.length > 0 || checkImage) {
+      const step: PodStep = {
+        report,
+        pod,
+        files,
+        image: m.image,
+        checkImage,
+        hadStanza: oldConf !== undefined,
+        needs: m.needs.filter((f) => !f.endsWith('.container')),
+      };
+      if (archive) step.archive = archive;
+      plan.pods.push(step);
     }
   }
-  for (const w of writes) await w();
   for (const r of results) {
     if (SUPPORTED.has(r.name.kind)) continue;
-    reports.push({ file: r.path, kind: r.name.kind, state: 'skipped', diagnostics: r.diagnostics });
+    plan.reports.push({ file: r.path, kind: r.name.kind, state: 'skipped', diagnostics: r.diagnostics });
   }
 
+  const runner = onDisk.stanzas.get(RUNNER_NAME);
+  if (runnerNeeded && !(runner && 'text' in runner && runner.text === RUNNER_SCRIPT))
+    plan.runner = { path: join(paths.stanzaDir, RUNNER_NAME), content: RUNNER_SCRIPT, mode: 0o755 };
+
+  // Our stanzas whose unit is gone.
+  for (const [f, found] of onDisk.stanzas) {
+    const m = f.match(STANZA_RE);
+    if (!m || plan.keep.has(m[1]!) || !owned(found)) continue;
+    const argv = `pod-${m[1]}.argv`;
+    plan.remove.push({
+      conf: join(paths.stanzaDir, f),
+      ...(owned(onDisk.stanzas.get(argv)) ? { argv: join(paths.stanzaDir, argv) } : {}),
+    });
+  }
+  return plan;
+}
+
+/** Pod and container names must be unique across the directory: unit → why it is a duplicate. */
+function duplicates(containers: readonly UnitResult[]): Map<UnitResult, string> {
+  const out = new Map<UnitResult, string>();
+  const seenPod = new Map<string, string>();
+  const seenContainer = new Map<string, string>();
+  for (const r of containers) {
+    if (!r.ok || r.model?.kind !== 'container') continue;
+    const { pod, containerName } = r.model;
+    const first = seenPod.get(pod) ?? seenContainer.get(containerName);
+    if (first) {
+      out.set(r, `pod "${pod}" / container "${containerName}" is already defined by ${first}`);
+      continue;
+    }
+    seenPod.set(pod, r.path);
+    seenContainer.set(containerName, r.path);
+  }
+  return out;
+}
+
+/**
+ * Carries a plan out, in one place: networks and volumes, then each pod's image and files (a pod
+ * whose network could not be created, whose image is missing or whose files cannot be written
+ * keeps its stanza), the runner, the stale stanzas, then one reload when a stanza changed.
+ */
+async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport> {
+  const written: string[] = [];
+  const removed: string[] = [];
+  const problems: string[] = [];
+  let retry = false;
+
+  const failedResources = new Set<string>();
+  const resourceState = { ...plan.resourceState };
+  for (const step of plan.resources) {
+    const why = await createResource(step.model, cfg, deps.exec);
+    if (why) {
+      step.report.diagnostics.push(error({ file: step.report.file, line: 0 }, why));
+      step.report.state = 'error';
+      failedResources.add(step.filename);
+      retry = true;
+    } else {
+      step.report.state = 'applied';
+      resourceState[step.filename] = step.hash;
+    }
+  }
   try {
-    if (runnerNeeded && writeIfChanged(runnerPath, RUNNER_SCRIPT, 0o755)) written.push(runnerPath);
+    writeIfChanged(join(cfg.runDir, 'resources.json'), `${JSON.stringify(resourceState, null, 1)}\n`);
   } catch (e) {
-    problems.push(`${(e as Error).message}; pods cannot start until it is written`);
+    problems.push(`${(e as Error).message}; networks and volumes are checked again at the next sync`);
     retry = true;
   }
 
-  // Our stanzas whose unit is gone.
-  for (const f of readdirSync(cfg.stanzaDir)) {
-    const m = f.match(STANZA_RE);
-    if (!m || keepPods.has(m[1]!)) continue;
-    const conf = join(cfg.stanzaDir, f);
-    if (!isOwned(conf)) continue;
+  const podman = podmanCli(cfg.podman, deps.exec);
+  const images = new ImageCache(podman, deps.localImages ?? (() => podman.images()));
+  for (const step of plan.pods) {
+    const { report } = step;
+    const at = { file: report.file, line: 0 };
+    if (step.needs.some((f) => failedResources.has(f))) {
+      report.state = step.hadStanza ? 'kept' : 'error';
+      if (!step.hadStanza) plan.keep.delete(step.pod);
+      continue;
+    }
+    if (step.checkImage) {
+      const missing = await ensureImage(step.image, step.archive, images);
+      if (missing && step.hadStanza && step.files.length > 0) {
+        // an edit to an image that is not here: the pod keeps its last good stanza
+        report.state = 'kept';
+        report.diagnostics.push(error(at, `${missing}; the pod keeps running as it was`));
+        continue;
+      }
+      if (missing) {
+        report.state = 'image-missing';
+        report.diagnostics.push(error(at, `${missing}; the pod is not started`));
+        // no stanza: it could only crash-loop; the next sync looks again
+        if (plan.keep.delete(step.pod) && step.hadStanza) {
+          const conf = join(cfg.stanzaDir, `pod-${step.pod}.conf`);
+          plan.remove.push({ conf, argv: join(cfg.stanzaDir, `pod-${step.pod}.argv`) });
+        }
+        continue;
+      }
+    }
+    if (step.files.length === 0) continue;
     try {
-      removeIfExists(conf);
+      writeAllAtomic(step.files);
     } catch (e) {
-      problems.push(`cannot remove ${conf}: ${(e as Error).message}`);
+      report.state = step.hadStanza ? 'kept' : 'error';
+      const then = step.hadStanza
+        ? 'the last stanza is kept and the pod keeps running as it was'
+        : 'the pod gets no stanza';
+      report.diagnostics.push(error(at, `${(e as Error).message}; ${then}`));
+      if (!step.hadStanza) plan.keep.delete(step.pod);
       retry = true;
       continue;
     }
-    removed.push(conf);
-    const argvPath = join(cfg.stanzaDir, `pod-${m[1]}.argv`);
+    for (const f of step.files) written.push(f.path);
+    report.state = 'applied';
+  }
+  for (const f of plan.chmod) {
     try {
-      if (isOwned(argvPath)) removeIfExists(argvPath);
+      chmodSync(f, STANZA_MODE);
+    } catch (e) {
+      problems.push(`cannot make ${f} private (chmod 600): ${(e as Error).message}`);
+    }
+  }
+
+  if (plan.runner) {
+    try {
+      writeAllAtomic([plan.runner]);
+      written.push(plan.runner.path);
+    } catch (e) {
+      problems.push(`${(e as Error).message}; pods cannot start until it is written`);
+      retry = true;
+    }
+  }
+
+  for (const r of plan.remove) {
+    try {
+      removeIfExists(r.conf);
+    } catch (e) {
+      problems.push(`cannot remove ${r.conf}: ${(e as Error).message}`);
+      retry = true;
+      continue;
+    }
+    removed.push(r.conf);
+    try {
+      if (r.argv) removeIfExists(r.argv);
     } catch {
       // the stanza is gone, so Finit no longer runs the pod; the argv file is only read by its runner
     }
@@ -398,7 +547,7 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
   // A reload that failed is owed: the files it was for are already in place and unchanged now.
   const pending = reloadPendingPath(cfg.runDir);
   let reloaded = false;
-  if (written.some((p) => p.endsWith('.conf')) || removed.length > 0 || existsSync(pending)) {
+  if (written.some((p) => p.endsWith('.conf')) || removed.length > 0 || plan.reloadPending) {
     try {
       writeAtomic(pending, '');
     } catch {
@@ -413,8 +562,9 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
     await deps.finit.condSet(READY_CONDITION);
     readySet = true;
   }
-  const ok = problems.length === 0 && reports.every((r) => r.state === 'applied' || r.state === 'unchanged');
-  return { units: reports, written, removed, reloaded, readySet, finitVersion: version, problems, retry, ok };
+  const units = plan.reports;
+  const ok = problems.length === 0 && units.every((r) => r.state === 'applied' || r.state === 'unchanged');
+  return { units, written, removed, reloaded, readySet, finitVersion: '', problems, retry, ok };
 }
 
 const SUPPORTED = new Set(['container', 'network', 'volume']);
@@ -474,18 +624,6 @@ async function ensureImage(
     }
   }
   return `image missing: ${image} is not in local storage and no archive is named (Image=oci-archive:/path loads one); the pod is not started`;
-}
-
-function ownedOrAbsent(text: string | undefined): boolean {
-  return text === undefined || text.startsWith(OWNER_MARK);
-}
-
-/** A pod whose network or volume unit is broken cannot start: treat it as broken too. */
-function isBlockedByBrokenResource(m: ContainerModel, results: UnitResult[]): boolean {
-  return m.needs.some((f) => {
-    const r = results.find((x) => x.name.filename === f);
-    return r !== undefined && r.name.kind !== 'container' && !r.ok;
-  });
 }
 
 async function createResource(
