@@ -7,7 +7,7 @@
 // It is only valid for this Node (V8 checks its version and refuses any other): build on the
 // Node that will run it.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,11 @@ const repo = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const dist = join(repo, 'dist');
 const bundle = join(dist, 'finit-pods.cjs');
 const launcher = join(dist, 'cli', 'launch.cjs');
+
+// The runner script: tsc copies no .sh, so it goes beside dist/render/stanza.js, which reads it;
+// the bundle gets its text as a define and reads no file but itself.
+const runnerSh = join(repo, 'src', 'render', 'finit-pods-run.sh');
+copyFileSync(runnerSh, join(dist, 'render', 'finit-pods-run.sh'));
 
 buildSync({
   entryPoints: [join(dist, 'cli', 'main.js')],
@@ -31,7 +36,10 @@ buildSync({
   supported: { 'dynamic-import': false },
   // import.meta.url as the module that used it would see it: main.js reads ../../package.json
   // and log.ts resolves pino from there
-  define: { 'import.meta.url': '__mainUrl' },
+  define: {
+    'import.meta.url': '__mainUrl',
+    FINIT_PODS_RUNNER_SCRIPT: JSON.stringify(readFileSync(runnerSh, 'utf8')),
+  },
   banner: {
     js: "const __mainUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, 'cli', 'main.js')).href;",
   },

@@ -1,0 +1,96 @@
+#!/bin/sh
+# finit-pods: generated; do not edit: finit-pods sync rewrites it.
+# Usage: finit-pods-run POD HASH   (HASH only makes Finit restart the pod when its config changes)
+dir=${0%/*}
+pod=$1
+f=$dir/pod-$pod.argv
+[ -r "$f" ] || { echo "finit-pods: $f is missing" >&2; exit 1; }
+# Work from a private copy: sync removes or rewrites pod-NAME.argv before Finit stops the pod
+# (on reload), and the pod must still be stopped with the command it was started with.
+rundir=${FINIT_PODS_RUN_DIR:-/run/finit-pods}
+snaps=$rundir/argv
+mkdir -p "$snaps" || exit 1
+for o in "$snaps/$pod".*; do [ -e "$o" ] && ! kill -0 "${o##*.}" 2>/dev/null && rm -f "$o"; done
+snap=$snaps/$pod.$$
+# private, as pod-NAME.argv is: it holds the unit's values
+(umask 077 && cat "$f" >"$snap") || exit 1
+f=$snap
+
+# podman run gets a session (and process group) of its own: Finit sends SIGTERM to the runner's
+# whole process group, and a podman run that gets it while still creating the container exits and
+# leaves the container behind (state Created). The runner's stop command stops it instead.
+own_session=
+command -v setsid >/dev/null 2>&1 && own_session=setsid
+
+# run SECTION [exec]: runs the arguments of @SECTION in $f, one per line; never evaluated.
+run() {
+	want=@$1 how=${2:-} in=
+	set --
+	while IFS= read -r l || [ -n "$l" ]; do
+		case $l in
+		@*) if [ "$l" = "$want" ]; then in=1; else in=; fi ;;
+		" "*)
+			[ -n "$in" ] || continue
+			l=${l# }
+			case $l in *\\*) l=$(printf '%bx' "$l"); l=${l%x} ;; esac
+			set -- "$@" "$l" ;;
+		esac
+	done <"$f"
+	[ $# -gt 0 ] || return 0
+	if [ "$how" = exec ]; then exec $own_session "$@"; fi
+	"$@"
+}
+setting() { sed -n "s/^$1=//p" "$f"; }
+
+restart_sec=$(setting RESTART_SEC)
+cond=$(setting COND)
+initctl=$(setting INITCTL)
+mark=$rundir/started/$pod
+if [ -n "$restart_sec" ] && [ -e "$mark" ]; then sleep "$restart_sec"; fi
+mkdir -p "$rundir/started" && : >"$mark"
+
+child= stopping=
+nap() { sleep 0.2 2>/dev/null || sleep 1; }
+# SIGTERM: the stop command (podman stop --ignore -t TIMEOUT). podman run may still be creating
+# the container, which stop then does not find (and, with --ignore, says nothing): stop is run
+# again every second until podman run has ended, so no container is left running after Finit
+# gives up on this runner (a unit changed and removed again within a second). Before podman
+# run has started, the runner just does not start it.
+on_term() {
+	stopping=1 trapped=1
+	[ -n "$child" ] || return 0
+	n=0
+	while [ $n -lt 10 ]; do
+		if [ $n -eq 0 ]; then run stop; else run stop >/dev/null 2>&1; fi
+		for _ in 1 2 3 4 5; do
+			kill -0 "$child" 2>/dev/null || return 0
+			nap
+		done
+		n=$((n + 1))
+	done
+}
+on_hup() {
+	trapped=1
+	if grep -qx '@reload' "$f"; then run reload; elif [ -n "$child" ]; then kill -HUP "$child" 2>/dev/null; fi
+}
+trap on_term TERM INT
+trap on_hup HUP
+# a stale container of ours may need a second rm -f after a crash (see finit-pods cleanup)
+run prestart >/dev/null 2>&1 || run prestart >/dev/null 2>&1
+[ -z "$stopping" ] || { rm -f "$snap"; exit 0; }
+run run exec &
+child=$!
+# a SIGTERM between the check above and here found no child to stop
+[ -z "$stopping" ] || on_term
+# Finit before 4.4 has no service conditions: pods that depend on this one wait for usr/pod-NAME
+if [ -z "$stopping" ] && [ -n "$cond" ] && [ -n "$initctl" ]; then "$initctl" cond set "$cond" >/dev/null 2>&1; fi
+# a trapped signal interrupts wait (status > 128); the command's own status comes from the next one
+while :; do
+	trapped=
+	wait "$child"
+	rc=$?
+	[ -n "$trapped" ] && [ $rc -gt 128 ] || break
+done
+if [ -n "$cond" ] && [ -n "$initctl" ]; then "$initctl" cond clear "$cond" >/dev/null 2>&1; fi
+rm -f "$snap"
+exit $rc
