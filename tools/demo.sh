@@ -13,7 +13,6 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 stack=${DEMO_STACK:-bookworm}
 tb=("$here/testbed" -s "$stack" -n demo)
-IMAGE=localhost/busybox:latest
 
 heading() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '\033[2m$ %s\033[0m\n' "$*"; }   # print a command as the reader would type it

@@ -49,7 +49,7 @@ mark=$rundir/started/$pod
 if [ -n "$restart_sec" ] && [ -e "$mark" ]; then sleep "$restart_sec"; fi
 mkdir -p "$rundir/started" && : >"$mark"
 
-child= stopping=
+child='' stopping=''
 nap() { sleep 0.2 2>/dev/null || sleep 1; }
 # SIGTERM: the stop command (podman stop --ignore -t TIMEOUT). podman run may still be creating
 # the container, which stop then does not find (and, with --ignore, says nothing): stop is run
@@ -69,6 +69,7 @@ on_term() {
 		n=$((n + 1))
 	done
 }
+# shellcheck disable=SC2317 # called by the trap below, which shellcheck does not follow
 on_hup() {
 	trapped=1
 	if grep -qx '@reload' "$f"; then run reload; elif [ -n "$child" ]; then kill -HUP "$child" 2>/dev/null; fi
@@ -89,8 +90,8 @@ while :; do
 	trapped=
 	wait "$child"
 	rc=$?
-	[ -n "$trapped" ] && [ $rc -gt 128 ] || break
+	if [ -z "$trapped" ] || [ "$rc" -le 128 ]; then break; fi
 done
 if [ -n "$cond" ] && [ -n "$initctl" ]; then "$initctl" cond clear "$cond" >/dev/null 2>&1; fi
 rm -f "$snap"
-exit $rc
+exit "$rc"
