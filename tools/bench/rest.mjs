@@ -1,0 +1,407 @@
+#!/usr/bin/env node
+// Benchmark: the daemon at rest (issue 15). In a fresh testbed sandbox (BENCH_STACK, default
+// bookworm) with BENCH_UNITS unit files (default 200: 5 running pods, the rest for runlevel 1
+// only, so Finit knows them but does not start them), `finit-pods daemon` runs as a Finit service
+// through wrappers that count every initctl and podman it runs. Once it is settled (the 5 pods
+// running, state.json has every unit, then 5 s more), nothing is run inside the sandbox for
+// BENCH_IDLE_S seconds (default 60) and, read from the host's /proc only:
+//   - the daemon's CPU: utime+stime of its process (all threads), as % of one CPU over the
+//     window (also its threads' schedstat run time, in ns, for a finer figure);
+//   - processes spawned: initctl and podman calls counted by the wrappers (those whose parent is
+//     the daemon, and all of them), and every process created in the sandbox's pid namespace
+//     (its ns_last_pid before and after, less what reading it costs);
+//   - its RSS at the end (VmRSS).
+// Then: one running pod's unit edited (an editor's save: temporary file, rename) → time until
+// its pod-NAME.conf has changed on disk; that pod's container's main process killed (SIGKILL
+// from the host) → time until the daemon logs a line about that pod.
+// Targets: CPU ≤ 0.05 %, no process spawned at rest, RSS ≤ 45 MB, a change applied ≤ 1 s, a
+// dead pod seen. The daemon is already running when the window starts: node's start-up is no
+// part of any figure.
+// With BENCH_BASELINE_REF (a git ref), that ref is built into a worktree at
+// /tmp/fp-baseline-SHA (reused when already built), bound into a second fresh sandbox at the same
+// path, and measured the same way: its figures are printed beside ours.
+// BENCH_KEEP=1 leaves the (last) sandbox running, to look around. Always exits 0: the figures are printed with their targets, and a missed one says MISSED.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+const stack = process.env.BENCH_STACK ?? 'bookworm';
+const N = Number(process.env.BENCH_UNITS ?? 200);
+const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
+const BASE_REF = process.env.BENCH_BASELINE_REF ?? '';
+const NAME = 'bench-rest';
+const RUNNING = 5;
+const TARGET = { cpu: 0.05, spawned: 0, rssMb: 45, changeS: 1 };
+const TICK = 100; // USER_HZ
+const node = stack === 'bookworm' ? '/usr/bin/node' : '/usr/local/bin/node';
+
+// inside the sandbox
+const B = '/run/fp-bench';
+const LOG = `${B}/daemon.log`;
+const INITCTL_CALLS = `${B}/initctl.calls`;
+const PODMAN_CALLS = `${B}/podman.calls`;
+const INITCTL_WRAP = `${B}/initctl`;
+const PODMAN_WRAP = `${B}/bin/podman`; // named podman: the daemon reads containers/storage itself then
+const DAEMON_WRAP = `${B}/daemon.sh`;
+const STATE = '/run/finit-pods/state.json';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '?');
+const missed = (ok) => (ok ? '' : '  MISSED');
+
+function testbed(binds) {
+  const env = { ...process.env, FINIT_PODS_TESTBED_BINDS: binds };
+  const tb = (...args) =>
+    execFileSync(join(repo, 'tools/testbed'), ['-s', stack, '-n', NAME, ...args], {
+      encoding: 'utf8',
+      timeout: 600_000,
+      maxBuffer: 1 << 26,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+    });
+  return tb;
+}
+
+async function until(what, fn, timeoutMs = 300_000, intervalMs = 250) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    let v;
+    try {
+      v = fn();
+    } catch {
+      v = undefined;
+    }
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+const runningUnit = (i) => `[Unit]
+Description=bench pod ${i}
+
+[Container]
+Image=localhost/busybox:latest
+Exec=sleep 100000
+Environment=BENCH=0
+StopTimeout=1
+`;
+// for runlevel 1 only: Finit knows its stanza but does not start it at runlevel 2
+const rescueUnit = (i) =>
+  `[Container]\nImage=localhost/busybox:latest\nExec=sleep 100000 ${i}\nStopTimeout=1\n\n[Install]\nWantedBy=rescue.target\n`;
+
+/** Host PIDs (strings). */
+function hostProcs() {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+}
+const readProc = (pid, file) => {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+const inSandbox = (pid) => (readProc(pid, 'cgroup') ?? '').includes(`finit-pods-tb.${stack}-${NAME}`);
+const nsPids = (pid) =>
+  (readProc(pid, 'status') ?? '')
+    .match(/^NSpid:\s*(.*)$/m)?.[1]
+    .trim()
+    .split(/\s+/)
+    .map(Number) ?? [];
+
+/** The daemon's host PID and its PID inside the sandbox. */
+function findDaemon(cli) {
+  for (const p of hostProcs()) {
+    const cmd = readProc(p, 'cmdline');
+    if (!cmd?.includes(`${cli}\0daemon`) || !inSandbox(p)) continue;
+    return { host: Number(p), inside: nsPids(p)[1] };
+  }
+  return undefined;
+}
+
+/** The host PID of the process that is PID `inside` of the sandbox (a container's main process). */
+function hostPidOf(inside) {
+  for (const p of hostProcs()) if (nsPids(p)[1] === inside && inSandbox(p)) return Number(p);
+  return undefined;
+}
+
+/** CPU of a process: utime+stime (ticks, all threads) and its threads' run time (ns, schedstat). */
+function cpuOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  let ns = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    const s = readProc(`${pid}/task/${t}`, 'schedstat');
+    if (s) ns += Number(s.split(' ')[0]);
+  }
+  return { ticks: Number(f[11]) + Number(f[12]), childTicks: Number(f[13]) + Number(f[14]), ns };
+}
+
+function logRecords(root) {
+  const text = readProc(root, `root${LOG}`) ?? '';
+  const out = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      out.push({ time: 0, msg: line });
+    }
+  }
+  return out;
+}
+
+/** Builds REF into /tmp/fp-baseline-SHA (once); returns that directory. */
+async function buildBaseline(ref) {
+  const git = (...a) =>
+    execFileSync('git', a, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const sha = git('rev-parse', '--verify', `${ref}^{commit}`).trim();
+  const dir = `/tmp/fp-baseline-${sha.slice(0, 12)}`;
+  const stamp = `${dir}.built`;
+  if (existsSync(stamp)) return { dir, sha };
+  if (existsSync(dir)) {
+    // another run is building it
+    await until(`the baseline build in ${dir}`, () => existsSync(stamp), 600_000, 1000);
+    return { dir, sha };
+  }
+  process.stderr.write(`bench rest: building ${ref} (${sha.slice(0, 12)}) into ${dir}…\n`);
+  for (let i = 0; ; i++) {
+    try {
+      git('worktree', 'add', '--detach', dir, sha);
+      break;
+    } catch (e) {
+      // another git command holds index.lock (or the worktrees dir): wait and retry
+      if (i >= 30 || !/lock/i.test(String(e.stderr ?? e))) throw e;
+      await sleep(2000);
+    }
+  }
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
+  const run = (cmd, args) =>
+    execFileSync(cmd, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+  run(join(repo, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json']);
+  run(process.execPath, ['tools/bundle.mjs']);
+  writeFileSync(stamp, `${sha}\n`);
+  return { dir, sha };
+}
+
+/** One fresh sandbox, the daemon of `codeDir` in it; every figure. */
+async function measure(codeDir, binds) {
+  const tb = testbed(binds);
+  const sh = (script) => tb('sh', script);
+  const cli = `${codeDir}/dist/cli/launch.cjs`;
+  const r = {};
+  tb('setup');
+  tb('start');
+  tb('import-image');
+  const dir = tb('dir').trim();
+  const finit = Number(tb('pid').trim());
+  const unitsDir = join(dir, 'cfg/containers');
+  const stanza = join(dir, 'etc/finit.d/enabled/pod-p0.conf');
+
+  for (let i = 0; i < N; i++) {
+    if (i < RUNNING) writeFileSync(join(unitsDir, `p${i}.container`), runningUnit(i));
+    else writeFileSync(join(unitsDir, `r${String(i).padStart(4, '0')}.container`), rescueUnit(i));
+  }
+  const initctlPath = stack === 'bookworm' ? '/lib/finit/initctl' : '/usr/sbin/initctl';
+  sh(
+    `mkdir -p ${B}/bin && : >${INITCTL_CALLS} && : >${PODMAN_CALLS} && ` +
+      `printf '#!/bin/sh\\necho "$PPID $*" >>${INITCTL_CALLS}\\nexec ${initctlPath} "$@"\\n' >${INITCTL_WRAP} && ` +
+      `printf '#!/bin/sh\\necho "$PPID $*" >>${PODMAN_CALLS}\\nexec /usr/bin/podman "$@"\\n' >${PODMAN_WRAP} && ` +
+      `printf '#!/bin/sh\\nexec env FINIT_PODS_INITCTL=${INITCTL_WRAP} ${node} ${cli} daemon --log-format json --podman ${PODMAN_WRAP} >>${LOG} 2>&1\\n' >${DAEMON_WRAP} && ` +
+      `chmod 755 ${INITCTL_WRAP} ${PODMAN_WRAP} ${DAEMON_WRAP}`,
+  );
+  writeFileSync(
+    join(dir, 'etc/finit.d/finit-pods.conf'),
+    `service [2345] name:finit-pods ${DAEMON_WRAP} -- finit-pods daemon\n`,
+  );
+  tb('initctl', 'reload');
+
+  // settled: the pods running, every unit in state.json, the daemon watching; then 5 s more
+  const names = () => sh("podman ps --format '{{.Names}}' | grep -c '^p[0-9]' || true").trim();
+  await until(`${RUNNING} pods running`, () => Number(names()) === RUNNING, 300_000, 500);
+  await until(
+    `state.json with ${N} units`,
+    () => {
+      const s = JSON.parse(readProc(finit, `root${STATE}`) ?? 'null');
+      return s && Object.keys(s.units).length === N && !s.unitsDirError && !s.applyError;
+    },
+    300_000,
+    500,
+  );
+  await until('the daemon to log "watching"', () => logRecords(finit).some((x) => x.msg === 'watching'));
+  const daemon = await until('the daemon process', () => findDaemon(cli));
+  await sleep(5000);
+
+  // ---- at rest: nothing runs inside the sandbox between the two ns_last_pid reads but what it does
+  const lastPid = () => Number(tb('exec', 'cat', '/proc/sys/kernel/ns_last_pid').trim());
+  const calls = (file) =>
+    (readProc(finit, `root${file}`) ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => Number(l.split(' ')[0]));
+  const p0 = lastPid();
+  const p1 = lastPid(); // what one read costs: p1 - p0
+  const i0 = calls(INITCTL_CALLS);
+  const m0 = calls(PODMAN_CALLS);
+  const log0 = logRecords(finit).length;
+  const c0 = cpuOf(daemon.host);
+  const t0 = process.hrtime.bigint();
+  await sleep(IDLE_S * 1000);
+  const c1 = cpuOf(daemon.host);
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const i1 = calls(INITCTL_CALLS);
+  const m1 = calls(PODMAN_CALLS);
+  const p2 = lastPid();
+  const logAtRest = logRecords(finit).slice(log0);
+  const status = readProc(daemon.host, 'status') ?? '';
+  if (findDaemon(cli)?.host !== daemon.host) r.note = 'the daemon process changed during the window';
+  r.secs = secs;
+  r.cpu = ((c1.ticks - c0.ticks) / TICK / secs) * 100;
+  r.cpuNs = ((c1.ns - c0.ns) / 1e9 / secs) * 100;
+  r.childTicks = c1.childTicks - c0.childTicks;
+  const mine = (a, b) => b.slice(a.length).filter((pp) => pp === daemon.inside).length;
+  r.initctl = mine(i0, i1);
+  r.podman = mine(m0, m1);
+  r.initctlAll = i1.length - i0.length;
+  r.podmanAll = m1.length - m0.length;
+  r.inNs = p2 - p1 - (p1 - p0);
+  r.rssMb = Number(status.match(/^VmRSS:\s*(\d+)/m)?.[1]) / 1024;
+  r.logAtRest = logAtRest.length;
+  r.initctlCmds = [
+    ...new Set(
+      (readProc(finit, `root${INITCTL_CALLS}`) ?? '')
+        .split('\n')
+        .slice(i0.length, i1.length)
+        .map((l) => l.split(' ').slice(1).join(' ')),
+    ),
+  ];
+
+  // ---- a change: an editor's save of p0.container → pod-p0.conf changed on disk
+  const before = readFileSync(stanza, 'utf8');
+  const unit = join(unitsDir, 'p0.container');
+  const tmp = join(unitsDir, '.p0.container.tmp');
+  const idBefore = sh("podman ps -q --no-trunc --filter name='^p0$'").trim();
+  const logBefore = logRecords(finit).length;
+  const w0 = Date.now();
+  const h0 = process.hrtime.bigint();
+  writeFileSync(tmp, runningUnit(0).replace('BENCH=0', 'BENCH=1'));
+  renameSync(tmp, unit);
+  try {
+    await until('pod-p0.conf to change', () => readFileSync(stanza, 'utf8') !== before, 30_000, 5);
+    r.changeS = Number(process.hrtime.bigint() - h0) / 1e9;
+    // logged once the apply is done (after the reload)
+    const applied = await until(
+      'the "applied pod:p0" log line',
+      () =>
+        logRecords(finit)
+          .slice(logBefore)
+          .find((x) => /^applied pod:p0/.test(x.msg)),
+      10_000,
+      20,
+    ).catch(() => undefined);
+    if (applied) r.appliedLogS = (applied.time - w0) / 1000;
+  } catch {
+    r.changeS = Number.POSITIVE_INFINITY;
+  }
+
+  // ---- a pod that dies: p0's container (restarted by Finit for the change) killed
+  const id = await until(
+    'p0 restarted with the new configuration',
+    () => {
+      const x = sh("podman ps -q --no-trunc --filter name='^p0$'").trim();
+      return x && x !== idBefore ? x : undefined;
+    },
+    60_000,
+    200,
+  );
+  await sleep(3000); // whatever the daemon logs about that restart, logged before the kill
+  const inside = Number(sh(`podman inspect -f '{{.State.Pid}}' ${id}`).trim());
+  const victim = hostPidOf(inside);
+  if (!victim) throw new Error(`no host process for PID ${inside} of the sandbox`);
+  const logKill = logRecords(finit).length;
+  const iKill = calls(INITCTL_CALLS);
+  const k0 = Date.now();
+  process.kill(victim, 'SIGKILL');
+  const about = (x) => x.pod === 'pod:p0' || (typeof x.msg === 'string' && x.msg.includes('pod:p0'));
+  try {
+    const seen = await until(
+      'the daemon to log something about pod:p0',
+      () =>
+        logRecords(finit)
+          .slice(logKill)
+          .find((x) => about(x) && !/^applied/.test(x.msg)),
+      20_000,
+      20,
+    );
+    r.deadS = (seen.time - k0) / 1000;
+    r.deadMsg = seen.msg;
+  } catch {
+    r.deadS = Number.POSITIVE_INFINITY;
+  }
+  // what the daemon did about it: Finit asked, and what Finit said it runs now
+  r.deadInitctl = mine(iKill, calls(INITCTL_CALLS));
+  try {
+    r.deadRunner = readdirSync(`/proc/${finit}/root/run/finit-pods/argv`).filter((f) => f.startsWith('p0.'));
+  } catch {
+    // an older runner keeps no such files
+  }
+  if (!process.env.BENCH_KEEP) tb('destroy');
+  return r;
+}
+
+function report(label, r) {
+  const head = `${label} (${stack}, ${N} units, ${IDLE_S} s)`;
+  if (r.error) {
+    console.log(`${head}: not measured: ${r.error}`);
+    return;
+  }
+  const spawned = r.initctl + r.podman;
+  console.log(
+    `${head}: daemon CPU ${fmt(r.cpu, 3)} % (target ≤ ${TARGET.cpu} %)${missed(r.cpu <= TARGET.cpu)}  [utime+stime over ${fmt(r.secs, 1)} s; threads' run time ${fmt(r.cpuNs, 4)} %]`,
+  );
+  console.log(
+    `${head}: processes spawned at rest ${spawned} (target ${TARGET.spawned})${missed(spawned <= TARGET.spawned)}  [initctl ${r.initctl}, podman ${r.podman} by the daemon${r.initctlCmds.length ? `: ${r.initctlCmds.join('; ')}` : ''}; all wrapper calls ${r.initctlAll + r.podmanAll}; processes created in the whole sandbox ${r.inNs}; children's CPU ticks ${r.childTicks}]`,
+  );
+  console.log(
+    `${head}: RSS ${fmt(r.rssMb, 1)} MB (target ≤ ${TARGET.rssMb} MB)${missed(r.rssMb <= TARGET.rssMb)}`,
+  );
+  console.log(
+    `${head}: a change applied in ${Number.isFinite(r.changeS) ? `${fmt(r.changeS)} s` : 'not within 30 s'} (target ≤ ${TARGET.changeS} s)${missed(r.changeS <= TARGET.changeS)}  [from the rename to pod-p0.conf changed on disk${r.appliedLogS !== undefined ? `; its "applied" log line at ${fmt(r.appliedLogS)} s` : ''}]`,
+  );
+  console.log(
+    `${head}: a dead pod seen in ${Number.isFinite(r.deadS) ? `${fmt(r.deadS)} s ("${r.deadMsg}")` : 'not within 20 s'} (target: seen)${missed(Number.isFinite(r.deadS))}  [its container's main process killed; the daemon then ran initctl ${r.deadInitctl}×${r.deadRunner?.length ? `; runner files now: ${r.deadRunner.join(', ')}` : ''}]`,
+  );
+  console.log(`${head}: log lines at rest ${r.logAtRest}${r.note ? `; ${r.note}` : ''}`);
+}
+
+const runs = [];
+try {
+  process.stderr.write(`bench rest: ${stack}, ${N} units, ${IDLE_S} s at rest…\n`);
+  try {
+    runs.push(['rest', await measure(repo, '')]);
+  } catch (e) {
+    runs.push(['rest', { error: e.message.split('\n')[0] }]);
+  }
+  if (BASE_REF) {
+    try {
+      const { dir, sha } = await buildBaseline(BASE_REF);
+      process.stderr.write(`bench rest: baseline ${BASE_REF} (${sha.slice(0, 12)})…\n`);
+      runs.push([`baseline (${BASE_REF})`, await measure(dir, dir)]);
+    } catch (e) {
+      runs.push([`baseline (${BASE_REF})`, { error: e.message.split('\n')[0] }]);
+    }
+  }
+} finally {
+  try {
+    if (!process.env.BENCH_KEEP) testbed('')('destroy');
+  } catch {
+    // already gone
+  }
+}
+console.log(
+  `\nthe daemon at rest (issue 15), ${stack} testbed: measured on the running daemon's process (node's start-up is no part of it)`,
+);
+for (const [label, r] of runs) report(label, r);
+process.exit(0);
