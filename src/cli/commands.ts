@@ -12,10 +12,8 @@ import type { StatusView } from '../inspect/status.js';
 import { shellJoin } from '../lib/shell.js';
 import { printable, printableJson, printableText } from '../lib/text.js';
 import { type Diagnostic, formatDiagnostic } from '../model/diagnostics.js';
-import type { DirOptions, Model } from '../model/translate.js';
-import type { UnitReport } from './check-helper.js';
+import type { DirOptions, Model, UnitResult } from '../model/translate.js';
 import { CHECK_OPTIONS, DAEMON_OPTIONS, PATH_OPTIONS, syncConfig } from './config.js';
-import { withOptimiser } from './jit.js';
 
 export interface Command {
   summary: string;
@@ -62,35 +60,24 @@ Exit status: 0 when every unit is usable, 1 otherwise, 2 on bad usage.
       return 2;
     }
     const opts = dirOptions(values['finit-version']);
-    const { isHelper, stopUnusedHelper } = await import('./check-helper.js');
-    const { checkDir, reportOf, runHelper } = await import('./check-dir.js');
-    if (isHelper()) return runHelper(positionals[0]!, opts);
-    const { translateFile } = await import('../model/translate.js');
+    const { translateDir, translateFile } = await import('../model/translate.js');
     let bad = 0;
     let count = 0;
     let unreadable = 0;
-    const tally = (r: UnitReport) => {
-      count++;
-      for (const line of r.lines) err(`${line}\n`);
-      if (!r.ok) bad++;
-    };
-    try {
-      for (const p of positionals) {
-        try {
-          if (!statSync(p).isDirectory()) {
-            tally(reportOf(translateFile(p, opts)));
-            continue;
-          }
-          const shared = checkDir(p, opts, tally);
-          if (process.env.FINIT_PODS_CHECK_REPORT === '1')
-            err(`${p}: ${shared.count} units, ${shared.helped} of them translated by a helper process\n`);
-        } catch (e) {
-          err(`${p}: error: ${(e as Error).message}\n`);
-          unreadable++;
-        }
+    for (const p of positionals) {
+      let results: UnitResult[];
+      try {
+        results = statSync(p).isDirectory() ? translateDir(p, opts).results : [translateFile(p, opts)];
+      } catch (e) {
+        err(`${p}: error: ${(e as Error).message}\n`);
+        unreadable++;
+        continue;
       }
-    } finally {
-      stopUnusedHelper();
+      for (const r of results) {
+        count++;
+        for (const d of r.diagnostics) err(`${formatDiagnostic(d)}\n`);
+        if (!r.ok) bad++;
+      }
     }
     out(
       `${count - bad} of ${count} units usable${unreadable ? `; ${unreadable} path${unreadable === 1 ? '' : 's'} could not be read` : ''}\n`,
@@ -333,7 +320,6 @@ ${PATH_HELP}`,
       storage: () => bootStorage(cfg.podman),
     });
     await d.start();
-    withOptimiser(); // boot recovery is over: from here on the daemon runs for days
     await new Promise<void>((resolve) => {
       const stop = (sig: string) => {
         log.info(`${sig}: stopping (pods keep running)`);

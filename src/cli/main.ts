@@ -3,12 +3,8 @@
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  // first of all (before even node:v8 is loaded for jit.ts): the daemon's podman call at boot
+  // first of all: the daemon's podman call at boot
   if (cmd === 'daemon' && !rest.includes('--help') && !rest.includes('-h')) await startBootRemoval(rest);
-  // and `check`'s helper process, which starts while this one loads the commands
-  if (cmd === 'check') (await import('./check-helper.js')).startCheckHelper(rest);
-  // the daemon turns it back on once boot recovery is done (jit.ts)
-  (await import('./jit.js')).withoutOptimiser();
   const { commands, usage } = await import('./commands.js');
   if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
     const sub = cmd === 'help' ? rest[0] : undefined;

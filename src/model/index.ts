@@ -17,11 +17,8 @@ export interface UnitInfo {
   templateName?: string;
 }
 
-/** The look-ups a translation makes: a Map from buildIndex, or a LazyIndex. */
-export interface UnitIndex {
-  get(filename: string): UnitInfo | undefined;
-  has(filename: string): boolean;
-}
+/** A directory's units by file name (buildIndex): what a translation looks other units up in. */
+export type UnitIndex = ReadonlyMap<string, UnitInfo>;
 
 const RESOURCE_KEY: Record<string, [section: string, key: string]> = {
   container: ['Container', 'ContainerName'],
@@ -73,48 +70,6 @@ export function unitInfo({ name, unit }: LoadedUnit): UnitInfo {
   return info;
 }
 
-export function buildIndex(units: readonly LoadedUnit[]): ReadonlyMap<string, UnitInfo> {
-  const index = new Map<string, UnitInfo>();
-  for (let i = 0; i < units.length; i++) index.set(units[i]!.name.filename, unitInfo(units[i]!));
-  return index;
-}
-
-/**
- * An index that reads a unit only when another one names it: a pass over a directory then loads,
- * translates and drops one unit at a time (what `check` does), instead of holding every parsed
- * unit until the last is translated. The units it did read are handed back through `take`, so
- * none is read twice.
- */
-export class LazyIndex implements UnitIndex {
-  private readonly infos = new Map<string, UnitInfo>();
-  private readonly kept = new Map<string, LoadedUnit>();
-
-  constructor(
-    private readonly names: ReadonlyMap<string, UnitName>,
-    private readonly load: (name: UnitName) => LoadedUnit,
-  ) {}
-
-  has(filename: string): boolean {
-    return this.names.has(filename);
-  }
-
-  get(filename: string): UnitInfo | undefined {
-    let info = this.infos.get(filename);
-    if (info) return info;
-    const name = this.names.get(filename);
-    if (!name) return undefined;
-    const loaded = this.load(name);
-    this.kept.set(filename, loaded);
-    info = unitInfo(loaded);
-    this.infos.set(filename, info);
-    return info;
-  }
-
-  /** The unit, loaded now or (when a unit named it earlier) then; the index lets go of it. */
-  take(name: UnitName): LoadedUnit {
-    const loaded = this.kept.get(name.filename);
-    if (!loaded) return this.load(name);
-    this.kept.delete(name.filename);
-    return loaded;
-  }
+export function buildIndex(units: readonly LoadedUnit[]): UnitIndex {
+  return new Map(units.map((u) => [u.name.filename, unitInfo(u)]));
 }

@@ -14,7 +14,7 @@ import {
 } from '../parse/load.js';
 import { type ContainerModel, type TranslateOptions, translateContainer } from './container.js';
 import { type Diagnostic, error, hasErrors, warning } from './diagnostics.js';
-import { buildIndex, LazyIndex, type UnitIndex, type UnitInfo } from './index.js';
+import { buildIndex, type UnitInfo } from './index.js';
 import { type HostDeviceModel, type ResourceModel, translateNetwork, translateVolume } from './resource.js';
 
 export type Model = ContainerModel | ResourceModel | HostDeviceModel;
@@ -73,9 +73,7 @@ function withoutContent(d: Diagnostic, outside: ReadonlySet<string>): Diagnostic
 
 function allValues(loaded: LoadedUnit): string[] {
   const values: string[] = [];
-  loaded.unit.sections.forEach((entries) => {
-    for (let i = 0; i < entries.length; i++) values.push(entries[i]!.value);
-  });
+  for (const entries of loaded.unit.sections.values()) for (const e of entries) values.push(e.value);
   return values;
 }
 
@@ -84,11 +82,8 @@ function translateUnit(loaded: LoadedUnit, opts: DirOptions & TranslateOptions):
   const path = loaded.unit.path;
   let r: { model?: Model; diagnostics: Diagnostic[] };
   // A unit file that cannot be read gets that one error, not a cascade about its missing content.
-  for (let i = 0; i < loaded.diagnostics.length; i++) {
-    const d = loaded.diagnostics[i]!;
-    if (d.file === path && d.message.startsWith('cannot read:'))
-      return { name, path, diagnostics: [d], ok: false };
-  }
+  const unreadable = loaded.diagnostics.find((d) => d.file === path && d.message.startsWith('cannot read:'));
+  if (unreadable) return { name, path, diagnostics: [unreadable], ok: false };
   // with its drop-ins a unit may hold more than one command line can carry: said here, at check
   const tooBig = argvTooBig(allValues(loaded));
   if (tooBig) {
@@ -159,16 +154,6 @@ function loadUnits(dir: string, names: readonly UnitName[], subdirs?: ReadonlySe
   return names.map((n) => loadUnit(dir, n, undefined, cache));
 }
 
-/** Translates loaded units against the index of their whole directory. */
-function translateLoaded(
-  loaded: readonly LoadedUnit[],
-  index: UnitIndex,
-  opts: DirOptions = {},
-): UnitResult[] {
-  const withIndex = { ...opts, index };
-  return loaded.map((l) => translateOne(l, withIndex));
-}
-
 /** Translates every unit in a directory. Throws only when the directory cannot be listed. */
 export function translateDir(
   dir: string,
@@ -176,35 +161,8 @@ export function translateDir(
 ): { results: UnitResult[]; index: ReadonlyMap<string, UnitInfo> } {
   const loaded = loadDir(dir);
   const index = buildIndex(loaded);
-  return { results: translateLoaded(loaded, index, opts), index };
-}
-
-/**
- * A directory's units, in name order, each translated when asked for by its position, for a
- * caller that looks at each result once (`check`): each unit is read, translated and handed over
- * before the next is read, and nothing is kept (a unit another one names is read when it is named,
- * see LazyIndex), so a large directory's units die young and cost the GC little.
- */
-export interface DirUnits {
-  readonly count: number;
-  /** The i-th unit's result (0 ≤ i < count), asked for in any order: translateDir's i-th. */
-  translate(i: number): UnitResult;
-}
-
-/** A directory's units, see DirUnits. Throws only when the directory cannot be listed. */
-export function openDir(dir: string, opts: DirOptions): DirUnits {
-  const { names, subdirs } = scanDir(dir);
-  const index = lazyIndex(dir, names, subdirs);
   const withIndex = { ...opts, index };
-  return { count: names.length, translate: (i) => translateOne(index.take(names[i]!), withIndex) };
-}
-
-/** The units of a directory by name, each read when it is taken or named (see LazyIndex). */
-function lazyIndex(dir: string, names: readonly UnitName[], subdirs?: ReadonlySet<string>): LazyIndex {
-  const cache = new LoadCache(subdirs);
-  const byName = new Map<string, UnitName>();
-  for (let i = 0; i < names.length; i++) byName.set(names[i]!.filename, names[i]!);
-  return new LazyIndex(byName, (n) => loadUnit(dir, n, undefined, cache));
+  return { results: loaded.map((l) => translateOne(l, withIndex)), index };
 }
 
 /** Translates one file, resolving the units it names against the other files of its directory. */
@@ -231,7 +189,7 @@ export function translateFile(path: string, opts: DirOptions = {}): UnitResult {
       ok: false,
     };
   }
-  // Only the units this one names are read, not the whole directory.
+  // the file first, then the rest of its directory, whose units it may name
   let names = [name];
   let subdirs: ReadonlySet<string> | undefined;
   try {
@@ -241,6 +199,6 @@ export function translateFile(path: string, opts: DirOptions = {}): UnitResult {
   } catch {
     // the file alone still translates; references to other units will be reported missing
   }
-  const index = lazyIndex(dir, names, subdirs);
-  return translateOne(index.take(name), { ...opts, index });
+  const loaded = loadUnits(dir, names, subdirs);
+  return translateOne(loaded[0]!, { ...opts, index: buildIndex(loaded) });
 }

@@ -16,7 +16,7 @@ import {
   warning,
 } from '../../src/model/diagnostics.js';
 import { CONTAINER_KEYS } from '../../src/model/keys.js';
-import { openDir, translateDir, translateFile, type UnitResult } from '../../src/model/translate.js';
+import { translateDir, translateFile } from '../../src/model/translate.js';
 
 t.test('formatDiagnostic: FILE:LINE: severity: message', async (t) => {
   t.equal(
@@ -330,48 +330,40 @@ t.test('translateDir throws only when the directory cannot be listed', async (t)
   t.same(translateDir(t.testdir({})).results, []);
 });
 
-t.test(
-  'openDir (one unit at a time, others read when named) gives what translateDir gives, in any order',
-  async (t) => {
-    const dir = t.testdir({
-      'a.container':
-        '[Container]\nImage=x\nNetwork=z.network\nNetwork=b.container\nVolume=v.volume:/v\nAfter=c.container\n',
-      'b.container': '[Container]\nImage=x\nContainerName=bee\nNetwork=z.network:ip=10.0.0.2\n',
-      'c.container': '[Container]\nImage=x\nNetwork=missing.network\nWants=gone.container\n',
-      'web@.container': '[Container]\nImage=x\nNetwork=n@.network\n',
-      'web@1.container': t.fixture('symlink', 'web@.container'),
-      'n@.network': '[Network]\nNetworkName=net-%i\n',
-      'v.volume': '[Volume]\nVolumeName=vol-%N\n',
-      'z.network': '[Network]\n',
-      'container.d': { '10-x.conf': '[Container]\nLabel=dropin=yes\n' },
-      'z.network.d': { '10-name.conf': '[Network]\nNetworkName=zed\n' },
-    });
-    const units = openDir(dir, {});
-    const each: UnitResult[] = [];
-    for (let i = 0; i < units.count; i++) each.push(units.translate(i));
-    const whole = translateDir(dir).results;
-    t.same(each, whole);
-    // the last first (as check's helper process goes): units named before they are taken
-    const backwards = openDir(dir, {});
-    const down: UnitResult[] = [];
-    for (let i = backwards.count - 1; i >= 0; i--) down.unshift(backwards.translate(i));
-    t.same(down, whole, 'from the last unit down');
-    const argvOf = (f: string) => {
-      const m = each.find((r) => r.name.filename === f)?.model;
-      return m?.kind === 'container' ? m.runArgs : undefined;
-    };
-    // the references resolved through units read when named: drop-ins included, specifiers expanded
-    const label = ['--label', 'dropin=yes'];
-    t.same(argvOf('a.container'), [
-      ...['--name', 'a', '--network', 'zed', '--network', 'container:bee', '-v', 'vol-v:/v'],
-      ...label,
-    ]);
-    t.same(argvOf('web@1.container'), ['--name', 'web_1', '--network', 'net-1', ...label]);
-    t.equal(each.find((r) => r.name.filename === 'c.container')?.ok, false);
-  },
-);
+t.test('translateFile gives what translateDir gives for each unit of the directory', async (t) => {
+  const dir = t.testdir({
+    'a.container':
+      '[Container]\nImage=x\nNetwork=z.network\nNetwork=b.container\nVolume=v.volume:/v\nAfter=c.container\n',
+    'b.container': '[Container]\nImage=x\nContainerName=bee\nNetwork=z.network:ip=10.0.0.2\n',
+    'c.container': '[Container]\nImage=x\nNetwork=missing.network\nWants=gone.container\n',
+    'web@.container': '[Container]\nImage=x\nNetwork=n@.network\n',
+    'web@1.container': t.fixture('symlink', 'web@.container'),
+    'n@.network': '[Network]\nNetworkName=net-%i\n',
+    'v.volume': '[Volume]\nVolumeName=vol-%N\n',
+    'z.network': '[Network]\n',
+    'container.d': { '10-x.conf': '[Container]\nLabel=dropin=yes\n' },
+    'z.network.d': { '10-name.conf': '[Network]\nNetworkName=zed\n' },
+  });
+  const whole = translateDir(dir).results;
+  t.same(
+    whole.map((r) => translateFile(r.path)),
+    whole,
+  );
+  const argvOf = (f: string) => {
+    const m = whole.find((r) => r.name.filename === f)?.model;
+    return m?.kind === 'container' ? m.runArgs : undefined;
+  };
+  // the references resolved: drop-ins included, specifiers expanded
+  const label = ['--label', 'dropin=yes'];
+  t.same(argvOf('a.container'), [
+    ...['--name', 'a', '--network', 'zed', '--network', 'container:bee', '-v', 'vol-v:/v'],
+    ...label,
+  ]);
+  t.same(argvOf('web@1.container'), ['--name', 'web_1', '--network', 'net-1', ...label]);
+  t.equal(whole.find((r) => r.name.filename === 'c.container')?.ok, false);
+});
 
-t.test('translateFile reads only the units the file names, not the whole directory', async (t) => {
+t.test('translateFile: a FIFO beside the file never blocks it (it is named, never read)', async (t) => {
   const dir = t.testdir({
     'web.container': '[Container]\nImage=x\nNetwork=net.network\n',
     'net.network': '[Network]\nNetworkName=n1\n',
