@@ -4,7 +4,6 @@
 
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { sortSmall } from '../lib/sort.js';
 import { type LoadedUnit, UNIT_FILE_NAME, type UnitName } from '../parse/load.js';
 import { expandSpecifiers, type SpecifierContext } from '../parse/specifiers.js';
 import { type Diagnostic, error, nearest, type Origin, warning } from './diagnostics.js';
@@ -96,17 +95,14 @@ export function translateContainer(
 
   // Unknown keys are errors, as in Quadlet, with the nearest known key as a hint.
   const containerKeys = unit.keys('Container');
-  for (let i = 0; i < containerKeys.length; i++) {
-    const e = containerKeys[i]!;
+  for (const e of containerKeys) {
     if (CONTAINER_KEYS.has(e.key)) continue;
     const near = nearest(e.key, CONTAINER_KEYS.keys());
     diagnostics.push(
       error(e, `unsupported key ${e.key}= in [Container]${near ? ` (did you mean ${near}=?)` : ''}`),
     );
   }
-  const quadletKeys = unit.keys('Quadlet');
-  for (let i = 0; i < quadletKeys.length; i++) {
-    const e = quadletKeys[i]!;
+  for (const e of unit.keys('Quadlet')) {
     if (!QUADLET_KEYS.has(e.key)) diagnostics.push(error(e, `unsupported key ${e.key}= in [Quadlet]`));
   }
   if (!unit.sections.has('Container')) diagnostics.push(error(fileAt, 'no [Container] section'));
@@ -191,8 +187,7 @@ export function translateContainer(
   let user = false;
   let group = false;
   let mapping = false;
-  for (let i = 0; i < containerKeys.length; i++) {
-    const e = containerKeys[i]!;
+  for (const e of containerKeys) {
     const at = KEY_INDEX.get(e.key);
     if (at === undefined) continue;
     todo.push(at);
@@ -203,11 +198,8 @@ export function translateContainer(
   }
   if (group && !user) todo.push(KEY_INDEX.get('User')!);
   if (mapping) todo.push(KEY_INDEX.get('UserNS')!);
-  // a typed array sorts numbers natively, without calling a comparator per comparison
-  const order = Int32Array.from(todo).sort();
-  for (let t = 0; t < order.length; t++) {
-    const key = KEY_LIST[order[t]!]![0]; // (no destructuring: unoptimised code would allocate an iterator)
-    const rule = KEY_LIST[order[t]!]![1];
+  for (const pos of todo.sort((a, b) => a - b)) {
+    const [key, rule] = KEY_LIST[pos]!;
     if (rule.kind !== 'special') {
       applyKeyRule(r, key, rule, add);
       continue;
@@ -412,11 +404,10 @@ export function translateContainer(
   const depsAt = new SectionReader(unit, 'Unit', spec, []); // (readService reported split problems)
   const reported = new Set<string>();
   const named: Value[] = [];
-  for (let i = 0; i < DEPENDENCY_KEYS.length; i++) {
-    const k = DEPENDENCY_KEYS[i]!;
+  for (const k of DEPENDENCY_KEYS) {
     if (depsAt.has(k)) for (const v of depsAt.strv(k)) named.push(v);
   }
-  sortSmall(named, (a, b) => a.at.line - b.at.line); // first mention in the file (stable within a line)
+  named.sort((a, b) => a.at.line - b.at.line); // first mention in the file (stable within a line)
   for (const v of named) {
     const dep = v.value;
     if (!UNIT_FILE_NAME.test(dep)) continue;

@@ -2,7 +2,6 @@
 // empty assignment resets, word splitting, key=value lists) and systemd specifiers expanded.
 // Every problem becomes a diagnostic at the line of the entry that caused it.
 
-import { sortSmall } from '../lib/sort.js';
 import { expandSpecifiers, type SpecifierContext, SpecifierError } from '../parse/specifiers.js';
 import { EXEC_FLAGS, SplitError, STRV_FLAGS, splitWords } from '../parse/split.js';
 import { afterReset, type Entry, lookupValue, type UnitFile } from '../parse/unitfile.js';
@@ -22,9 +21,6 @@ const FALSE = new Set(['0', 'no', 'false', 'off']);
 
 const NO_KEYS: ReadonlyMap<string, readonly Entry[]> = new Map();
 
-// (This runs for every key of every unit, mostly before V8 has optimised it, where each call and
-// each property load costs: the section's key map is looked up once, values are read from it
-// directly, and loops are indexed, since for-of or flatMap would allocate an iterator or array.)
 export class SectionReader {
   /** The section's entries by key (UnitFile.keyMap), looked up once. */
   private readonly map: ReadonlyMap<string, readonly Entry[]>;
@@ -38,12 +34,8 @@ export class SectionReader {
     this.map = unit.keyMap(section) ?? NO_KEYS;
   }
 
-  /** The text with specifiers expanded (most values have none: no call). */
+  /** The text with specifiers expanded; a bad specifier is reported and the text kept. */
   private expand(text: string, at: Origin, key: string): string {
-    return text.indexOf('%') < 0 ? text : this.expandSpecifiers(text, at, key);
-  }
-
-  private expandSpecifiers(text: string, at: Origin, key: string): string {
     try {
       return expandSpecifiers(text, this.specifiers);
     } catch (e) {
@@ -55,9 +47,7 @@ export class SectionReader {
 
   private split(e: Entry, flags: number, strict: boolean): string[] | undefined {
     try {
-      const words = splitWords(e.value, flags);
-      for (let i = 0; i < words.length; i++) words[i] = this.expand(words[i]!, e, e.key);
-      return words;
+      return splitWords(e.value, flags).map((w) => this.expand(w, e, e.key));
     } catch (err) {
       if (!(err instanceof SplitError)) throw err;
       const msg = `${e.key}= in [${this.section}]: ${err.message}`;
@@ -88,14 +78,13 @@ export class SectionReader {
 
   /** Every value, raw (no word splitting). */
   all(key: string): Value[] {
-    const out: Value[] = [];
+    return this.entries(key).map((e) => ({ value: this.expand(e.value, e, key), at: e }));
+  }
+
+  /** The key's entries since its last empty assignment (which resets the list). */
+  private entries(key: string): readonly Entry[] {
     const l = this.map.get(key);
-    if (l === undefined) return out;
-    for (let i = afterReset(l); i < l.length; i++) {
-      const e = l[i]!;
-      out.push({ value: this.expand(e.value, e, key), at: e });
-    }
-    return out;
+    return l === undefined ? [] : l.slice(afterReset(l));
   }
 
   /** Every value split into words like systemd's strv lists (quotes group words, backslashes kept). */
@@ -110,12 +99,8 @@ export class SectionReader {
 
   private words(key: string, flags: number): Value[] {
     const out: Value[] = [];
-    const l = this.map.get(key);
-    if (l === undefined) return out;
-    for (let i = afterReset(l); i < l.length; i++) {
-      const e = l[i]!;
-      const words = this.split(e, flags, false);
-      if (words) for (let j = 0; j < words.length; j++) out.push({ value: words[j]!, at: e });
+    for (const e of this.entries(key)) {
+      for (const value of this.split(e, flags, false) ?? []) out.push({ value, at: e });
     }
     return out;
   }
@@ -132,15 +117,11 @@ export class SectionReader {
   /** KEY=VALUE assignments from every value (Environment=, Label=), later ones override. */
   keyVals(key: string): Map<string, { value: string | null; at: Origin }> {
     const out = new Map<string, { value: string | null; at: Origin }>();
-    const l = this.map.get(key);
-    if (l === undefined) return out;
-    for (let i = afterReset(l); i < l.length; i++) {
-      const e = l[i]!;
+    for (const e of this.entries(key)) {
       const words = this.split(e, EXEC_FLAGS, false);
       if (!words) continue;
       let sawAssignment = false;
-      for (let j = 0; j < words.length; j++) {
-        const w = words[j]!;
+      for (const w of words) {
         const eq = w.indexOf('=');
         if (eq >= 0) {
           out.set(w.slice(0, eq), { value: w.slice(eq + 1), at: e });
@@ -183,41 +164,26 @@ export function applyKeyRule(r: SectionReader, key: string, rule: KeyRule, add: 
       if (v) add(rule.flag, (rule.prefix ?? '') + v.value);
       break;
     }
-    case 'all': {
-      const vs = r.all(key);
-      for (let i = 0; i < vs.length; i++) add(rule.flag, vs[i]!.value);
+    case 'all':
+      for (const v of r.all(key)) add(rule.flag, v.value);
       break;
-    }
-    case 'strv': {
-      const vs = r.strv(key);
-      for (let i = 0; i < vs.length; i++) {
-        const v = vs[i]!.value;
-        add(rule.flag, rule.lower ? v.toLowerCase() : v);
-      }
+    case 'strv':
+      for (const { value } of r.strv(key)) add(rule.flag, rule.lower ? value.toLowerCase() : value);
       break;
-    }
-    case 'args': {
-      const vs = r.args(key);
-      for (let i = 0; i < vs.length; i++) add(rule.flag, (rule.prefix ?? '') + vs[i]!.value);
+    case 'args':
+      for (const v of r.args(key)) add(rule.flag, (rule.prefix ?? '') + v.value);
       break;
-    }
     case 'bool': {
       const v = r.bool(key);
       if (v) add(v.value ? rule.flag : `${rule.flag}=false`);
       break;
     }
     case 'ifTrue':
-      if (r.bool(key)?.value) for (let i = 0; i < rule.args.length; i++) add(rule.args[i]!);
+      if (r.bool(key)?.value) for (const a of rule.args) add(a);
       break;
     case 'keyval': {
       const kv = r.keyVals(key);
-      const keys: string[] = [];
-      kv.forEach((_, k) => {
-        keys.push(k);
-      });
-      sortSmall(keys);
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]!;
+      for (const k of [...kv.keys()].sort()) {
         const v = kv.get(k)!.value;
         add(rule.flag, v === null ? k : `${k}=${v}`);
       }
