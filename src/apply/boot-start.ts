@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LABEL_MANAGED, READY_CONDITION } from '../render/labels.js';
 import { condFromFiles } from './finit.js';
-import { type Podman, podmanCli } from './podman.js';
+import { type Podman, podmanCli, RemovalError, removeWithRetry } from './podman.js';
 import { type Runner, run } from './run.js';
 
 export const bootMarker = (runDir: string) => join(runDir, 'booted');
@@ -28,12 +28,17 @@ export interface OwnRemoval {
 
 /** Removes every container finit-pods labelled, in one call; once more if that fails. */
 export async function removeOwn(podman: Podman): Promise<OwnRemoval> {
-  const r = await podman.removeLabelled(LABEL_MANAGED, 'true');
-  if (!r.error) return { ids: r.ids, errors: [], calls: 1 };
-  // The first rm -f after a crash often fails ("timed out waiting for file …/exits/ID",
-  // "container state improper"); the same removal again takes what is left.
-  const again = await podman.removeLabelled(LABEL_MANAGED, 'true');
-  return { ids: [...r.ids, ...again.ids], errors: again.error ? [again.error] : [], calls: 2 };
+  const ids: string[] = [];
+  const r = await removeWithRetry(async () => {
+    try {
+      ids.push(...(await podman.removeLabelled(LABEL_MANAGED, 'true')));
+    } catch (e) {
+      // what a failed call removed is gone all the same
+      if (e instanceof RemovalError) ids.push(...e.removed);
+      throw e;
+    }
+  });
+  return { ids, errors: r.error ? [r.error.message] : [], calls: r.calls };
 }
 
 export interface StartedRemoval {

@@ -1,13 +1,13 @@
 // Boot cleanup: what would keep a pod from starting after a power cut. Podman resets its state
 // at the first call after a reboot and leaves containers that were running as Created (4.3) or
 // Exited (5.x), still holding their names, so `podman run --name X` fails with "name already in
-// use". Removed, in one batched call each (retried once, since the first rm -f after a crash
-// often fails): every finit-pods container that is not running, any non-running container that
+// use". Removed, in one batched call each (retried once, podman.ts removeWithRetry, since the
+// first rm -f after a crash often fails): every finit-pods container that is not running, any non-running container that
 // holds a pod's name, and storage-only ("ghost") containers that hold a pod's name. A running
 // container finit-pods does not own is never removed: it is reported.
 
 import { LABEL_MANAGED, LABEL_POD } from '../render/labels.js';
-import type { ContainerInfo, Podman } from './podman.js';
+import { type ContainerInfo, isRunning, type Podman, PodmanError, removeWithRetry } from './podman.js';
 
 export interface Removal {
   id: string;
@@ -40,7 +40,7 @@ export function planCleanup(
     const name = c.names[0] ?? c.id.slice(0, 12);
     const managed = c.labels[LABEL_MANAGED] === 'true';
     const pod = c.names.map((n) => pods.get(n)).find((p) => p !== undefined);
-    const running = c.state === 'running' || c.state === 'paused' || c.state === 'stopping';
+    const running = isRunning(c.state);
     const base = { id: c.id, name, state: c.state };
     if (managed && (!running || atBoot)) {
       const p = c.labels[LABEL_POD] ?? name;
@@ -84,22 +84,19 @@ export async function executeCleanup(podman: Podman, plan: CleanupPlan): Promise
   const errors: string[] = [];
   const ids = plan.remove.map((r) => r.id);
   if (ids.length > 0) {
-    calls++;
-    const e = await podman.remove(ids);
-    if (e) {
-      // The first rm -f after a crash often fails ("timed out waiting for file …/exits/ID",
-      // "container state improper"); a second one succeeds. rm -f of a container that is gone
-      // already succeeds, so the same batch again: no listing needed to find what is left.
-      calls++;
-      const e2 = await podman.remove(ids);
-      if (e2) errors.push(e2);
-    }
+    const r = await removeWithRetry(() => podman.remove(ids));
+    calls += r.calls;
+    if (r.error) errors.push(r.error.message);
   }
   const ghostIds = plan.ghosts.map((g) => g.id);
   if (ghostIds.length > 0) {
     calls++;
-    const e = await podman.remove(ghostIds, true);
-    if (e) errors.push(e);
+    try {
+      await podman.remove(ghostIds, true);
+    } catch (e) {
+      if (!(e instanceof PodmanError) || e.timedOut) throw e;
+      errors.push(e.message);
+    }
   }
   return { plan, calls, errors };
 }

@@ -1,7 +1,6 @@
 // Reading Finit's view of its services: `initctl -j status` where it exists (4.4+), the text
-// table (`initctl -p -t status`) on older versions, which gives no restart count.
-
-import type { Runner } from './run.js';
+// table (`initctl -p -t status`) on older versions, which gives no restart count. The calls are
+// the Finit adapter's (finit.ts: services()); this reads what they print.
 
 export interface FinitService {
   identity: string;
@@ -35,20 +34,4 @@ export function parseStatusJson(text: string): FinitService[] {
     ...(typeof r.restarts === 'number' ? { restarts: r.restarts } : {}),
     ...(typeof r.uptime === 'number' ? { uptime: r.uptime } : {}),
   }));
-}
-
-export async function finitServices(initctl: string, json: boolean, exec: Runner): Promise<FinitService[]> {
-  if (json) {
-    const r = await exec(initctl, ['-j', 'status'], { timeoutMs: 10_000 });
-    // Before 4.16 -j does not escape quotes in strings: fall back to the table if it breaks
-    if (r.exitCode === 0) {
-      try {
-        return parseStatusJson(r.stdout);
-      } catch {
-        // fall through
-      }
-    }
-  }
-  const r = await exec(initctl, ['-p', '-t', 'status'], { timeoutMs: 10_000 });
-  return parseStatusTable(r.stdout);
 }

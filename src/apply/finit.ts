@@ -1,10 +1,11 @@
 // The Finit adapter: everything finit-pods asks of Finit goes through initctl (Finit's own
-// socket is SOCK_SEQPACKET, which node:net cannot open).
+// socket is SOCK_SEQPACKET, which node:net cannot open). A call that failed throws FinitError.
 
 import { accessSync, constants, lstatSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { parseFinitVersion } from '../render/finit.js';
-import { type Runner, run } from './run.js';
+import { finitCaps, parseFinitVersion } from '../render/finit.js';
+import { type FinitService, parseStatusJson, parseStatusTable } from './finit-status.js';
+import { CommandError, failureText, type Runner, type RunResult, run } from './run.js';
 
 export interface Finit {
   readonly initctl: string;
@@ -12,6 +13,13 @@ export interface Finit {
   reload(): Promise<void>;
   condGet(name: string): Promise<boolean>;
   condSet(name: string): Promise<void>;
+  /**
+   * Every service Finit knows (`initctl -j status` on Finit 4.4 and later, the text table before;
+   * `version` is Finit's, from version()). A failed call throws: it is never "no services".
+   */
+  services(version: string): Promise<FinitService[]>;
+  /** `initctl restart IDENT`, e.g. `pod:web`. */
+  restart(ident: string): Promise<void>;
 }
 
 const CANDIDATES = ['/sbin/initctl', '/usr/sbin/initctl', '/lib/finit/initctl', '/usr/lib/finit/initctl'];
@@ -31,12 +39,22 @@ export function findInitctl(env = process.env): string | undefined {
   return undefined;
 }
 
-export class FinitError extends Error {}
+/** An initctl call failed: command, exit code and stderr as CommandError carries them. */
+export class FinitError extends CommandError {}
 
 export function initctlFinit(initctl: string, exec: Runner = run): Finit {
+  const error = (message: string, args: string[], r: RunResult) =>
+    new FinitError(message, [initctl, ...args], r);
+  /** Runs initctl; a timeout throws, the exit code is the caller's to judge. */
   const call = async (args: string[], timeoutMs = 10_000) => {
     const r = await exec(initctl, args, { timeoutMs });
-    if (r.timedOut) throw new FinitError(`initctl ${args.join(' ')} timed out after ${timeoutMs / 1000} s`);
+    if (r.timedOut) throw error(`initctl ${args.join(' ')} timed out after ${timeoutMs / 1000} s`, args, r);
+    return r;
+  };
+  /** Runs initctl; a non-zero exit throws too. */
+  const ok = async (args: string[], timeoutMs?: number) => {
+    const r = await call(args, timeoutMs);
+    if (r.exitCode !== 0) throw error(`initctl ${args.join(' ')} failed: ${failureText(r)}`, args, r);
     return r;
   };
   return {
@@ -45,14 +63,15 @@ export function initctlFinit(initctl: string, exec: Runner = run): Finit {
       const r = await call(['version']);
       const v = parseFinitVersion(r.stdout);
       if (!v)
-        throw new FinitError(
+        throw error(
           `cannot tell Finit's version from "initctl version": ${(r.stdout || r.stderr).trim()}`,
+          ['version'],
+          r,
         );
       return v;
     },
     async reload() {
-      const r = await call(['reload']);
-      if (r.exitCode !== 0) throw new FinitError(`initctl reload failed: ${(r.stderr || r.stdout).trim()}`);
+      await ok(['reload']);
     },
     async condGet(name) {
       // What `initctl cond get` reads, without starting it (boot recovery asks before anything)
@@ -66,9 +85,22 @@ export function initctlFinit(initctl: string, exec: Runner = run): Finit {
       return condFromFiles(name) === true;
     },
     async condSet(name) {
-      const r = await call(['cond', 'set', name]);
-      if (r.exitCode !== 0)
-        throw new FinitError(`initctl cond set ${name} failed: ${(r.stderr || r.stdout).trim()}`);
+      await ok(['cond', 'set', name]);
+    },
+    async services(version) {
+      if (finitCaps(version).serviceConditions) {
+        const r = await ok(['-j', 'status']);
+        // Before 4.16 -j does not escape quotes in strings: the table, when the JSON breaks
+        try {
+          return parseStatusJson(r.stdout);
+        } catch {
+          // the table below
+        }
+      }
+      return parseStatusTable((await ok(['-p', '-t', 'status'])).stdout);
+    },
+    async restart(ident) {
+      await ok(['restart', ident], 30_000);
     },
   };
 }

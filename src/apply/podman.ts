@@ -1,7 +1,8 @@
 // The Podman adapter: the few podman calls finit-pods makes, each with a timeout and parsed
-// output. Everything else about podman lives in the argv the model renders.
+// output. Everything else about podman lives in the argv the model renders. A call that failed
+// (non-zero exit, timeout, output it cannot read) throws PodmanError, never an empty answer.
 
-import type { Runner, RunResult } from './run.js';
+import { CommandError, failureText, type Runner, type RunResult } from './run.js';
 
 export interface ContainerInfo {
   id: string;
@@ -9,7 +10,13 @@ export interface ContainerInfo {
   state: string;
   image: string;
   labels: Record<string, string>;
+  /** When it started (Unix seconds), if podman says. */
+  startedAt?: number;
 }
+
+/** Podman's states in which a container's process exists: a running container in that sense. */
+export const isRunning = (state: string): boolean =>
+  state === 'running' || state === 'paused' || state === 'stopping';
 
 /** The local images: their names (repo:tag, and repo@digest) and IDs. */
 export interface LocalImages {
@@ -20,25 +27,58 @@ export interface LocalImages {
 export interface Podman {
   /** Every container (`ps -a`); with `external`, also storage-only ones no podman database knows. */
   containers(external?: boolean): Promise<ContainerInfo[]>;
-  /** Force-removes containers (`rm -f -t 0`, or `rm --storage` for storage-only ones); returns podman's error text, if any. */
-  remove(ids: string[], storage?: boolean): Promise<string | undefined>;
+  /** Force-removes containers (`rm -f -t 0`, or `rm --storage` for storage-only ones). */
+  remove(ids: string[], storage?: boolean): Promise<void>;
   /** Stops containers gently (SIGTERM, SIGKILL after `seconds`) and removes them (`rm -f -t SECONDS`). */
-  stopAndRemove(ids: string[], seconds: number): Promise<string | undefined>;
+  stopAndRemove(ids: string[], seconds: number): Promise<void>;
   /**
    * Force-removes every container carrying the label `key=value` (`rm -f -t 0 --filter label=…`),
-   * without listing them first: the IDs podman removed, and its error text, if any.
+   * without listing them first: the IDs podman removed. On failure a RemovalError, which carries
+   * the IDs it removed all the same.
    */
-  removeLabelled(key: string, value: string): Promise<{ ids: string[]; error?: string }>;
+  removeLabelled(key: string, value: string): Promise<string[]>;
   /** Containers removed since `since`, from podman's event log (`events --stream=false`). */
   removedSince(since: Date): Promise<Map<string, { name: string; labels: Record<string, string> }>>;
   /** Names (repo:tag and repo@digest) and IDs of every local image. */
   images(): Promise<LocalImages>;
+  /** Names of every network (`network ls`). */
+  networks(): Promise<Set<string>>;
   /** Loads an image archive; returns the loaded image's ID. */
   load(path: string): Promise<string>;
   tag(id: string, name: string): Promise<void>;
 }
 
-export class PodmanError extends Error {}
+/** A podman call failed: command, exit code and stderr as CommandError carries them. */
+export class PodmanError extends CommandError {}
+
+/** A removal by label failed; some containers may have gone all the same. */
+export class RemovalError extends PodmanError {
+  removed: string[] = [];
+}
+
+/**
+ * A removal, once more if it fails: the first rm -f after a crash often fails ("timed out waiting
+ * for file …/exits/ID", "container state improper") and the same removal again takes what is
+ * left (rm -f of a container that is gone already succeeds, so no listing is needed). Returns
+ * the podman calls made and the second failure, if any. A timeout is not retried (it took
+ * its whole time already) and is thrown, as is anything but a PodmanError.
+ */
+export async function removeWithRetry(
+  remove: () => Promise<void>,
+): Promise<{ calls: number; error?: PodmanError }> {
+  const once = async () => {
+    try {
+      await remove();
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof PodmanError) || e.timedOut) throw e;
+      return e;
+    }
+  };
+  if ((await once()) === undefined) return { calls: 1 };
+  const error = await once();
+  return error === undefined ? { calls: 2 } : { calls: 2, error };
+}
 
 interface PsRow {
   Id?: string;
@@ -47,6 +87,7 @@ interface PsRow {
   State?: string;
   Image?: string;
   Labels?: Record<string, string> | null;
+  StartedAt?: number;
 }
 
 export function parsePs(json: string): ContainerInfo[] {
@@ -57,13 +98,9 @@ export function parsePs(json: string): ContainerInfo[] {
     state: (r.State ?? '').toLowerCase(),
     image: r.Image ?? '',
     labels: r.Labels ?? {},
+    // podman gives 0 or a date in 1970 for a container that never started
+    ...(typeof r.StartedAt === 'number' && r.StartedAt > 0 ? { startedAt: r.StartedAt } : {}),
   }));
-}
-
-/** What `podman ps -a --format json` answered, as containers; a failed call throws. */
-export function psContainers(r: RunResult): ContainerInfo[] {
-  if (r.exitCode !== 0) throw new PodmanError(`podman ps failed: ${r.stderr.trim()}`);
-  return parsePs(r.stdout);
 }
 
 interface EventRow {
@@ -98,38 +135,61 @@ export function parseRemoveEvents(
   return m;
 }
 
-/** podman's error text when a call failed (its exit code when it said nothing), else undefined. */
-const failure = (r: RunResult): string | undefined =>
-  r.exitCode === 0 ? undefined : (r.stderr || r.stdout).trim() || `exit ${r.exitCode}`;
-
 export function podmanCli(podman: string, exec: Runner): Podman {
-  const call = async (args: string[], timeoutMs = 60_000) => {
+  const failed = (args: string[], r: RunResult, what = `podman ${args[0]}`) =>
+    new PodmanError(`${what} failed: ${failureText(r)}`, [podman, ...args], r);
+  /** Runs podman; a timeout or a non-zero exit throws (`what` names the call in the message). */
+  const call = async (args: string[], timeoutMs = 60_000, what?: string) => {
     const r = await exec(podman, args, { timeoutMs });
-    if (r.timedOut) throw new PodmanError(`podman ${args[0]} timed out after ${timeoutMs / 1000} s`);
+    if (r.timedOut)
+      throw new PodmanError(`podman ${args[0]} timed out after ${timeoutMs / 1000} s`, [podman, ...args], r);
+    if (r.exitCode !== 0) throw failed(args, r, what);
     return r;
+  };
+  /** Parses a call's output; output it cannot read is a failed call too. */
+  const parse = <T>(args: string[], r: RunResult, read: (out: string) => T): T => {
+    try {
+      return read(r.stdout);
+    } catch (e) {
+      throw new PodmanError(
+        `podman ${args[0]}: cannot read its output: ${(e as Error).message}`,
+        [podman, ...args],
+        r,
+      );
+    }
   };
   return {
     async containers(external = false) {
-      return psContainers(await call(['ps', '-a', ...(external ? ['--external'] : []), '--format', 'json']));
+      const args = ['ps', '-a', ...(external ? ['--external'] : []), '--format', 'json'];
+      return parse(args, await call(args), parsePs);
     },
     async remove(ids, storage = false) {
-      if (ids.length === 0) return undefined;
-      return failure(
-        await call(storage ? ['rm', '--storage', ...ids] : ['rm', '-f', '-t', '0', ...ids], 120_000),
-      );
+      if (ids.length === 0) return;
+      await call(storage ? ['rm', '--storage', ...ids] : ['rm', '-f', '-t', '0', ...ids], 120_000);
     },
     async stopAndRemove(ids, seconds) {
-      if (ids.length === 0) return undefined;
-      return failure(await call(['rm', '-f', '-t', String(seconds), ...ids], 120_000 + seconds * 1000));
+      if (ids.length === 0) return;
+      await call(['rm', '-f', '-t', String(seconds), ...ids], 120_000 + seconds * 1000);
     },
     async removeLabelled(key, value) {
-      const r = await call(['rm', '-f', '-t', '0', '--filter', `label=${key}=${value}`], 120_000);
+      const args = ['rm', '-f', '-t', '0', '--filter', `label=${key}=${value}`];
+      const timeoutMs = 120_000;
+      const r = await exec(podman, args, { timeoutMs });
+      // podman prints each container it removed, also when it failed on another
       const ids = r.stdout.split('\n').filter((l) => /^[0-9a-f]{64}$/.test(l));
-      if (r.exitCode === 0) return { ids };
-      return { ids, error: (r.stderr || r.stdout).trim() || `exit ${r.exitCode}` };
+      if (r.exitCode === 0 && !r.timedOut) return ids;
+      const e = new RemovalError(
+        r.timedOut
+          ? `podman rm timed out after ${timeoutMs / 1000} s`
+          : `podman rm failed: ${failureText(r)}`,
+        [podman, ...args],
+        r,
+      );
+      e.removed = ids;
+      throw e;
     },
     async removedSince(since) {
-      const r = await call([
+      const args = [
         'events',
         '--stream=false',
         '--since',
@@ -140,18 +200,21 @@ export function podmanCli(podman: string, exec: Runner): Podman {
         'event=remove',
         '--format',
         'json',
-      ]);
-      if (r.exitCode !== 0) throw new PodmanError(`podman events failed: ${r.stderr.trim()}`);
-      return parseRemoveEvents(r.stdout);
+      ];
+      return parse(args, await call(args), parseRemoveEvents);
     },
     async images() {
-      const r = await call(['images', '--format', 'json']);
-      if (r.exitCode !== 0) throw new PodmanError(`podman images failed: ${r.stderr.trim()}`);
-      const rows = (JSON.parse(r.stdout || '[]') ?? []) as {
-        Id?: string;
-        Names?: string[] | null;
-        RepoDigests?: string[] | null;
-      }[];
+      const args = ['images', '--format', 'json'];
+      const rows = parse(
+        args,
+        await call(args),
+        (out) =>
+          (JSON.parse(out || '[]') ?? []) as {
+            Id?: string;
+            Names?: string[] | null;
+            RepoDigests?: string[] | null;
+          }[],
+      );
       const names = new Set<string>();
       const ids = new Set<string>();
       for (const row of rows) {
@@ -161,20 +224,29 @@ export function podmanCli(podman: string, exec: Runner): Podman {
       }
       return { names, ids };
     },
+    async networks() {
+      const r = await call(['network', 'ls', '--format', '{{.Name}}'], 30_000, 'podman network ls');
+      return new Set(
+        r.stdout
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      );
+    },
     async load(path) {
-      const r = await call(['load', '-q', '-i', path], 600_000);
-      if (r.exitCode !== 0)
-        throw new PodmanError(`podman load -i ${path} failed: ${(r.stderr || r.stdout).trim()}`);
+      const args = ['load', '-q', '-i', path];
+      const r = await call(args, 600_000, `podman load -i ${path}`);
       const m = r.stdout.match(/Loaded image(?:\(s\))?:\s*(\S+)/);
       if (!m)
         throw new PodmanError(
           `podman load -i ${path}: cannot tell which image it loaded: ${r.stdout.trim()}`,
+          [podman, ...args],
+          r,
         );
       return m[1]!;
     },
     async tag(id, name) {
-      const r = await call(['tag', id, name]);
-      if (r.exitCode !== 0) throw new PodmanError(`podman tag ${id} ${name} failed: ${r.stderr.trim()}`);
+      await call(['tag', id, name], 60_000, `podman tag ${id} ${name}`);
     },
   };
 }

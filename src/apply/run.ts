@@ -81,3 +81,26 @@ export const run: Runner = (file, args, opts = {}) =>
       }, DRAIN_MS);
     });
   });
+
+/**
+ * A program an adapter ran failed: it exited non-zero, timed out, could not be started, or said
+ * something the adapter cannot read (then `exitCode` may be 0). Every adapter method throws this
+ * (or a subclass) for a failed call, so no caller can read a failure as an empty answer.
+ */
+export class CommandError extends Error {
+  readonly command: string[];
+  readonly exitCode: number;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+  constructor(message: string, command: readonly string[], r: Omit<RunResult, 'stdout'>) {
+    super(message);
+    this.name = new.target.name;
+    this.command = [...command];
+    this.exitCode = r.exitCode;
+    this.stderr = r.stderr;
+    this.timedOut = r.timedOut;
+  }
+}
+
+/** What a failed call said: its error text (its output, else its exit code, when it said nothing). */
+export const failureText = (r: RunResult): string => (r.stderr || r.stdout).trim() || `exit ${r.exitCode}`;

@@ -355,6 +355,7 @@ matches no unit).
     const cfg = syncConfig(values);
     const { findInitctl, initctlFinit } = await import('../apply/finit.js');
     const { run } = await import('../apply/run.js');
+    const { podmanCli } = await import('../apply/podman.js');
     const { collectStatus, formatStatus } = await import('../inspect/status.js');
     const initctl = findInitctl();
     if (!initctl) {
@@ -363,7 +364,11 @@ matches no unit).
     }
     let view: StatusView;
     try {
-      view = await collectStatus(cfg, initctlFinit(initctl), run, positionals);
+      view = await collectStatus(
+        cfg,
+        { finit: initctlFinit(initctl), podman: podmanCli(cfg.podman, run) },
+        positionals,
+      );
     } catch (e) {
       err(`finit-pods status: ${(e as Error).message}\n`);
       const { readState } = await import('../daemon/state.js');
@@ -433,6 +438,8 @@ Exit status: 0 when every pod runs (after --fix: when nothing is left to fix), 1
     const cfg = syncConfig(values);
     const { findInitctl, initctlFinit } = await import('../apply/finit.js');
     const { run } = await import('../apply/run.js');
+    const { podmanCli } = await import('../apply/podman.js');
+    const { applyLocked } = await import('../apply/boot.js');
     const { doctor, formatFindings } = await import('../inspect/doctor.js');
     const initctl = findInitctl();
     if (!initctl) {
@@ -440,7 +447,16 @@ Exit status: 0 when every pod runs (after --fix: when nothing is left to fix), 1
       return 1;
     }
     const fix = values.fix === true;
-    const findings = await doctor(cfg, initctlFinit(initctl), run, { fix });
+    const finit = initctlFinit(initctl);
+    const findings = await doctor(
+      cfg,
+      {
+        finit,
+        podman: podmanCli(cfg.podman, run),
+        apply: () => applyLocked(cfg, { finit, exec: run }, { checkImages: 'all' }),
+      },
+      { fix },
+    );
     out(formatFindings(findings, fix));
     return findings.every((f) => f.done !== undefined && !/failed/.test(f.done)) ? 0 : 1;
   },

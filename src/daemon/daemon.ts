@@ -13,12 +13,10 @@ import type { FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
 import type { Finit } from '../apply/finit.js';
-import { finitServices } from '../apply/finit-status.js';
 import type { Runner } from '../apply/run.js';
 import type { Storage } from '../apply/storage.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import { isIgnoredName, parseUnitName } from '../parse/load.js';
-import { finitCaps } from '../render/finit.js';
 import { listenControl } from './control.js';
 import { ApplyLoop } from './loop.js';
 import { type DaemonState, readState, stateFromReport, writeState } from './state.js';
@@ -271,11 +269,7 @@ export class Daemon {
     this.polling = true;
     try {
       const version = this.state?.finitVersion ?? (await this.opts.finit.version());
-      const services = await finitServices(
-        this.opts.finit.initctl,
-        finitCaps(version).serviceConditions,
-        this.opts.exec,
-      );
+      const services = await this.opts.finit.services(version);
       const seen = new Set<string>();
       for (const s of services) {
         if (!s.identity.startsWith('pod:')) continue;

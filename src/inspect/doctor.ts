@@ -3,22 +3,32 @@
 // container finit-pods does not own), load its image from the archive, recreate its network,
 // write a missing stanza or set the start condition (all through sync), then
 // `initctl restart pod:NAME`. Also containers finit-pods started for a pod that no unit defines
-// any more and Finit no longer runs (left behind): ours, so --fix removes them.
+// any more and Finit no longer runs (left behind): ours, so --fix removes them. Every program
+// runs behind the adapters; a listing that failed is a finding, and nothing that depends on it
+// is done (a failed `network ls` recreates no network and restarts no pod).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyLocked } from '../apply/boot.js';
+import type { BootReport } from '../apply/boot.js';
 import { removeIfExists } from '../apply/files.js';
 import type { Finit } from '../apply/finit.js';
-import { podmanCli, psContainers } from '../apply/podman.js';
-import type { Runner } from '../apply/run.js';
-import type { SyncConfig } from '../apply/sync.js';
+import { isRunning, type Podman, removeWithRetry } from '../apply/podman.js';
+import { CommandError } from '../apply/run.js';
+import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import { printable } from '../lib/text.js';
 import { LABEL_MANAGED, LABEL_POD } from '../render/labels.js';
 import { collectStatusWith, type PodView } from './status.js';
 
+export interface DoctorDeps {
+  finit: Finit;
+  podman: Podman;
+  /** What `finit-pods sync` does (apply/boot.ts applyLocked): boot recovery or a sync, locked. */
+  apply: () => Promise<{ sync: SyncReport; boot?: BootReport }>;
+}
+
 export interface Finding {
-  pod: string;
+  /** The pod it is about; absent for a finding about the whole system (a listing that failed). */
+  pod?: string;
   problem: string;
   /** What --fix does about it (absent: nothing safe to do). */
   remedy?: string;
@@ -59,21 +69,36 @@ export function publishedHostPorts(runArgs: readonly string[]): number[] {
   return out;
 }
 
+/** An adapter call's failure as text; anything but a failed call (a bug) is thrown. */
+function failure(e: unknown): string {
+  if (e instanceof CommandError) return e.message;
+  throw e;
+}
+
+/** Why a call failed, for "… failed: WHY": what the program said, else how it ended. */
+function why(e: unknown): string {
+  if (!(e instanceof CommandError)) throw e;
+  if (e.timedOut) return 'timed out';
+  return e.exitCode !== 0 ? e.stderr.trim() || `exit ${e.exitCode}` : e.message;
+}
+
 export async function doctor(
   cfg: SyncConfig,
-  finit: Finit,
-  exec: Runner,
+  deps: DoctorDeps,
   opts: { fix?: boolean } = {},
 ): Promise<Finding[]> {
-  // the view's own translation and `podman ps -a`, not a second reading of each
-  const { view, results, ps, services } = await collectStatusWith(cfg, finit, exec);
+  const { finit, podman } = deps;
+  // the view's own translation and listings, not a second reading of each
+  const { view, readings } = await collectStatusWith(cfg, { finit, podman });
+  const { results, services, containers, errors } = readings;
   const findings: Finding[] = [];
-  const podman = podmanCli(cfg.podman, exec);
-  const containers = psContainers(ps);
+  // a listing that failed: said once, and every remedy that depends on it is withheld
+  for (const e of Object.values(errors)) findings.push({ problem: `cannot tell: ${e}` });
   const models = new Map(
     results.flatMap((r) => (r.model?.kind === 'container' ? [[r.model.pod, r.model] as const] : [])),
   );
   let networks: Set<string> | undefined;
+  let networksFailed: string | undefined;
   const listening = listeningPorts();
   const toRemove: { pod: string; id: string }[] = [];
   let needSync = false;
@@ -92,13 +117,21 @@ export async function doctor(
       f(u.problem ?? 'unit invalid');
       continue;
     }
-    if (u.image && !u.image.present) {
+    if (u.image && u.image.present === undefined) {
+      f(`cannot tell whether image ${u.image.ref} is present: ${errors.images}`);
+      continue;
+    }
+    if (u.image?.present === false) {
       const archive = /^(oci|docker)-archive:/.test(m.image);
       f(
         `image missing: ${u.image.ref}`,
         archive ? 'load the image from its archive (finit-pods sync)' : undefined,
       );
       if (archive) needSync = true;
+      continue;
+    }
+    if (!services) {
+      f(`cannot tell why it is not running: ${errors.services}`);
       continue;
     }
     // Before the condition is set no pod has started this boot: a container holding a name is
@@ -111,9 +144,12 @@ export async function doctor(
       needSync = true;
       continue;
     }
+    if (!containers) {
+      f(`cannot tell which container holds its name: ${errors.containers}`);
+      continue;
+    }
     const holder = containers.find((c) => c.names.includes(m.containerName));
-    const running = (s: string) => s === 'running' || s === 'paused' || s === 'stopping';
-    if (holder && !running(holder.state) && u.finit?.status !== 'running') {
+    if (holder && !isRunning(holder.state) && u.finit?.status !== 'running') {
       f(
         `name "${m.containerName}" is held by a lingering container ${holder.id.slice(0, 12)} (${holder.state})`,
         `remove container ${holder.id.slice(0, 12)}`,
@@ -122,7 +158,7 @@ export async function doctor(
       restart.push(u.name);
       continue;
     }
-    if (holder && running(holder.state) && holder.labels[LABEL_MANAGED] !== 'true') {
+    if (holder && isRunning(holder.state) && holder.labels[LABEL_MANAGED] !== 'true') {
       f(
         `name "${m.containerName}" is held by a running container ${holder.id.slice(0, 12)} that finit-pods did not start; it is left alone`,
       );
@@ -138,7 +174,18 @@ export async function doctor(
     );
     const wanted = named.filter((n) => !BUILTIN_NETWORKS.test(n));
     if (wanted.length > 0) {
-      networks ??= await networkNames(cfg.podman, exec);
+      if (!networks && !networksFailed) {
+        try {
+          networks = await podman.networks();
+        } catch (e) {
+          networksFailed = failure(e);
+          findings.push({ problem: `cannot tell: ${networksFailed}` });
+        }
+      }
+      if (!networks) {
+        f(`cannot tell whether network ${wanted.join(', ')} exists: ${networksFailed}`);
+        continue;
+      }
       const missing = wanted.filter((n) => !networks!.has(n));
       if (missing.length > 0) {
         f(`network ${missing.join(', ')} is missing`, 'recreate it (finit-pods sync)');
@@ -166,13 +213,13 @@ export async function doctor(
 
   // Left behind: a container of ours whose unit is gone, with no Finit service to stop it (while
   // Finit still knows pod:NAME, it is stopping it). Seen when Finit gave up on a runner whose
-  // podman stop did not finish within its kill delay.
+  // podman stop did not finish within its kill delay. Both listings are needed to tell.
   const defined = new Set(view.units.filter((u) => u.kind === 'container').map((u) => u.name));
   const strays: { pod: string; id: string }[] = [];
-  for (const c of containers) {
+  for (const c of services ? (containers ?? []) : []) {
     const pod = c.labels[LABEL_POD];
     if (c.labels[LABEL_MANAGED] !== 'true' || !pod || defined.has(pod)) continue;
-    if (services.some((s) => s.identity === `pod:${pod}`)) continue;
+    if (services?.some((s) => s.identity === `pod:${pod}`)) continue;
     const id = c.id.slice(0, 12);
     findings.push({
       pod,
@@ -187,15 +234,22 @@ export async function doctor(
     for (const x of findings) if (x.pod === pod && x.remedy) x.done = x.done ? `${x.done}; ${what}` : what;
   };
   if (toRemove.length > 0) {
-    const err = await podman.remove(toRemove.map((t) => t.id));
-    const again = err ? await podman.remove(toRemove.map((t) => t.id)) : undefined; // see cleanup.ts: retry once
+    const { error } = await removeWithRetry(() => podman.remove(toRemove.map((t) => t.id)));
+    const err = error && why(error);
     for (const t of toRemove)
-      done(t.pod, again ? `removing ${t.id.slice(0, 12)} failed: ${again}` : `removed ${t.id.slice(0, 12)}`);
+      done(t.pod, err ? `removing ${t.id.slice(0, 12)} failed: ${err}` : `removed ${t.id.slice(0, 12)}`);
   }
   if (strays.length > 0) {
     // stopped as podman stops any container (SIGTERM, then SIGKILL after 10 s): it may hold data
-    const ids = strays.map((t) => t.id);
-    const err = await podman.stopAndRemove(ids, 10);
+    let err: string | undefined;
+    try {
+      await podman.stopAndRemove(
+        strays.map((t) => t.id),
+        10,
+      );
+    } catch (e) {
+      err = why(e);
+    }
     for (const t of strays)
       done(
         t.pod,
@@ -206,33 +260,23 @@ export async function doctor(
     if (networks) resetResources(cfg);
     // The first run of a boot is boot recovery (as `finit-pods sync` would do): lingering
     // containers removed, then the condition set; a plain sync would set it and skip the rest.
-    const applied = await applyLocked(cfg, { finit, exec }, { checkImages: 'all' });
+    const applied = await deps.apply();
     const rep = applied.sync;
     const what = applied.boot ? 'boot recovery' : 'finit-pods sync';
     for (const u of rep.units) if (u.pod) done(u.pod, `${what}: ${u.state}`);
     if (rep.readySet && !view.ready)
-      for (const x of findings) if (x.remedy) done(x.pod, 'usr/finit-pods set');
+      for (const x of findings) if (x.remedy && x.pod) done(x.pod, 'usr/finit-pods set');
   }
   for (const pod of new Set(restart)) {
-    const r = await exec(finit.initctl, ['restart', `pod:${pod}`], { timeoutMs: 30_000 });
-    done(
-      pod,
-      r.exitCode === 0
-        ? `initctl restart pod:${pod}`
-        : `initctl restart pod:${pod} failed: ${(r.stderr || r.stdout).trim()}`,
-    );
+    let err: string | undefined;
+    try {
+      await finit.restart(`pod:${pod}`);
+    } catch (e) {
+      err = why(e);
+    }
+    done(pod, err ? `initctl restart pod:${pod} failed: ${err}` : `initctl restart pod:${pod}`);
   }
   return findings;
-}
-
-async function networkNames(podman: string, exec: Runner): Promise<Set<string>> {
-  const r = await exec(podman, ['network', 'ls', '--format', '{{.Name}}'], { timeoutMs: 30_000 });
-  return new Set(
-    r.stdout
-      .split('\n')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
 }
 
 /** Forget which networks/volumes were created this boot, so sync creates the missing ones again. */
@@ -244,7 +288,7 @@ export function formatFindings(fs: Finding[], fixed: boolean): string {
   if (fs.length === 0) return 'every pod is running\n';
   return `${fs
     .map((f) => {
-      let s = `pod:${printable(f.pod)}: ${printable(f.problem)}`;
+      let s = `${f.pod === undefined ? 'finit-pods' : `pod:${printable(f.pod)}`}: ${printable(f.problem)}`;
       if (f.done) s += `\n    fixed: ${printable(f.done)}`;
       else if (f.remedy)
         s += `\n    ${fixed ? 'not fixed' : 'fix'}: ${f.remedy}${fixed ? '' : '; run finit-pods doctor --fix'}`;

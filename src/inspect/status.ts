@@ -1,12 +1,13 @@
 // The status view: per unit, what finit-pods, Finit and Podman each say about it, gathered with
-// one call each (translate the units directory; `initctl status`; `podman ps -a`; `podman
-// images`), so it works with or without the daemon. Schema: docs/status.md.
+// one call each through the adapters (translate the units directory; Finit's services; podman's
+// containers and images), so it works with or without the daemon. A listing that fails makes
+// what it would have said `unknown`, never "not there". Schema: docs/status.md.
 
 import type { Finit } from '../apply/finit.js';
-import { type FinitService, finitServices } from '../apply/finit-status.js';
-import { imagePresent, type LocalImages, podmanCli } from '../apply/podman.js';
-import type { Runner, RunResult } from '../apply/run.js';
-import { archiveImage, type SyncConfig } from '../apply/sync.js';
+import type { FinitService } from '../apply/finit-status.js';
+import { type ContainerInfo, imagePresent, type LocalImages, type Podman } from '../apply/podman.js';
+import { CommandError } from '../apply/run.js';
+import { archiveImage } from '../apply/sync.js';
 import { printable } from '../lib/text.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import { defaultContainerName } from '../model/index.js';
@@ -14,15 +15,21 @@ import { translateDir, type UnitResult } from '../model/translate.js';
 import { finitCaps } from '../render/finit.js';
 import { LABEL_POD, READY_CONDITION } from '../render/stanza.js';
 
+/** The state shown for what a failed listing would have said. */
+export const UNKNOWN = 'unknown';
+
 export interface PodView {
   /** Pod name (Finit identity pod:NAME); for networks and volumes, the resource name. */
   name: string;
   kind: 'container' | 'network' | 'volume' | 'other';
   file: string;
   unit: { state: 'ok' | 'warning' | 'error'; messages: string[] };
-  finit?: { status: string; pid: number; restarts?: number };
-  container?: { id: string; name: string; state: string; image: string; startedAt?: string };
-  image?: { ref: string; present: boolean };
+  /** `pid` is absent only with status `unknown`: Finit's services could not be listed. */
+  finit?: { status: string; pid?: number; restarts?: number };
+  /** Only `state`, `unknown`, when podman's containers could not be listed. */
+  container?: { id?: string; name?: string; state: string; image?: string; startedAt?: string };
+  /** `present` is absent when podman's images could not be listed. */
+  image?: { ref: string; present?: boolean };
   /** Seconds the container has been running. */
   uptime?: number;
   healthy: boolean;
@@ -35,66 +42,84 @@ export interface StatusView {
   ready: boolean;
   units: PodView[];
   healthy: boolean;
+  /** Each listing that failed, one sentence (what ran, what it said); absent when none did. */
+  failures?: string[];
 }
 
-interface PsJsonRow {
-  Id?: string;
-  Names?: string[] | null;
-  State?: string;
-  Image?: string;
-  StartedAt?: number;
-  Labels?: Record<string, string> | null;
+/** What collectStatus read; a listing that failed is undefined, and its error is in `errors`. */
+export interface StatusReadings {
+  results: UnitResult[];
+  services?: FinitService[];
+  containers?: ContainerInfo[];
+  images?: LocalImages;
+  errors: { services?: string; containers?: string; images?: string };
 }
 
 export async function collectStatus(
-  cfg: SyncConfig,
-  finit: Finit,
-  exec: Runner,
+  cfg: { unitsDir: string },
+  deps: { finit: Finit; podman: Podman },
   only: string[] = [],
 ): Promise<StatusView> {
-  return (await collectStatusWith(cfg, finit, exec, only)).view;
+  return (await collectStatusWith(cfg, deps, only)).view;
+}
+
+/** An adapter's answer, or the failure's text: a failed call is never an empty answer. */
+async function attempt<T>(call: () => Promise<T>): Promise<{ value: T } | { error: string }> {
+  try {
+    return { value: await call() };
+  } catch (e) {
+    // only a failed call means "unknown"; anything else is a bug and is thrown
+    if (e instanceof CommandError) return { error: e.message };
+    throw e;
+  }
 }
 
 /**
- * collectStatus, with what it read to build the view (the units' translation and `podman ps`),
- * for a caller that needs them too (doctor) and should not read them twice.
+ * collectStatus, with what it read to build the view (the units' translation, Finit's services,
+ * podman's containers), for a caller that needs them too (doctor) and should not read them twice.
  */
 export async function collectStatusWith(
-  cfg: SyncConfig,
-  finit: Finit,
-  exec: Runner,
+  cfg: { unitsDir: string },
+  deps: { finit: Finit; podman: Podman },
   only: string[] = [],
-): Promise<{ view: StatusView; results: UnitResult[]; ps: RunResult; services: FinitService[] }> {
+): Promise<{ view: StatusView; readings: StatusReadings }> {
+  const { finit, podman } = deps;
   const version = await finit.version();
   const caps = finitCaps(version);
   const { results } = translateDir(cfg.unitsDir, { maxPodName: caps.maxId });
-  const services = await finitServices(finit.initctl, caps.serviceConditions, exec);
+  const readings: StatusReadings = { results, errors: {} };
+  const services = await attempt(() => finit.services(version));
+  if ('value' in services) readings.services = services.value;
+  else readings.errors.services = services.error;
   const ready = await finit.condGet(READY_CONDITION);
-  const ps = await exec(cfg.podman, ['ps', '-a', '--format', 'json'], { timeoutMs: 30_000 });
-  const rows = (ps.exitCode === 0 ? (JSON.parse(ps.stdout || '[]') ?? []) : []) as PsJsonRow[];
-  const needImages = results.some((r) => r.model?.kind === 'container');
-  const images = needImages
-    ? await podmanCli(cfg.podman, exec).images()
-    : { names: new Set<string>(), ids: new Set<string>() };
+  const containers = await attempt(() => podman.containers());
+  if ('value' in containers) readings.containers = containers.value;
+  else readings.errors.containers = containers.error;
+  if (results.some((r) => r.model?.kind === 'container')) {
+    const images = await attempt(() => podman.images());
+    if ('value' in images) readings.images = images.value;
+    else readings.errors.images = images.error;
+  }
   const now = Date.now() / 1000;
 
   const units: PodView[] = [];
   for (const r of results) {
-    const view = unitView(r, services, rows, images, now, ready);
+    const view = unitView(r, readings, now, ready);
     if (only.length === 0 || only.includes(view.name) || only.includes(r.name.filename)) units.push(view);
   }
-  const view = { finitVersion: version, ready, units, healthy: units.every((u) => u.healthy) };
-  return { view, results, ps, services };
+  const failures = Object.values(readings.errors);
+  // what could not be read cannot be called healthy, even where no unit shown depends on it
+  const view: StatusView = {
+    finitVersion: version,
+    ready,
+    units,
+    healthy: failures.length === 0 && units.every((u) => u.healthy),
+  };
+  if (failures.length > 0) view.failures = failures;
+  return { view, readings };
 }
 
-function unitView(
-  r: UnitResult,
-  services: FinitService[],
-  rows: PsJsonRow[],
-  images: LocalImages,
-  now: number,
-  ready: boolean,
-): PodView {
+function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boolean): PodView {
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   const unit = {
     state: errors.length ? ('error' as const) : r.diagnostics.length ? ('warning' as const) : ('ok' as const),
@@ -113,47 +138,46 @@ function unitView(
   const m = r.model;
   const name = m.pod ?? defaultContainerName(r.name);
   const view: PodView = { name, kind, file: r.path, unit, healthy: false };
-  const svc = services.find((s) => s.identity === `pod:${name}`);
-  if (svc)
+  const svc = read.services?.find((s) => s.identity === `pod:${name}`);
+  if (!read.services) view.finit = { status: UNKNOWN };
+  else if (svc)
     view.finit = {
       status: svc.status,
       pid: svc.pid,
       ...(svc.restarts !== undefined ? { restarts: svc.restarts } : {}),
     };
-  const row =
-    rows.find((c) => (c.Names ?? []).includes(m.containerName)) ??
-    rows.find((c) => c.Labels?.[LABEL_POD] === name);
-  if (row) {
-    view.container = {
-      id: (row.Id ?? '').slice(0, 12),
-      name: (row.Names ?? [])[0] ?? '',
-      state: (row.State ?? '').toLowerCase(),
-      image: row.Image ?? '',
-    };
-    if (row.StartedAt && view.container.state === 'running') {
-      view.container.startedAt = new Date(row.StartedAt * 1000).toISOString();
-      view.uptime = Math.max(0, Math.round(now - row.StartedAt));
+  const c =
+    read.containers?.find((c) => c.names.includes(m.containerName)) ??
+    read.containers?.find((c) => c.labels[LABEL_POD] === name);
+  if (!read.containers) view.container = { state: UNKNOWN };
+  else if (c) {
+    view.container = { id: c.id.slice(0, 12), name: c.names[0] ?? '', state: c.state, image: c.image };
+    if (c.startedAt && c.state === 'running') {
+      view.container.startedAt = new Date(c.startedAt * 1000).toISOString();
+      view.uptime = Math.max(0, Math.round(now - c.startedAt));
     }
   }
   const archive = archiveImage(m.image);
   const ref = archive && 'tag' in archive ? archive.tag : m.image;
-  if (ref) view.image = { ref, present: imagePresent(ref, images) };
+  if (ref) view.image = read.images ? { ref, present: imagePresent(ref, read.images) } : { ref };
 
   const running = view.finit?.status === 'running' && view.container?.state === 'running';
   view.healthy = r.ok && running;
-  if (!view.healthy) view.problem = problemOf(view, r, ready);
+  if (!view.healthy) view.problem = problemOf(view, r, ready, read.errors);
   return view;
 }
 
-function problemOf(v: PodView, r: UnitResult, ready: boolean): string {
+function problemOf(v: PodView, r: UnitResult, ready: boolean, failed: StatusReadings['errors']): string {
   const err = r.diagnostics.find((d) => d.severity === 'error');
   if (err) return `unit invalid: ${formatDiagnostic(err)}`;
-  if (v.image && !v.image.present) return `image missing: ${v.image.ref} is not in local storage`;
+  if (v.image?.present === false) return `image missing: ${v.image.ref} is not in local storage`;
+  if (failed.services) return `Finit's state is unknown: ${failed.services}`;
   if (!v.finit) return 'no Finit stanza yet: run finit-pods sync (or start the daemon)';
   if (!ready)
     return 'waiting for the condition usr/finit-pods (set by finit-pods sync or the daemon after boot recovery)';
   if (v.finit.status === 'crashed') return 'Finit gave up restarting it (crashed)';
   if (v.finit.status !== 'running') return `Finit says ${v.finit.status}`;
+  if (failed.containers) return `the container's state is unknown: ${failed.containers}`;
   return `the container is ${v.container?.state ?? 'missing'}`;
 }
 
@@ -177,7 +201,7 @@ export function formatStatus(v: StatusView): string {
     u.finit?.restarts === undefined ? '-' : String(u.finit.restarts),
     u.container?.state ?? '-',
     u.container?.id ?? '-',
-    u.image ? (u.image.present ? 'present' : 'missing') : '-',
+    u.image ? (u.image.present === undefined ? UNKNOWN : u.image.present ? 'present' : 'missing') : '-',
     fmtUptime(u.uptime),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -194,6 +218,7 @@ export function formatStatus(v: StatusView): string {
       );
     for (const m of u.unit.messages) if (!u.problem?.includes(m)) out.push(`    ${printable(m)}`);
   }
+  for (const f of v.failures ?? []) out.push(`unknown: ${printable(f)}`);
   if (!v.ready) out.push('note: usr/finit-pods is not set, so no pod may start yet');
   return `${out.join('\n')}\n`;
 }

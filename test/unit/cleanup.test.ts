@@ -1,18 +1,29 @@
 // Boot cleanup without a machine: what planCleanup decides for every kind of container
 // (src/apply/cleanup.ts), how executeCleanup batches and retries against a fake Podman adapter,
 // the podman adapter itself against a fake runner (src/apply/podman.ts: parsePs, imagePresent,
-// argv), and cleanup() from src/apply/boot.ts: a constant number of podman calls.
+// argv, the typed error of a failed call, removeWithRetry), removeOwn (src/apply/boot-start.ts),
+// and cleanup() from src/apply/boot.ts: a constant number of podman calls.
 
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { bootRecovery, cleanup } from '../../src/apply/boot.js';
-import { startOwnRemoval, takeOwnRemoval } from '../../src/apply/boot-start.js';
+import { removeOwn, startOwnRemoval, takeOwnRemoval } from '../../src/apply/boot-start.js';
 import { type CleanupPlan, executeCleanup, planCleanup } from '../../src/apply/cleanup.js';
 import type { Finit } from '../../src/apply/finit.js';
 import { condFromFiles } from '../../src/apply/finit.js';
-import { type ContainerInfo, imagePresent, type Podman, parsePs, podmanCli } from '../../src/apply/podman.js';
-import type { Runner, RunResult } from '../../src/apply/run.js';
+import {
+  type ContainerInfo,
+  imagePresent,
+  isRunning,
+  type Podman,
+  PodmanError,
+  parsePs,
+  podmanCli,
+  RemovalError,
+  removeWithRetry,
+} from '../../src/apply/podman.js';
+import { CommandError, type Runner, type RunResult } from '../../src/apply/run.js';
 import type { Storage } from '../../src/apply/storage.js';
 import type { SyncConfig } from '../../src/apply/sync.js';
 import { LABEL_MANAGED, LABEL_POD, READY_CONDITION as READY } from '../../src/render/stanza.js';
@@ -184,15 +195,22 @@ function fakePodman(initial: ContainerInfo[], failRemoves = 0) {
         failures--;
         // podman removes what it can and fails on the rest: the first one stays
         present = present.filter((c) => c.id === ids[0] || !ids.includes(c.id));
-        return `Error: cannot remove container ${ids[0]} as it could not be stopped: timed out waiting for file /run/libpod/exits/${ids[0]}`;
+        const stderr = `Error: cannot remove container ${ids[0]} as it could not be stopped: timed out waiting for file /run/libpod/exits/${ids[0]}`;
+        throw new PodmanError(`podman rm failed: ${stderr}`, ['podman', 'rm', '-f', '-t', '0', ...ids], {
+          exitCode: 125,
+          stderr,
+          timedOut: false,
+        });
       }
       present = present.filter((c) => !ids.includes(c.id));
-      return undefined;
     },
     async stopAndRemove(ids) {
       calls.push({ op: 'rm -t', ids: [...ids] });
       present = present.filter((c) => !ids.includes(c.id));
-      return undefined;
+    },
+    async networks() {
+      calls.push({ op: 'network ls' });
+      return new Set();
     },
     async images() {
       calls.push({ op: 'images' });
@@ -209,7 +227,7 @@ function fakePodman(initial: ContainerInfo[], failRemoves = 0) {
       calls.push({ op: 'rm --filter label' });
       const ids = present.filter((c) => c.labels[key] === value).map((c) => c.id);
       present = present.filter((c) => !ids.includes(c.id));
-      return { ids };
+      return ids;
     },
     async removedSince() {
       calls.push({ op: 'events' });
@@ -395,21 +413,67 @@ t.test('podmanCli: the argv it runs and what it makes of the answers', async (t)
   ]);
 
   answer = {};
-  t.equal(await p.remove([]), undefined, 'no IDs: nothing to run');
-  t.same(seen.splice(0), [], 'and nothing run');
-  t.equal(await p.remove(['a', 'b']), undefined);
-  t.equal(await p.remove(['g'], true), undefined);
-  t.equal(await p.stopAndRemove(['s'], 10), undefined);
-  t.equal(await p.stopAndRemove([], 10), undefined, 'no IDs: nothing to run');
+  await p.remove([]);
+  t.same(seen.splice(0), [], 'no IDs: nothing run');
+  await p.remove(['a', 'b']);
+  await p.remove(['g'], true);
+  await p.stopAndRemove(['s'], 10);
+  await p.stopAndRemove([], 10);
   t.same(seen.splice(0), [
     ['/usr/bin/podman', 'rm', '-f', '-t', '0', 'a', 'b'],
     ['/usr/bin/podman', 'rm', '--storage', 'g'],
     ['/usr/bin/podman', 'rm', '-f', '-t', '10', 's'],
   ]);
   answer = { exitCode: 125, stderr: 'Error: container state improper\n' };
-  t.equal(await p.remove(['a']), 'Error: container state improper', 'the error text');
+  const e = await p.remove(['a']).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  t.ok(e instanceof PodmanError && e instanceof CommandError, 'a failed call throws the typed error');
+  t.match(
+    e,
+    {
+      message: 'podman rm failed: Error: container state improper',
+      command: ['/usr/bin/podman', 'rm', '-f', '-t', '0', 'a'],
+      exitCode: 125,
+      stderr: 'Error: container state improper\n',
+      timedOut: false,
+    },
+    'with the command, exit code and stderr',
+  );
   answer = { exitCode: 2, stderr: '', stdout: '' };
-  t.equal(await p.remove(['a']), 'exit 2', 'no text: the exit code');
+  await t.rejects(p.remove(['a']), { message: 'podman rm failed: exit 2' }, 'no text: the exit code');
+  await t.rejects(p.stopAndRemove(['a'], 10), PodmanError, 'stopAndRemove too');
+
+  seen.length = 0;
+  answer = { stdout: 'podman\napp\n' };
+  t.same([...(await p.networks())], ['podman', 'app'], 'networks: one name a line');
+  t.same(seen.splice(0), [['/usr/bin/podman', 'network', 'ls', '--format', '{{.Name}}']]);
+  answer = { exitCode: 125, stderr: 'Error: database is locked' };
+  await t.rejects(
+    p.networks(),
+    { message: 'podman network ls failed: Error: database is locked', exitCode: 125 },
+    'a failed network ls throws: it is not "no networks"',
+  );
+
+  seen.length = 0;
+  const [ida, idb] = [hex(1), hex(2)];
+  answer = { stdout: `${ida}\n${idb}` };
+  t.same(await p.removeLabelled('k', 'v'), [ida, idb], 'removeLabelled: the IDs podman printed');
+  t.same(seen.splice(0), [['/usr/bin/podman', 'rm', '-f', '-t', '0', '--filter', 'label=k=v']]);
+  answer = { exitCode: 125, stdout: ida, stderr: 'Error: container state improper' };
+  const partial = await p.removeLabelled('k', 'v').then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  t.ok(partial instanceof RemovalError, 'removeLabelled fails with a RemovalError');
+  t.same((partial as RemovalError).removed, [ida], 'which carries what it removed all the same');
+  answer = { timedOut: true, exitCode: 124, stdout: ida };
+  t.match(
+    await p.removeLabelled('k', 'v').catch((x: unknown) => x),
+    { timedOut: true, removed: [ida] },
+    'a timeout too',
+  );
 
   answer = {
     stdout: JSON.stringify([
@@ -428,9 +492,96 @@ t.test('podmanCli: the argv it runs and what it makes of the answers', async (t)
   answer = { exitCode: 125, stderr: 'no such file' };
   await t.rejects(p.load('/x.tar'), /podman load -i \/x\.tar failed: no such file/);
   answer = { timedOut: true, exitCode: 124 };
-  await t.rejects(p.containers(), /timed out/);
+  await t.rejects(p.containers(), { message: /timed out/, timedOut: true, exitCode: 124 });
   answer = { exitCode: 125, stderr: 'database is locked' };
   await t.rejects(p.containers(), /podman ps failed: database is locked/);
+  answer = { stdout: 'Error: not JSON' };
+  await t.rejects(p.containers(), PodmanError, 'output it cannot read is a failed call, not "no containers"');
+  await t.rejects(p.images(), PodmanError, 'images too');
+});
+
+t.test('parsePs: StartedAt when podman gives one', async (t) => {
+  const rows = parsePs(
+    JSON.stringify([
+      { Id: 'a', State: 'running', StartedAt: 1700000000 },
+      { Id: 'b', StartedAt: 0 },
+    ]),
+  );
+  t.equal(rows[0]?.startedAt, 1700000000);
+  t.notOk('startedAt' in rows[1]!, 'never started: none');
+});
+
+t.test('isRunning: the states in which a container has a process', async (t) => {
+  for (const s of ['running', 'paused', 'stopping']) t.ok(isRunning(s), s);
+  for (const s of ['created', 'exited', 'stopped', 'configured', 'removing', 'unknown', ''])
+    t.notOk(isRunning(s), s);
+});
+
+t.test('removeWithRetry: once more after a failure, never a third time, never after a timeout', async (t) => {
+  const failure = (timedOut = false) =>
+    new PodmanError(
+      timedOut ? 'podman rm timed out after 120 s' : 'podman rm failed: Error: busy',
+      ['podman', 'rm'],
+      {
+        exitCode: timedOut ? 124 : 125,
+        stderr: timedOut ? '' : 'Error: busy',
+        timedOut,
+      },
+    );
+  const script = (...outcomes: (PodmanError | undefined)[]) => {
+    let n = 0;
+    return {
+      calls: () => n,
+      remove: async () => {
+        const o = outcomes[n++];
+        if (o) throw o;
+      },
+    };
+  };
+  let s = script(undefined);
+  t.same(await removeWithRetry(s.remove), { calls: 1 }, 'success: one call');
+  s = script(failure(), undefined);
+  t.same(await removeWithRetry(s.remove), { calls: 2 }, 'the second succeeds: no error');
+  s = script(failure(), failure(), undefined);
+  const r = await removeWithRetry(s.remove);
+  t.equal(r.calls, 2, 'two failures: two calls');
+  t.equal(s.calls(), 2, 'never a third');
+  t.match(r.error, { message: 'podman rm failed: Error: busy' }, 'the second failure');
+  s = script(failure(true), undefined);
+  t.match(
+    await removeWithRetry(s.remove).catch((x: unknown) => x),
+    { timedOut: true },
+    'a timeout is thrown',
+  );
+  t.equal(s.calls(), 1, 'and not retried');
+  await t.rejects(
+    removeWithRetry(async () => {
+      throw new TypeError('a bug');
+    }),
+    TypeError,
+    'anything but a failed call is thrown',
+  );
+});
+
+t.test('removeOwn: by label, once more on failure, with what a failed call removed', async (t) => {
+  const [a, b] = [hex(1), hex(2)];
+  const answers: Partial<RunResult>[] = [
+    { exitCode: 125, stdout: a, stderr: 'Error: container state improper' },
+    { stdout: b },
+  ];
+  const seen: string[] = [];
+  const exec: Runner = async (_file, args) => {
+    seen.push(args.join(' '));
+    return { exitCode: 0, stdout: '', stderr: '', timedOut: false, ...answers.shift() };
+  };
+  t.same(await removeOwn(podmanCli('/usr/bin/podman', exec)), { ids: [a, b], errors: [], calls: 2 });
+  t.same(seen, Array(2).fill(`rm -f -t 0 --filter label=${LABEL_MANAGED}=true`));
+  answers.push({ exitCode: 125, stderr: 'Error: one' }, { exitCode: 125, stderr: 'Error: two' });
+  t.same(
+    await removeOwn(podmanCli('/usr/bin/podman', exec)),
+    { ids: [], errors: ['podman rm failed: Error: two'], calls: 2 },
+    'the second failure is reported',
+  );
 });
 
 /**
@@ -604,6 +755,8 @@ t.test('bootRecovery without a machine: stanzas, then cleanup, then the conditio
     async condSet(name) {
       events.push(`cond set ${name}`);
     },
+    services: async () => [],
+    restart: async () => undefined,
   };
   const calls = new Map<number, number>();
   for (const n of [5, 50]) {
@@ -691,6 +844,8 @@ const finit = (ready = false, events: string[] = []): Finit => ({
   async condSet(name) {
     events.push(`cond set ${name}`);
   },
+  services: async () => [],
+  restart: async () => undefined,
 });
 
 t.test('bootRecovery: the removal by label waits for nothing podman says', async (t) => {

@@ -1,17 +1,21 @@
 // The operability commands without a machine: Finit's status in both forms (src/apply/
-// finit-status.ts), published and listening ports and the findings' text (src/inspect/
-// doctor.ts), and the status view (src/inspect/status.ts) built from a fake Finit and a fake
-// podman, checked against docs/status.schema.json and formatted.
+// finit-status.ts, and the Finit adapter's services(), which fails rather than answer "no
+// services"), published and listening ports and the findings' text (src/inspect/doctor.ts), the
+// status view (src/inspect/status.ts) built from the adapters over a fake runner, checked against
+// docs/status.schema.json and formatted, and what status and doctor make of a listing that fails:
+// `unknown`, and no remedy applied on its strength.
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import type { Finit } from '../../src/apply/finit.js';
-import { finitServices, parseStatusJson, parseStatusTable } from '../../src/apply/finit-status.js';
-import type { Runner, RunResult } from '../../src/apply/run.js';
-import type { SyncConfig } from '../../src/apply/sync.js';
+import { type Finit, FinitError, initctlFinit } from '../../src/apply/finit.js';
+import { parseStatusJson, parseStatusTable } from '../../src/apply/finit-status.js';
+import { podmanCli } from '../../src/apply/podman.js';
+import { CommandError, type Runner, type RunResult } from '../../src/apply/run.js';
+import type { SyncConfig, SyncReport } from '../../src/apply/sync.js';
 import {
+  type DoctorDeps,
   doctor,
   type Finding,
   formatFindings,
@@ -93,23 +97,60 @@ function fakeRunner(answers: Record<string, Partial<RunResult>>): Runner & { cal
   return runner;
 }
 
-t.test('finitServices: JSON on 4.4+, the table on 4.2 and when the JSON is broken', async (t) => {
-  const table = { stdout: TABLE_42 };
-  let exec = fakeRunner({ 'initctl -j status': { stdout: JSON_412 }, 'initctl -p -t status': table });
-  t.equal((await finitServices('initctl', true, exec)).find((s) => s.identity === 'pod:web')?.restarts, 10);
-  t.same(exec.calls, ['initctl -j status'], 'one call');
+t.test(
+  'Finit services(): JSON on 4.4+, the table on 4.2 and when the JSON is broken; a failure throws',
+  async (t) => {
+    const table = { stdout: TABLE_42 };
+    const services = (exec: Runner, version: string) => initctlFinit('initctl', exec).services(version);
+    let exec = fakeRunner({ 'initctl -j status': { stdout: JSON_412 }, 'initctl -p -t status': table });
+    t.equal((await services(exec, '4.12')).find((s) => s.identity === 'pod:web')?.restarts, 10);
+    t.same(exec.calls, ['initctl -j status'], 'one call');
 
-  exec = fakeRunner({ 'initctl -j status': { stdout: JSON_412 }, 'initctl -p -t status': table });
-  t.equal((await finitServices('initctl', false, exec)).length, 4, '4.2: the table');
-  t.same(exec.calls, ['initctl -p -t status'], '4.2: -j is not tried');
+    exec = fakeRunner({ 'initctl -j status': { stdout: JSON_412 }, 'initctl -p -t status': table });
+    t.equal((await services(exec, '4.2')).length, 4, '4.2: the table');
+    t.same(exec.calls, ['initctl -p -t status'], '4.2: -j is not tried');
 
+    exec = fakeRunner({
+      'initctl -j status': { stdout: '[{"description":"a "b""}]' },
+      'initctl -p -t status': table,
+    });
+    t.equal((await services(exec, '4.12')).length, 4, 'broken JSON (before 4.16): the table');
+
+    // a failed call is not "no services": it throws the typed error
+    exec = fakeRunner({
+      'initctl -j status': { exitCode: 1, stderr: 'initctl: failed connecting to finit' },
+      'initctl -p -t status': table,
+    });
+    const e = await services(exec, '4.12').catch((x: unknown) => x);
+    t.ok(e instanceof FinitError && e instanceof CommandError, '-j exits non-zero: a FinitError');
+    t.match(e, {
+      message: 'initctl -j status failed: initctl: failed connecting to finit',
+      command: ['initctl', '-j', 'status'],
+      exitCode: 1,
+      stderr: 'initctl: failed connecting to finit',
+    });
+    exec = fakeRunner({ 'initctl -p -t status': { exitCode: 255, stdout: '' } });
+    await t.rejects(
+      services(exec, '4.2'),
+      { message: 'initctl -p -t status failed: exit 255' },
+      '4.2: the table fails',
+    );
+    exec = fakeRunner({ 'initctl -j status': { exitCode: 1, stdout: '[]' } });
+    await t.rejects(services(exec, '4.12'), FinitError, 'even with output that reads as no services');
+  },
+);
+
+t.test('Finit restart(): initctl restart IDENT; a failure throws', async (t) => {
+  let exec = fakeRunner({ 'initctl restart pod:web': {} });
+  await initctlFinit('initctl', exec).restart('pod:web');
+  t.same(exec.calls, ['initctl restart pod:web']);
   exec = fakeRunner({
-    'initctl -j status': { stdout: '[{"description":"a "b""}]' },
-    'initctl -p -t status': table,
+    'initctl restart pod:web': { exitCode: 1, stderr: 'initctl: no such task or service(s): pod:web' },
   });
-  t.equal((await finitServices('initctl', true, exec)).length, 4, 'broken JSON: the table');
-  exec = fakeRunner({ 'initctl -j status': { exitCode: 1 }, 'initctl -p -t status': table });
-  t.equal((await finitServices('initctl', true, exec)).length, 4, '-j fails: the table');
+  await t.rejects(initctlFinit('initctl', exec).restart('pod:web'), {
+    message: 'initctl restart pod:web failed: initctl: no such task or service(s): pod:web',
+    exitCode: 1,
+  });
 });
 
 // ------------------------------------------------------------------ doctor's helpers
@@ -216,9 +257,14 @@ t.test('formatFindings', async (t) => {
 const PODMAN = '/usr/bin/podman';
 const INITCTL = '/sbin/initctl';
 
-function fakeFinit(version: string, ready: boolean): Finit {
-  return {
-    initctl: INITCTL,
+/** The real adapters over a fake runner, with Finit's version and condition given. */
+function adapters(
+  version: string,
+  ready: boolean,
+  exec: Runner,
+): { finit: Finit; podman: ReturnType<typeof podmanCli> } {
+  const finit: Finit = {
+    ...initctlFinit(INITCTL, exec),
     version: async () => version,
     reload: async () => undefined,
     condGet: async (name) => {
@@ -226,6 +272,25 @@ function fakeFinit(version: string, ready: boolean): Finit {
       return ready;
     },
     condSet: async () => undefined,
+  };
+  return { finit, podman: podmanCli(PODMAN, exec) };
+}
+
+/** doctor's adapters; `applied` counts the syncs --fix ran (each reports `units`). */
+function doctorDeps(
+  version: string,
+  ready: boolean,
+  exec: Runner,
+  units: SyncReport['units'] = [],
+): DoctorDeps & { applied: () => number } {
+  let applied = 0;
+  return {
+    ...adapters(version, ready, exec),
+    apply: async () => {
+      applied++;
+      return { sync: { units, readySet: false } as unknown as SyncReport };
+    },
+    applied: () => applied,
   };
 }
 
@@ -291,7 +356,7 @@ t.test('collectStatus + formatStatus: every state, checked against docs/status.s
     { identity: 'keventd', status: 'running', pid: 120, restarts: 0 },
   ]);
 
-  const view = await collectStatus(cfg, fakeFinit('4.12', true), fakeRunner(answers(svcJson, true)));
+  const view = await collectStatus(cfg, adapters('4.12', true, fakeRunner(answers(svcJson, true))));
   t.same(validate(schema, view), [], 'the view is valid by docs/status.schema.json');
   t.equal(view.finitVersion, '4.12');
   t.equal(view.ready, true);
@@ -377,7 +442,7 @@ t.test('collectStatus + formatStatus: every state, checked against docs/status.s
 
   // Finit 4.2: no restart count; the condition not set yet (a fresh boot)
   const table = `301  pod:web  running  [--2345----] Web\n0    pod:crash  ready  [--2345----]\n`;
-  const old = await collectStatus(cfg, fakeFinit('4.2', false), fakeRunner(answers(table, false)));
+  const old = await collectStatus(cfg, adapters('4.2', false, fakeRunner(answers(table, false))));
   t.same(validate(schema, old), [], '4.2 view is valid');
   t.equal(old.ready, false);
   t.same(
@@ -392,7 +457,7 @@ t.test('collectStatus + formatStatus: every state, checked against docs/status.s
   t.match(oldText, /^note: usr\/finit-pods is not set, so no pod may start yet$/m, 'the note');
 
   // NAMEs: pod names or unit file names
-  const some = await collectStatus(cfg, fakeFinit('4.12', true), fakeRunner(answers(svcJson, true)), [
+  const some = await collectStatus(cfg, adapters('4.12', true, fakeRunner(answers(svcJson, true))), [
     'web',
     'app.network',
   ]);
@@ -403,7 +468,7 @@ t.test('collectStatus + formatStatus: every state, checked against docs/status.s
   );
   t.equal(some.healthy, true, 'healthy: both named units are');
   t.same(validate(schema, some), []);
-  const none = await collectStatus(cfg, fakeFinit('4.12', true), fakeRunner(answers(svcJson, true)), ['zzz']);
+  const none = await collectStatus(cfg, adapters('4.12', true, fakeRunner(answers(svcJson, true))), ['zzz']);
   t.same(none.units, [], 'no unit of that name');
 });
 
@@ -431,7 +496,7 @@ t.test('doctor: a container of ours whose unit is gone is named; --fix stops and
   };
 
   const exec = fakeRunner(answers);
-  const found = await doctor(cfg, fakeFinit('4.12', true), exec);
+  const found = await doctor(cfg, doctorDeps('4.12', true, exec));
   t.same(
     found,
     [
@@ -450,7 +515,7 @@ t.test('doctor: a container of ours whose unit is gone is named; --fix stops and
   );
 
   const fixExec = fakeRunner(answers);
-  const fixed = await doctor(cfg, fakeFinit('4.12', true), fixExec, { fix: true });
+  const fixed = await doctor(cfg, doctorDeps('4.12', true, fixExec), { fix: true });
   t.equal(fixed[0]?.done, 'stopped and removed bbbbbbbbbbbb', 'says what it did');
   t.same(
     fixExec.calls.filter((c) => c.includes(' rm ')),
@@ -462,6 +527,201 @@ t.test('doctor: a container of ours whose unit is gone is named; --fix stops and
     'pod:gone: container bbbbbbbbbbbb (running) was started by finit-pods, but no unit defines pod:gone any more\n' +
       '    fixed: stopped and removed bbbbbbbbbbbb\n',
   );
+});
+
+t.test('status: a listing that fails is unknown, never missing, and the view is not healthy', async (t) => {
+  const { cfg, unit } = tempConfig(t);
+  unit('web.container', '[Container]\nImage=localhost/busybox:latest\nExec=httpd -f\n');
+  unit('idle.container', '[Container]\nImage=localhost/busybox:latest\nExec=sleep 1000\n');
+  unit('app.network', '[Network]\n');
+  const now = Math.floor(Date.now() / 1000);
+  const svc = { stdout: JSON.stringify([{ identity: 'pod:web', status: 'running', pid: 301, restarts: 0 }]) };
+  const ps = { stdout: JSON.stringify([psRow('aaaaaaaaaaaa', 'web', 'running', { StartedAt: now - 10 })]) };
+  const images = { stdout: JSON.stringify([{ Id: 'f'.repeat(64), Names: ['localhost/busybox:latest'] }]) };
+  const locked = { exitCode: 125, stderr: 'Error: database is locked' };
+  const answers = (o: Record<string, Partial<RunResult>> = {}) =>
+    fakeRunner({
+      [`${INITCTL} -j status`]: svc,
+      [`${PODMAN} ps -a --format json`]: ps,
+      [`${PODMAN} images --format json`]: images,
+      ...o,
+    });
+  const by = (v: StatusView, n: string) => v.units.find((u) => u.name === n)!;
+
+  const healthy = await collectStatus(cfg, adapters('4.12', true, answers()), ['web']);
+  t.equal(healthy.healthy, true, 'the same units, every listing read: healthy');
+  t.notOk('failures' in healthy, 'no failures');
+
+  // podman ps fails
+  const v = await collectStatus(
+    cfg,
+    adapters('4.12', true, answers({ [`${PODMAN} ps -a --format json`]: locked })),
+  );
+  t.same(validate(schema, v), [], 'valid by docs/status.schema.json');
+  t.same(
+    v.failures,
+    ['podman ps failed: Error: database is locked'],
+    'failures names the call and what it said',
+  );
+  t.equal(v.healthy, false, 'not healthy: status exits 1');
+  t.same(by(v, 'web').container, { state: 'unknown' }, 'web: the container is unknown');
+  t.same(by(v, 'idle').container, { state: 'unknown' }, 'idle: unknown, not missing');
+  t.equal(by(v, 'web').healthy, false);
+  t.equal(
+    by(v, 'web').problem,
+    "the container's state is unknown: podman ps failed: Error: database is locked",
+  );
+  t.equal(
+    by(v, 'idle').problem,
+    'no Finit stanza yet: run finit-pods sync (or start the daemon)',
+    'what is known still says',
+  );
+  t.same(by(v, 'web').finit, { status: 'running', pid: 301, restarts: 0 }, "Finit's answer is kept");
+  const text = formatStatus(v);
+  t.match(text, /^pod:web\s+ok\s+running\s+0\s+unknown\s+-\s+present\s+-$/m, 'CONTAINER: unknown');
+  t.match(
+    text,
+    /^unknown: podman ps failed: Error: database is locked$/m,
+    'the failure, on a line of its own',
+  );
+  t.notMatch(text, /missing/, 'nothing is called missing');
+  const netOnly = await collectStatus(
+    cfg,
+    adapters('4.12', true, answers({ [`${PODMAN} ps -a --format json`]: locked })),
+    ['app'],
+  );
+  t.equal(netOnly.healthy, false, 'a failed listing is not healthy even where no unit shown needs it');
+  t.same(validate(schema, netOnly), []);
+  const unreadable = await collectStatus(
+    cfg,
+    adapters('4.12', true, answers({ [`${PODMAN} ps -a --format json`]: { stdout: 'Error: not JSON' } })),
+  );
+  t.same(by(unreadable, 'web').container, { state: 'unknown' }, 'output that cannot be read: unknown too');
+
+  // initctl -j status fails
+  const f = await collectStatus(
+    cfg,
+    adapters(
+      '4.12',
+      true,
+      answers({ [`${INITCTL} -j status`]: { exitCode: 255, stderr: 'initctl: timeout' } }),
+    ),
+  );
+  t.same(validate(schema, f), [], 'valid');
+  t.same(f.failures, ['initctl -j status failed: initctl: timeout']);
+  t.same(by(f, 'web').finit, { status: 'unknown' }, "web: Finit's state unknown");
+  t.same(by(f, 'idle').finit, { status: 'unknown' }, 'idle: unknown, not "no stanza"');
+  t.equal(by(f, 'idle').problem, "Finit's state is unknown: initctl -j status failed: initctl: timeout");
+  t.equal(f.healthy, false);
+  t.match(formatStatus(f), /^pod:web\s+ok\s+unknown\s+-\s+running\s+aaaaaaaaaaaa/m, 'FINIT: unknown');
+
+  // podman images fails: presence unknown; the pod itself is seen running
+  const i = await collectStatus(
+    cfg,
+    adapters('4.12', true, answers({ [`${PODMAN} images --format json`]: locked })),
+  );
+  t.same(validate(schema, i), [], 'valid');
+  t.same(by(i, 'web').image, { ref: 'localhost/busybox:latest' }, 'image: no present');
+  t.equal(by(i, 'web').healthy, true, 'web runs: healthy');
+  t.equal(i.healthy, false, 'the view is not: a listing failed');
+  t.match(
+    formatStatus(i),
+    /^pod:web\s+ok\s+running\s+0\s+running\s+aaaaaaaaaaaa\s+unknown\s+\d+s$/m,
+    'IMAGE: unknown',
+  );
+});
+
+t.test('doctor: a failed listing is a finding, and --fix acts on nothing that depends on it', async (t) => {
+  const { cfg, unit } = tempConfig(t);
+  unit('net.container', '[Container]\nImage=localhost/busybox:latest\nExec=sleep 1000\nNetwork=mynet\n');
+  const base = (o: Record<string, Partial<RunResult>> = {}) =>
+    fakeRunner({
+      [`${INITCTL} -j status`]: {
+        stdout: JSON.stringify([{ identity: 'pod:net', status: 'crashed', pid: 0, restarts: 10 }]),
+      },
+      [`${PODMAN} ps -a --format json`]: { stdout: '[]' },
+      [`${PODMAN} images --format json`]: {
+        stdout: JSON.stringify([{ Id: 'f'.repeat(64), Names: ['localhost/busybox:latest'] }]),
+      },
+      [`${PODMAN} network ls --format {{.Name}}`]: { stdout: 'podman' },
+      [`${INITCTL} restart pod:net`]: {},
+      ...o,
+    });
+  const acted = (exec: { calls: string[] }) =>
+    exec.calls.filter((c) => / (rm|restart|network create)( |$)/.test(c));
+
+  // control: network ls answers, mynet is not there: recreated (sync) and the pod restarted
+  let exec = base();
+  let deps = doctorDeps('4.12', true, exec, [{ pod: 'net', state: 'ok' }] as unknown as SyncReport['units']);
+  let found = await doctor(cfg, deps, { fix: true });
+  t.match(found, [
+    { pod: 'net', problem: 'network mynet is missing', remedy: 'recreate it (finit-pods sync)' },
+  ]);
+  t.equal(deps.applied(), 1, 'control: --fix syncs');
+  t.same(acted(exec), [`${INITCTL} restart pod:net`], 'control: and restarts the pod');
+
+  // podman network ls fails: nothing recreated, nothing restarted
+  exec = base({
+    [`${PODMAN} network ls --format {{.Name}}`]: { exitCode: 125, stderr: 'Error: database is locked' },
+  });
+  deps = doctorDeps('4.12', true, exec);
+  found = await doctor(cfg, deps, { fix: true });
+  t.same(
+    found,
+    [
+      { problem: 'cannot tell: podman network ls failed: Error: database is locked' },
+      {
+        pod: 'net',
+        problem:
+          'cannot tell whether network mynet exists: podman network ls failed: Error: database is locked',
+      },
+    ],
+    'the failure is a finding, with no remedy',
+  );
+  t.equal(deps.applied(), 0, 'no sync: no network recreated');
+  t.same(acted(exec), [], 'no pod restarted, nothing removed');
+  t.equal(
+    formatFindings(found, true),
+    'finit-pods: cannot tell: podman network ls failed: Error: database is locked\n' +
+      'pod:net: cannot tell whether network mynet exists: podman network ls failed: Error: database is locked\n',
+  );
+
+  // podman ps fails: no container removed, no pod restarted
+  exec = base({ [`${PODMAN} ps -a --format json`]: { exitCode: 125, stderr: 'Error: database is locked' } });
+  deps = doctorDeps('4.12', true, exec);
+  found = await doctor(cfg, deps, { fix: true });
+  t.same(
+    found,
+    [
+      { problem: 'cannot tell: podman ps failed: Error: database is locked' },
+      {
+        pod: 'net',
+        problem: 'cannot tell which container holds its name: podman ps failed: Error: database is locked',
+      },
+    ],
+    'ps failed: findings without remedies',
+  );
+  t.equal(deps.applied(), 0, 'no sync');
+  t.same(acted(exec), [], 'nothing removed or restarted');
+
+  // initctl status fails: no restart on a guess
+  exec = base({ [`${INITCTL} -j status`]: { exitCode: 255, stderr: 'initctl: timeout' } });
+  deps = doctorDeps('4.12', true, exec);
+  found = await doctor(cfg, deps, { fix: true });
+  t.same(found, [
+    { problem: 'cannot tell: initctl -j status failed: initctl: timeout' },
+    { pod: 'net', problem: 'cannot tell why it is not running: initctl -j status failed: initctl: timeout' },
+  ]);
+  t.equal(deps.applied(), 0, 'no sync');
+  t.same(acted(exec), [], 'nothing removed or restarted');
+
+  // a restart that fails says so (and so doctor exits 1)
+  exec = base({
+    [`${PODMAN} network ls --format {{.Name}}`]: { stdout: 'podman\nmynet' },
+    [`${INITCTL} restart pod:net`]: { exitCode: 1, stderr: 'initctl: no such task' },
+  });
+  found = await doctor(cfg, doctorDeps('4.12', true, exec), { fix: true });
+  t.equal(found[0]?.done, 'initctl restart pod:net failed: initctl: no such task');
 });
 
 t.test('status.schema.json: the documented example is valid; broken views are not', async (t) => {
@@ -543,4 +803,38 @@ t.test('status.schema.json: the documented example is valid; broken views are no
   bad('finitVersion missing', (v) => {
     delete v.finitVersion;
   });
+  bad('healthy with failures', (v) => {
+    v.failures = ['podman ps failed: x'];
+  });
+  bad('empty failures', (v) => {
+    v.healthy = false;
+    v.failures = [];
+  });
+  bad('a container without an ID that is not unknown', (v) => {
+    v.units[0]!.container = { state: 'exited' };
+    v.units[0]!.healthy = false;
+    v.units[0]!.problem = 'x';
+    delete v.units[0]!.uptime;
+  });
+  bad('an unknown container with a name', (v) => {
+    v.units[0]!.container = { state: 'unknown', name: 'web' };
+  });
+  bad('a Finit state without a PID that is not unknown', (v) => {
+    v.units[0]!.finit = { status: 'stopped' };
+  });
+  bad('an unknown Finit state with restarts', (v) => {
+    v.units[0]!.finit = { status: 'unknown', restarts: 1 };
+  });
+  const unknown = structuredClone(good) as unknown as Loose;
+  unknown.healthy = false;
+  unknown.failures = ['podman ps failed: Error: database is locked', 'initctl -j status failed: exit 255'];
+  Object.assign(unknown.units[0]!, {
+    finit: { status: 'unknown' },
+    container: { state: 'unknown' },
+    image: { ref: 'localhost/busybox:latest' },
+    healthy: false,
+    problem: "Finit's state is unknown: initctl -j status failed: exit 255",
+  });
+  delete unknown.units[0]!.uptime;
+  t.same(validate(schema, unknown), [], 'a view with failures and unknown states is valid');
 });

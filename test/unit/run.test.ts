@@ -1,7 +1,8 @@
-// src/apply/run.ts: programs run without a shell, with a timeout, and never throw.
+// src/apply/run.ts: programs run without a shell, with a timeout, and never throw; the one typed
+// error the adapters throw for a failed call.
 
 import t from 'tap';
-import { run } from '../../src/apply/run.js';
+import { CommandError, failureText, run } from '../../src/apply/run.js';
 
 t.test('output and exit code', async (t) => {
   const r = await run('/bin/sh', ['-c', 'printf "a b\\n\\n"; echo oops >&2; exit 3']);
@@ -51,4 +52,25 @@ t.test('a program that cannot be started: exit 127 with the reason', async (t) =
 t.test('large output is collected whole', async (t) => {
   const r = await run('/bin/sh', ['-c', 'head -c 3000000 /dev/zero | tr "\\0" x']);
   t.equal(r.stdout.length, 3_000_000);
+});
+
+t.test('CommandError: command, exit code, stderr and timeout of a failed call', async (t) => {
+  const r = await run('/bin/sh', ['-c', 'echo nope >&2; exit 125']);
+  const e = new CommandError(`sh failed: ${failureText(r)}`, ['/bin/sh', '-c', 'x'], r);
+  t.ok(e instanceof Error);
+  t.match(e, { message: 'sh failed: nope', command: ['/bin/sh', '-c', 'x'], exitCode: 125, stderr: 'nope' });
+  t.equal(e.timedOut, false);
+  t.equal(e.name, 'CommandError');
+  class SubError extends CommandError {}
+  t.equal(new SubError('x', ['y'], r).name, 'SubError', "a subclass's name is its own");
+  t.equal(
+    failureText({ exitCode: 3, stdout: ' out ', stderr: '', timedOut: false }),
+    'out',
+    'no stderr: stdout',
+  );
+  t.equal(
+    failureText({ exitCode: 3, stdout: '', stderr: '', timedOut: false }),
+    'exit 3',
+    'nothing said: the exit code',
+  );
 });
