@@ -261,6 +261,7 @@ async function measure(codeDir, binds) {
   r.cpu = ((c1.ticks - c0.ticks) / TICK / secs) * 100;
   r.cpuNs = ((c1.ns - c0.ns) / 1e9 / secs) * 100;
   r.childTicks = c1.childTicks - c0.childTicks;
+  r.cpuAll = ((c1.ticks + c1.childTicks - c0.ticks - c0.childTicks) / TICK / secs) * 100;
   const mine = (a, b) => b.slice(a.length).filter((pp) => pp === daemon.inside).length;
   r.initctl = mine(i0, i1);
   r.podman = mine(m0, m1);
@@ -359,7 +360,7 @@ function report(label, r) {
   }
   const spawned = r.initctl + r.podman;
   console.log(
-    `${head}: daemon CPU ${fmt(r.cpu, 3)} % (target ≤ ${TARGET.cpu} %)${missed(r.cpu <= TARGET.cpu)}  [utime+stime over ${fmt(r.secs, 1)} s; threads' run time ${fmt(r.cpuNs, 4)} %]`,
+    `${head}: daemon CPU ${fmt(r.cpu, 3)} % (target ≤ ${TARGET.cpu} %)${missed(r.cpu <= TARGET.cpu)}  [utime+stime over ${fmt(r.secs, 1)} s, 1 tick = ${fmt(100 / TICK / r.secs, 3)} %; its threads' run time (schedstat) ${fmt(r.cpuNs, 4)} %; with its children's ${fmt(r.cpuAll, 3)} %]`,
   );
   console.log(
     `${head}: processes spawned at rest ${spawned} (target ${TARGET.spawned})${missed(spawned <= TARGET.spawned)}  [initctl ${r.initctl}, podman ${r.podman} by the daemon${r.initctlCmds.length ? `: ${r.initctlCmds.join('; ')}` : ''}; all wrapper calls ${r.initctlAll + r.podmanAll}; processes created in the whole sandbox ${r.inNs}; children's CPU ticks ${r.childTicks}]`,
