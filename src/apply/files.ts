@@ -12,6 +12,7 @@ import {
   fsyncSync,
   linkSync,
   openSync,
+  readdirSync,
   renameSync,
   unlinkSync,
   writeSync,
@@ -151,6 +152,36 @@ export function createExclusive(path: string, content: string, mode = 0o600): bo
   }
   syncDir(dirname(path));
   return true;
+}
+
+/**
+ * Removes the temporary files (`.NAME.PID.tmp`) that a writer killed between its write and its
+ * rename left in `dir`: those whose PID is no longer alive. Returns what it removed.
+ */
+export function removeStaleTemps(dir: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const n of names) {
+    const m = n.match(/^\..+\.(\d+)\.tmp$/);
+    if (!m || isAlive(Number(m[1]))) continue;
+    removeQuietly(join(dir, n));
+    removed.push(join(dir, n));
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 export function writeAtomic(path: string, content: string, mode = 0o600): void {

@@ -27,6 +27,7 @@ import {
   readFileIfExists,
   readStateFile,
   removeIfExists,
+  removeStaleTemps,
   writeAllAtomic,
   writeAtomic,
   writeIfChanged,
@@ -74,6 +75,8 @@ export interface UnitReport {
   state: UnitState;
   stanza?: string;
   hash?: string;
+  /** What the pod waits for that is not in the units: an image to appear ('image'). */
+  waitingFor?: 'image';
   diagnostics: Diagnostic[];
 }
 
@@ -88,11 +91,14 @@ export interface SyncReport {
   problems: string[];
   /** Something failed that may work later with no change to the units (a write, podman): try again. */
   retry: boolean;
+  /** Image archives the units name (Image=oci-archive:/path): a new archive is a change too. */
+  archives: string[];
   /** True when every unit is usable and nothing else went wrong. */
   ok: boolean;
 }
 
 const STANZA_RE = /^pod-(.+)\.conf$/;
+const ARGV_RE = /^pod-(.+)\.argv$/;
 
 export const reloadPendingPath = (runDir: string) => join(runDir, 'reload-pending');
 
@@ -159,9 +165,13 @@ export interface SyncPlan {
   keep: Set<string>;
   /** Owned stanzas whose pod no unit defines any more, with their argv files. */
   remove: { conf: string; argv?: string }[];
+  /** Owned argv files with no stanza beside them and no unit: no reload needed to remove them. */
+  orphans: string[];
   /** The runner, when it must be (re)written. */
   runner?: FileWrite;
   reloadPending: boolean;
+  /** The image archives units name. */
+  archives: string[];
 }
 
 export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport> {
@@ -178,6 +188,9 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
   }
   mkdirSync(cfg.stanzaDir, { recursive: true });
   mkdirSync(cfg.runDir, { recursive: true });
+  // what a writer killed mid-write left (sync runs under the lock: no other writer is at work)
+  removeStaleTemps(cfg.stanzaDir);
+  removeStaleTemps(cfg.runDir);
   const { onDisk, problems } = readOnDisk(cfg, results);
   const paths = { stanzaDir: cfg.stanzaDir, podman: cfg.podman, initctl: deps.finit.initctl };
   const plan = planSync(results, onDisk, caps, paths, deps.checkImages ?? 'changed');
@@ -254,8 +267,13 @@ export function planSync(
     chmod: [],
     keep: new Set(),
     remove: [],
+    orphans: [],
     reloadPending: onDisk.reloadPending,
+    archives: [],
   };
+  onDisk.archives.forEach((a) => {
+    if (a && 'path' in a) plan.archives.push(a.path);
+  });
   const broken = new Set<string>(); // unit files that are not usable
   for (const r of results) if (!r.ok) broken.add(r.name.filename);
   const containers = results.filter((r) => r.name.kind === 'container' && !r.name.isTemplate);
@@ -401,7 +419,8 @@ export function planSync(
   if (runnerNeeded && !(runner && 'text' in runner && runner.text === RUNNER_SCRIPT))
     plan.runner = { path: join(paths.stanzaDir, RUNNER_NAME), content: RUNNER_SCRIPT, mode: 0o755 };
 
-  // Our stanzas whose unit is gone.
+  // Our stanzas whose unit is gone, and an argv file of ours left without its stanza (a writer
+  // killed between the two removals).
   for (const [f, found] of onDisk.stanzas) {
     const m = f.match(STANZA_RE);
     if (!m || plan.keep.has(m[1]!) || !owned(found)) continue;
@@ -410,6 +429,11 @@ export function planSync(
       conf: join(paths.stanzaDir, f),
       ...(owned(onDisk.stanzas.get(argv)) ? { argv: join(paths.stanzaDir, argv) } : {}),
     });
+  }
+  for (const [f, found] of onDisk.stanzas) {
+    const m = f.match(ARGV_RE);
+    if (!m || plan.keep.has(m[1]!) || !owned(found) || onDisk.stanzas.has(`pod-${m[1]}.conf`)) continue;
+    plan.orphans.push(join(paths.stanzaDir, f));
   }
   return plan;
 }
@@ -480,11 +504,13 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
       if (missing && step.hadStanza && step.files.length > 0) {
         // an edit to an image that is not here: the pod keeps its last good stanza
         report.state = 'kept';
+        report.waitingFor = 'image';
         report.diagnostics.push(error(at, `${missing}; the pod keeps running as it was`));
         continue;
       }
       if (missing) {
         report.state = 'image-missing';
+        report.waitingFor = 'image';
         report.diagnostics.push(error(at, `${missing}; the pod is not started`));
         // no stanza: it could only crash-loop; the next sync looks again
         if (plan.keep.delete(step.pod) && step.hadStanza) {
@@ -544,6 +570,14 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
     }
   }
 
+  for (const f of plan.orphans) {
+    try {
+      removeIfExists(f);
+    } catch {
+      // tried again at the next sync; nothing reads an argv file without its stanza
+    }
+  }
+
   // A reload that failed is owed: the files it was for are already in place and unchanged now.
   const pending = reloadPendingPath(cfg.runDir);
   let reloaded = false;
@@ -564,7 +598,8 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
   }
   const units = plan.reports;
   const ok = problems.length === 0 && units.every((r) => r.state === 'applied' || r.state === 'unchanged');
-  return { units, written, removed, reloaded, readySet, finitVersion: '', problems, retry, ok };
+  const archives = [...plan.archives];
+  return { units, written, removed, reloaded, readySet, finitVersion: '', problems, retry, archives, ok };
 }
 
 const SUPPORTED = new Set(['container', 'network', 'volume']);

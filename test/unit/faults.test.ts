@@ -525,3 +525,30 @@ t.test('12. a failed apply is retried by the daemon with no command; the owed re
   t.equal(f.reloads(), before + 1, 'the retry makes the owed reload, with no change and no command');
   t.notOk(existsSync(join(cfg.runDir, 'reload-pending')), 'and it is no longer owed');
 });
+
+t.test(
+  '13. what a writer killed mid-write left is cleaned up by the next sync, with no reload',
+  async (t) => {
+    const cfg = tempConfig(t, { 'web.container': unit() });
+    const f = fakes();
+    await sync(cfg, { finit: f.finit, exec: f.exec });
+    const dead = spawnSync('true').pid!;
+    writeFileSync(join(cfg.stanzaDir, `.pod-web.conf.${dead}.tmp`), 'half');
+    writeFileSync(join(cfg.runDir, `.state.json.${dead}.tmp`), 'half');
+    writeFileSync(join(cfg.stanzaDir, `.pod-live.conf.${process.pid}.tmp`), 'a writer at work');
+    // killed between removing a stanza and its argv file
+    writeFileSync(join(cfg.stanzaDir, 'pod-gone.argv'), '# finit-pods: generated from x\n@run\n');
+    const rep = await sync(cfg, { finit: f.finit, exec: f.exec });
+    t.same(readdirSync(cfg.stanzaDir).sort(), [
+      '.pod-live.conf.' + process.pid + '.tmp',
+      'finit-pods-run',
+      'pod-web.argv',
+      'pod-web.conf',
+    ]);
+    t.notOk(
+      readdirSync(cfg.runDir).some((x) => x.endsWith('.tmp')),
+      'nor in the run dir',
+    );
+    t.notOk(rep.reloaded, 'no reload: Finit never read them');
+  },
+);
