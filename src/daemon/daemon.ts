@@ -1,12 +1,15 @@
 // finit-pods daemon: a Finit service that watches the units directory and applies every change
-// through the sync engine, within a second, without a command to run.
+// through the sync engine, within a second, without a command to run. At rest it does nothing:
 //  - chokidar events (create, write, rename, move in/out, delete, symlink) → a coalesced apply;
-//  - a full relist every 30 s catches anything an event missed;
+//  - every 30 s the units' identities (inode, size, mtime) are compared with the last apply's, to
+//    catch what an event missed: an apply only when they differ (or a pod waits for an image);
 //  - a units directory that disappears (unmounted, renamed) changes nothing: sync refuses to
-//    read it, the daemon reports it and re-attaches when it is back;
+//    read it, the daemon reports it and re-attaches when it is back (its parent is watched);
+//  - pods starting and stopping are seen through the runner's files in RUN_DIR/argv (created as
+//    a pod starts, removed as it ends): Finit is asked only then, never polled;
 //  - restarting the daemon never restarts an unchanged pod and never clears usr/finit-pods.
 
-import { mkdirSync, statSync } from 'node:fs';
+import { type FSWatcher as FsWatch, watch as fsWatch, mkdirSync, readdirSync, statSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
@@ -31,11 +34,9 @@ export interface DaemonOptions {
    */
   storage?: () => Promise<Storage | { unsupported: string }>;
   relistMs?: number;
-  /** How often the units directory's identity is checked (re-attach after it was replaced). */
+  /** How often the units directory's identity is checked besides the watch on its parent (re-attach after it was replaced). */
   dirCheckMs?: number;
   debounceMs?: number;
-  /** How often Finit is asked about pods, to log them starting, stopping and crashing. */
-  podPollMs?: number;
 }
 
 export { controlPath } from './control.js';
@@ -44,6 +45,8 @@ const RETRY_MIN_MS = 2000;
 const RETRY_MAX_MS = 30_000;
 /** How long an apply waits for another finit-pods (a `sync` by hand) to finish applying. */
 const LOCK_WAIT_MS = 300_000;
+/** A burst of runner events (a pod restarting) is one look at Finit's state. */
+const POD_EVENT_MS = 300;
 
 /** Whether a path inside the units directory can change what sync does. */
 export function isRelevant(unitsDir: string, path: string): boolean {
@@ -56,8 +59,46 @@ export function isRelevant(unitsDir: string, path: string): boolean {
   return dirname(parent) === unitsDir && basename(parent).endsWith('.d') && name.endsWith('.conf');
 }
 
+/**
+ * What the units directory holds, as identities (name, inode, size, mtime of every unit file and
+ * drop-in, symlinks followed) plus any `paths` outside it (image archives): equal strings, same units.
+ */
+export function unitsFingerprint(dir: string, paths: readonly string[] = []): string {
+  const parts: string[] = [];
+  const add = (p: string) => {
+    try {
+      const s = statSync(p);
+      parts.push(`${p}\0${s.ino}\0${s.size}\0${s.mtimeMs}`);
+    } catch {
+      parts.push(`${p}\0-`);
+    }
+  };
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return '';
+  }
+  for (const n of names) {
+    const p = join(dir, n);
+    if (!isRelevant(dir, p)) continue;
+    add(p);
+    if (!n.endsWith('.d')) continue;
+    try {
+      for (const f of readdirSync(p).sort()) if (isRelevant(dir, join(p, f))) add(join(p, f));
+    } catch {
+      // not a directory after all
+    }
+  }
+  for (const p of paths) add(p);
+  return parts.join('\n');
+}
+
 export class Daemon {
   private watcher: FSWatcher | undefined;
+  /** The units as the last apply found them (unitsFingerprint), and whether a pod waits for an image. */
+  private applied: { print: string; archives: string[]; waiting: boolean } | undefined;
+  private fsWatches: FsWatch[] = [];
   private dirId: string | undefined;
   private timers: NodeJS.Timeout[] = [];
   private server: Server | undefined;
@@ -116,6 +157,8 @@ export class Daemon {
 
   private async applyOnce(reasons: string[]): Promise<SyncReport | undefined> {
     let rep: SyncReport;
+    // taken before the apply reads the units: a change made while it runs shows at the next relist
+    const print = unitsFingerprint(this.cfg.unitsDir, this.applied?.archives);
     // loaded here: at boot, boot recovery starts removing before the sync engine is loaded
     const { sync, UnitsDirError } = await import('../apply/sync.js');
     const { withLock } = await import('../apply/lock.js');
@@ -146,6 +189,12 @@ export class Daemon {
       return undefined;
     }
     this.lastError = undefined;
+    this.applied = {
+      // taken with the archives the last apply knew: another list means another print next time
+      print: rep.archives.join('\n') === (this.applied?.archives ?? []).join('\n') ? print : '',
+      archives: rep.archives,
+      waiting: rep.units.some((u) => u.waitingFor !== undefined),
+    };
     if (this.state?.unitsDirError)
       this.log.info({ dir: this.cfg.unitsDir }, 'units directory readable again');
     if (this.state?.applyError) this.log.info('applying works again');
@@ -159,7 +208,7 @@ export class Daemon {
         if (JSON.stringify(prev?.messages) !== JSON.stringify(messages)) {
           this.log.error(
             { unit: u.file, errors: messages },
-            `${what} is broken; its last good stanza is kept and the pod keeps running`,
+            `${what} not applied; its last good stanza is kept and the pod keeps running`,
           );
         }
       } else if (u.state === 'error' || u.state === 'skipped') {
@@ -249,15 +298,54 @@ export class Daemon {
       await this.stop();
       throw e;
     }
-    this.timers.push(
-      setInterval(
-        () => void this.loop.request('relist').catch(() => undefined),
-        this.opts.relistMs ?? 30_000,
-      ),
-    );
-    this.timers.push(setInterval(() => void this.attach(), this.opts.dirCheckMs ?? 1000));
-    this.timers.push(setInterval(() => void this.watchPods(), this.opts.podPollMs ?? 5000));
+    this.timers.push(setInterval(() => this.relist(), this.opts.relistMs ?? 30_000));
+    this.timers.push(setInterval(() => void this.attach(), this.opts.dirCheckMs ?? 10_000));
+    this.watchParent();
+    this.watchRunner();
+    void this.watchPods();
     this.log.info({ dir: this.cfg.unitsDir }, 'watching');
+  }
+
+  /** An apply when the units differ from the last apply's, or a pod waits for an image to appear. */
+  private relist(): void {
+    const a = this.applied;
+    if (a && !a.waiting && a.print !== '' && unitsFingerprint(this.cfg.unitsDir, a.archives) === a.print)
+      return;
+    void this.loop.request('relist').catch(() => undefined);
+  }
+
+  /** The units directory appearing, going or replaced is seen at once through its parent's watch. */
+  private watchParent(): void {
+    const parent = dirname(this.cfg.unitsDir);
+    const name = basename(this.cfg.unitsDir);
+    try {
+      const w = fsWatch(parent, (_event, file) => {
+        if (file === null || file === name) void this.attach();
+      });
+      w.on('error', () => w.close());
+      this.fsWatches.push(w);
+    } catch {
+      // no parent to watch: the periodic check re-attaches
+    }
+  }
+
+  /** The runner creates RUN_DIR/argv/POD.PID as a pod starts and removes it as it ends. */
+  private watchRunner(): void {
+    const dir = join(this.cfg.runDir, 'argv');
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      mkdirSync(dir, { recursive: true });
+      const w = fsWatch(dir, () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => void this.watchPods(), POD_EVENT_MS);
+      });
+      w.on('error', () => w.close());
+      this.fsWatches.push(w);
+    } catch (e) {
+      this.log.warn(
+        `cannot watch ${dir}: ${(e as Error).message}; pods starting and stopping are not logged`,
+      );
+    }
   }
 
   private podStatus = new Map<string, string>();
@@ -357,6 +445,7 @@ export class Daemon {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    for (const w of this.fsWatches) w.close();
     clearTimeout(this.retryTimer);
     await this.watcher?.close();
     await this.loop.stop();

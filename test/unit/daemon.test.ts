@@ -14,6 +14,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { connect } from 'node:net';
@@ -24,7 +25,7 @@ import type { Finit } from '../../src/apply/finit.js';
 import type { Runner } from '../../src/apply/run.js';
 import type { SyncReport } from '../../src/apply/sync.js';
 import { listenControl, ping, request } from '../../src/daemon/control.js';
-import { controlPath, Daemon, isRelevant } from '../../src/daemon/daemon.js';
+import { controlPath, Daemon, isRelevant, unitsFingerprint } from '../../src/daemon/daemon.js';
 import { makeLogger, textLine } from '../../src/daemon/log.js';
 import { ApplyLoop } from '../../src/daemon/loop.js';
 import { readState } from '../../src/daemon/state.js';
@@ -401,6 +402,8 @@ function fakes(): Fakes {
   const fail: Fakes['fail'] = {};
   const finit: Finit = {
     initctl: '/fake/initctl',
+    services: async () => [],
+    restart: async () => undefined,
     async version() {
       if (fail.version) throw new Error(fail.version);
       return '4.12';
@@ -549,3 +552,61 @@ t.test(
     t.notOk(f.ready(), 'usr/finit-pods not set');
   },
 );
+
+t.test('unitsFingerprint: unit files and drop-ins by identity, nothing else', async (t) => {
+  const dir = t.testdir({
+    'web.container': unit('1'),
+    'web.container.d': { '10.conf': '[Container]\nLabel=a=1\n' },
+    'notes.txt': 'x',
+  });
+  const before = unitsFingerprint(dir);
+  t.equal(unitsFingerprint(dir), before, 'the same units, the same print');
+  writeFileSync(join(dir, '.web.container.swp'), 'x');
+  writeFileSync(join(dir, 'notes.txt'), 'y');
+  t.equal(unitsFingerprint(dir), before, 'editor files and other files do not count');
+  writeFileSync(join(dir, 'web.container.d/10.conf'), '[Container]\nLabel=a=22\n');
+  t.not(unitsFingerprint(dir), before, 'a drop-in edit counts');
+  const archive = join(dir, '../archive.tar');
+  writeFileSync(archive, 'a');
+  const withArchive = unitsFingerprint(dir, [archive]);
+  writeFileSync(archive, 'ab');
+  t.not(unitsFingerprint(dir, [archive]), withArchive, 'a new image archive counts');
+  t.equal(unitsFingerprint(join(dir, 'missing')), '', 'no directory: nothing');
+});
+
+t.test('Daemon at rest: no apply and no Finit call; a pod starting or ending is seen', async (t) => {
+  const cfg = tempConfig(t, { 'web.container': unit('1') }, '/fake/podman');
+  const f = fakes();
+  let initctlCalls = 0;
+  const finit: Finit = {
+    ...f.finit,
+    async services() {
+      initctlCalls++;
+      return [];
+    },
+  };
+  const d = new Daemon(cfg, {
+    log: makeLogger('json', { write: () => undefined }),
+    finit,
+    exec: f.exec,
+    debounceMs: 10,
+    relistMs: 50,
+    dirCheckMs: 50,
+  });
+  await d.start();
+  t.teardown(() => d.stop());
+  await sleep(500);
+  const applies = d.loop.count;
+  const calls = initctlCalls;
+  await sleep(1000);
+  t.equal(d.loop.count, applies, 'twenty relists of unchanged units: no apply');
+  t.equal(initctlCalls, calls, 'and Finit is not asked');
+  // the runner's copy of a pod's command lines appears as it starts
+  writeFileSync(join(cfg.runDir, 'argv', 'web.1234'), 'x');
+  await until(() => initctlCalls > calls, 'Finit to be asked after a pod started');
+  t.pass('a pod starting makes the daemon look at Finit');
+  // a change the watch missed (made within the same second, same size) is caught by the relist
+  utimesSync(join(cfg.unitsDir, 'web.container'), new Date(), new Date(Date.now() + 5000));
+  await until(() => d.loop.count > applies, 'the relist to apply');
+  t.pass('a unit whose mtime changed is applied by the relist');
+});

@@ -44,6 +44,8 @@ function fakes(opts: { reload?: () => Promise<void> } = {}) {
   let ready = false;
   const finit: Finit = {
     initctl: '/fake/initctl',
+    services: async () => [],
+    restart: async () => undefined,
     version: async () => '4.12',
     async reload() {
       await opts.reload?.();
@@ -540,7 +542,7 @@ t.test(
     writeFileSync(join(cfg.stanzaDir, 'pod-gone.argv'), '# finit-pods: generated from x\n@run\n');
     const rep = await sync(cfg, { finit: f.finit, exec: f.exec });
     t.same(readdirSync(cfg.stanzaDir).sort(), [
-      '.pod-live.conf.' + process.pid + '.tmp',
+      `.pod-live.conf.${process.pid}.tmp`,
       'finit-pods-run',
       'pod-web.argv',
       'pod-web.conf',
