@@ -13,6 +13,7 @@
 //   4. only then usr/finit-pods set: Finit starts the pods. The log lines come after.
 
 import { writeFileSync } from 'node:fs';
+import type { UnitResult } from '../model/translate.js';
 import { LABEL_MANAGED, LABEL_POD, READY_CONDITION } from '../render/labels.js';
 import { bootMarker, isFirstRunSinceBoot, removeOwn, takeOwnRemoval } from './boot-start.js';
 import {
@@ -88,6 +89,8 @@ export async function bootRecovery(
     exec: Runner;
     /** containers/storage's records, read directly where they can be (the daemon's host). */
     storage?: Storage;
+    /** The units as the caller translated them already. */
+    units?: readonly UnitResult[];
   },
 ): Promise<BootReport> {
   let podmanCalls = 0;
@@ -214,7 +217,12 @@ export async function bootRecovery(
 export async function applyLocked(
   cfg: SyncConfig,
   deps: { finit: Finit; exec: Runner; storage?: () => Promise<Storage | undefined> },
-  opts: { onWait?: (ownerPid: number | undefined) => void; checkImages?: 'all' | 'changed' } = {},
+  opts: {
+    onWait?: (ownerPid: number | undefined) => void;
+    checkImages?: 'all' | 'changed';
+    /** The units as the caller translated them already (its snapshot). */
+    units?: readonly UnitResult[];
+  } = {},
 ): Promise<{ sync: SyncReport; boot?: BootReport }> {
   const { withLock } = await import('./lock.js');
   return withLock(
@@ -225,14 +233,14 @@ export async function applyLocked(
           finit: deps.finit,
           exec: deps.exec,
           storage: await deps.storage?.(),
+          ...(opts.units ? { units: opts.units } : {}),
         });
         return { sync: boot.sync, boot };
       }
       const { sync } = await import('./sync.js');
-      const deps2 = { finit: deps.finit, exec: deps.exec };
-      return {
-        sync: await sync(cfg, opts.checkImages ? { ...deps2, checkImages: opts.checkImages } : deps2),
-      };
+      const units = opts.units ? { units: opts.units } : {};
+      const checkImages = opts.checkImages ? { checkImages: opts.checkImages } : {};
+      return { sync: await sync(cfg, { finit: deps.finit, exec: deps.exec, ...units, ...checkImages }) };
     },
     opts.onWait ? { onWait: opts.onWait } : {},
   );

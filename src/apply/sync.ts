@@ -59,6 +59,8 @@ export interface SyncDeps {
   checkImages?: 'all' | 'changed' | 'none';
   /** Where the local image list comes from (default: `podman images`). */
   localImages?: () => Promise<LocalImages>;
+  /** The units as already translated for this Finit (a command's one snapshot); read here when absent. */
+  units?: readonly UnitResult[];
 }
 
 export type UnitState = 'applied' | 'unchanged' | 'kept' | 'error' | 'skipped' | 'image-missing';
@@ -177,9 +179,9 @@ export interface SyncPlan {
 export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport> {
   const version = await deps.finit.version();
   const caps: FinitCaps = finitCaps(version);
-  let results: UnitResult[];
+  let results: readonly UnitResult[];
   try {
-    results = translateDir(cfg.unitsDir, { maxPodName: caps.maxId }).results;
+    results = deps.units ?? translateDir(cfg.unitsDir, { maxPodName: caps.maxId }).results;
   } catch (e) {
     // A missing or unreadable units directory must never stop pods: change nothing.
     throw new UnitsDirError(

@@ -453,7 +453,7 @@ Exit status: 0 when every pod runs (after --fix: when nothing is left to fix), 1
       {
         finit,
         podman: podmanCli(cfg.podman, run),
-        apply: () => applyLocked(cfg, { finit, exec: run }, { checkImages: 'all' }),
+        apply: (units) => applyLocked(cfg, { finit, exec: run }, { checkImages: 'all', units }),
       },
       { fix },
     );

@@ -44,13 +44,8 @@ function launch(): void {
       `code cache: ${!cachedData ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted'}\n`,
     );
   if (how === 'write') {
-    // tools/bundle.mjs: after a run that compiled what a command needs, that code is the cache.
-    // V8 records its flags in it and refuses it under other ones: the command turned the
-    // optimising compiler off meanwhile (jit.ts), so it is turned back on, as it is at a start.
-    process.on('exit', () => {
-      require('node:v8').setFlagsFromString('--opt');
-      fs.writeFileSync(CACHE, script.createCachedData());
-    });
+    // tools/bundle.mjs: after a run that compiled what a command needs, that code is the cache
+    process.on('exit', () => fs.writeFileSync(CACHE, script.createCachedData()));
   }
   const module = { exports: {} };
   const run = script.runInThisContext() as (...args: unknown[]) => void;

@@ -16,6 +16,7 @@ import { isRunning, type Podman, removeWithRetry } from '../apply/podman.js';
 import { CommandError } from '../apply/run.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import { printable } from '../lib/text.js';
+import type { UnitResult } from '../model/translate.js';
 import { LABEL_MANAGED, LABEL_POD } from '../render/labels.js';
 import { collectStatusWith, type PodView } from './status.js';
 
@@ -23,7 +24,8 @@ export interface DoctorDeps {
   finit: Finit;
   podman: Podman;
   /** What `finit-pods sync` does (apply/boot.ts applyLocked): boot recovery or a sync, locked. */
-  apply: () => Promise<{ sync: SyncReport; boot?: BootReport }>;
+  /** Applies the units (sync under the lock), given as doctor read them: translated once. */
+  apply: (units: readonly UnitResult[]) => Promise<{ sync: SyncReport; boot?: BootReport }>;
 }
 
 export interface Finding {
@@ -260,7 +262,7 @@ export async function doctor(
     if (networks) resetResources(cfg);
     // The first run of a boot is boot recovery (as `finit-pods sync` would do): lingering
     // containers removed, then the condition set; a plain sync would set it and skip the rest.
-    const applied = await deps.apply();
+    const applied = await deps.apply(readings.results);
     const rep = applied.sync;
     const what = applied.boot ? 'boot recovery' : 'finit-pods sync';
     for (const u of rep.units) if (u.pod) done(u.pod, `${what}: ${u.state}`);

@@ -7,15 +7,13 @@ import { archiveImage, type SyncConfig } from '../apply/sync.js';
 import { shellJoin } from '../lib/shell.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import { translateDir } from '../model/translate.js';
-import { loadUnit } from '../parse/load.js';
+import { loadUnit, type UnitName } from '../parse/load.js';
 import type { FinitCaps } from '../render/finit.js';
 import { renderPod } from '../render/stanza.js';
 
-export function mergedUnitText(unitsDir: string, filename: string): string {
-  const results = translateDir(unitsDir).results;
-  const r = results.find((x) => x.name.filename === filename);
-  if (!r) return '';
-  const loaded = loadUnit(unitsDir, r.name);
+/** A unit as merged with its drop-ins, each line's origin noted. */
+export function mergedUnitText(unitsDir: string, name: UnitName): string {
+  const loaded = loadUnit(unitsDir, name);
   const lines = [`# ${loaded.sources.map((s) => relative(unitsDir, s)).join(' + ')}`];
   for (const [section, entries] of loaded.unit.sections) {
     lines.push('', `[${section}]`);
@@ -47,7 +45,7 @@ export function show(
   if (!r) return { text: `no unit for "${name}" in ${cfg.unitsDir}\n`, found: false };
   const out: string[] = [
     `== unit ${r.path} (merged with its drop-ins)`,
-    mergedUnitText(cfg.unitsDir, r.name.filename).trimEnd(),
+    mergedUnitText(cfg.unitsDir, r.name).trimEnd(),
   ];
   if (r.diagnostics.length) out.push('', '== problems', ...r.diagnostics.map(formatDiagnostic));
   if (r.model?.kind === 'container') {

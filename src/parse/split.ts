@@ -81,8 +81,7 @@ export function cUnescapeOne(s: string, at = 0): [number, string] | null {
 
 const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
 
-// Where a run of ordinary characters ends, with whitespace separators, found by a native scan
-// (a character loop runs in V8's interpreter in a one-shot command): one pattern per flag
+// Where a run of ordinary characters ends, with whitespace separators: one pattern per flag
 // combination, indexed by (backslash is special ? 1 : 0) | (quotes are special ? 2 : 0).
 const RUN_END = [/[ \t\n\r]/g, /[ \t\n\r\\]/g, /[ \t\n\r"']/g, /[ \t\n\r"'\\]/g];
 
@@ -180,8 +179,7 @@ const BLANKS = /[ \t\n\r]+/;
 
 /** Splits a whole string into words with the given flags. */
 export function splitWords(input: string, flags: number, separators = WHITESPACE): string[] {
-  // Fast path: without quotes or backslashes every flag combination splits on whitespace alone.
-  // (indexOf, not a RegExp: this runs for most values, mostly before V8 has optimised it)
+  // Without quotes or backslashes every flag combination splits on whitespace alone.
   if (
     separators === WHITESPACE &&
     input.indexOf('"') < 0 &&
