@@ -8,9 +8,9 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Diagnostic, error, formatDiagnostic, hasErrors } from '../lib/diagnostics.js';
 import { printable } from '../lib/text.js';
-import { type Diagnostic, error, formatDiagnostic, hasErrors } from '../model/diagnostics.js';
-import { defaultContainerName } from '../model/index.js';
+import { defaultContainerName } from '../model/names.js';
 import type { HostDeviceModel, ResourceModel } from '../model/resource.js';
 import { translateDir, type UnitResult } from '../model/translate.js';
 import { type FinitCaps, finitCaps } from '../render/finit.js';

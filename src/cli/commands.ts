@@ -9,10 +9,11 @@ import type { CleanupRun } from '../apply/boot.js';
 import type { Storage } from '../apply/storage.js';
 import type { SyncReport } from '../apply/sync.js';
 import type { StatusView } from '../inspect/status.js';
+import { type Diagnostic, formatDiagnostic } from '../lib/diagnostics.js';
 import { shellJoin } from '../lib/shell.js';
 import { printable, printableJson, printableText } from '../lib/text.js';
-import { type Diagnostic, formatDiagnostic } from '../model/diagnostics.js';
 import type { DirOptions, Model, UnitResult } from '../model/translate.js';
+import { finitCaps } from '../render/finit.js';
 import { CHECK_OPTIONS, DAEMON_OPTIONS, PATH_OPTIONS, syncConfig } from './config.js';
 
 export interface Command {
@@ -27,12 +28,10 @@ const out = (s: string) => process.stdout.write(printableText(s));
 const err = (s: string) => process.stderr.write(printableText(s));
 const outJson = (v: unknown) => process.stdout.write(`${printableJson(JSON.stringify(v, null, 2))}\n`);
 
-/** Finit's :ID limit depends on its version; the strictest (15) unless told otherwise. */
+/** Finit's :ID limit depends on its version (render/finit.ts); unknown: a warning where it matters. */
 function dirOptions(finitVersion: string | undefined): DirOptions {
   const v = finitVersion ?? process.env.FINIT_PODS_FINIT_VERSION;
-  if (!v) return {};
-  const [maj = 0, min = 0] = v.split('.').map(Number);
-  return { maxPodName: maj > 4 || (maj === 4 && min >= 15) ? 64 : 15 };
+  return v ? { maxPodName: finitCaps(v).maxId } : {};
 }
 
 /** The command line a model stands for: `podman run …` for a pod, `podman … create` for the rest. */

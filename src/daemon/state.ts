@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { readStateFile, writeAtomic } from '../apply/files.js';
 import type { SyncReport } from '../apply/sync.js';
-import { formatDiagnostic } from '../model/diagnostics.js';
+import { formatDiagnostic } from '../lib/diagnostics.js';
 
 export interface UnitState {
   kind: string;

@@ -15,10 +15,11 @@ import { isAbsolute } from 'node:path';
 import { PORT_RANGE, translateContainer } from '../model/container.js';
 import { buildIndex } from '../model/index.js';
 import { CONTAINER_KEYS, type KeyRule } from '../model/keys.js';
+import { SAFE_NAME } from '../model/names.js';
 import { translateNetwork } from '../model/resource.js';
-import { FINIT_ID_MAX_OLD } from '../model/translate.js';
 import { type LoadedUnit, parseUnitName } from '../parse/load.js';
 import { parseUnitText } from '../parse/unitfile.js';
+import { FINIT_ID_MAX_OLD } from '../render/finit.js';
 import { isBool, parseRunFlags, type RunFlag } from './podman-run.js';
 import { isAssignment, parseScript, type ShCommand, type ShWord, shellWords } from './sh.js';
 import { execWord, execWords, rawValue, strvValue, textValue } from './unit-text.js';
@@ -54,8 +55,6 @@ export interface ImportResult {
   /** podman-service and cni lines seen. */
   recognised: number;
 }
-
-const UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** podman run option → its [Container] key and rule, for the keys that are one option each. */
 const REVERSE = new Map<string, { key: string; rule: KeyRule }>();
@@ -219,7 +218,7 @@ function convertCni(args: readonly string[], c: Ctx, networks: Map<string, Netwo
     return;
   }
   const [name, device, address] = rest as [string, string, string];
-  if (!UNIT_NAME.test(name)) {
+  if (!SAFE_NAME.test(name)) {
     note(
       c,
       'error',
@@ -466,7 +465,7 @@ function convertPodmanService(
     return undefined;
   }
   const pod = opt('n').at(-1) ?? nameFromImage(image);
-  if (!UNIT_NAME.test(pod)) {
+  if (!SAFE_NAME.test(pod)) {
     note(
       c,
       'error',

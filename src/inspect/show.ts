@@ -4,8 +4,8 @@
 import { join, relative } from 'node:path';
 import { readIfExists } from '../apply/files.js';
 import { archiveImage, type SyncConfig } from '../apply/sync.js';
+import { formatDiagnostic } from '../lib/diagnostics.js';
 import { shellJoin } from '../lib/shell.js';
-import { formatDiagnostic } from '../model/diagnostics.js';
 import { translateDir } from '../model/translate.js';
 import { loadUnit, type UnitName } from '../parse/load.js';
 import type { FinitCaps } from '../render/finit.js';

@@ -4,12 +4,12 @@
 
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+import { type Diagnostic, error, nearest, type Origin, warning } from '../lib/diagnostics.js';
 import { type LoadedUnit, UNIT_FILE_NAME, type UnitName } from '../parse/load.js';
 import { expandSpecifiers, type SpecifierContext } from '../parse/specifiers.js';
-import { type Diagnostic, error, nearest, type Origin, warning } from './diagnostics.js';
 import type { UnitIndex } from './index.js';
-import { defaultContainerName } from './index.js';
 import { CONTAINER_KEYS, type KeyRule, QUADLET_KEYS } from './keys.js';
+import { defaultContainerName, podName } from './names.js';
 import { type Add, applyKeyRule, SectionReader, type Value } from './reader.js';
 import { readService, type ServiceModel, warnUnknownSections } from './service.js';
 
@@ -432,7 +432,7 @@ export function translateContainer(
   const model: ContainerModel = {
     kind: 'container',
     name,
-    pod: unit.lookup('Container', 'ServiceName')?.value || defaultContainerName(name),
+    pod: podName(unit.lookup('Container', 'ServiceName')?.value, name),
     containerName,
     image: image ? imageRef : '',
     globalArgs,

@@ -3,6 +3,7 @@
 
 import type { LoadedUnit, UnitName } from '../parse/load.js';
 import { expandSpecifiers } from '../parse/specifiers.js';
+import { defaultContainerName } from './names.js';
 
 export interface UnitInfo {
   name: UnitName;
@@ -39,11 +40,6 @@ const SECTION: Record<string, string> = {
   kube: 'Kube',
   artifact: 'Artifact',
 };
-
-/** The default name of a container: the unit's name; `prefix_instance` for a template instance. */
-export function defaultContainerName(n: UnitName): string {
-  return n.instance !== '' || n.isTemplate ? `${n.prefix}_${n.instance}` : n.stem;
-}
 
 /** What the index says about one loaded unit. */
 export function unitInfo({ name, unit }: LoadedUnit): UnitInfo {

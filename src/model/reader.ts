@@ -2,10 +2,10 @@
 // empty assignment resets, word splitting, key=value lists) and systemd specifiers expanded.
 // Every problem becomes a diagnostic at the line of the entry that caused it.
 
+import { type Diagnostic, error, type Origin, warning } from '../lib/diagnostics.js';
 import { expandSpecifiers, type SpecifierContext, SpecifierError } from '../parse/specifiers.js';
 import { EXEC_FLAGS, SplitError, STRV_FLAGS, splitWords } from '../parse/split.js';
 import { afterReset, type Entry, lookupValue, type UnitFile } from '../parse/unitfile.js';
-import { type Diagnostic, error, type Origin, warning } from './diagnostics.js';
 import type { KeyRule } from './keys.js';
 
 /** Appends a podman argument, or a flag and its value. */

@@ -3,9 +3,9 @@
 // hands a host interface to a container with a static address (what the seed's
 // `cni create host NAME IFACE ADDR/LEN` wrote), which `podman network create` cannot express.
 
+import { type Diagnostic, error, nearest, type Origin, warning } from '../lib/diagnostics.js';
 import type { LoadedUnit, UnitName } from '../parse/load.js';
 import type { SpecifierContext } from '../parse/specifiers.js';
-import { type Diagnostic, error, nearest, type Origin, warning } from './diagnostics.js';
 import { NETWORK_KEYS, QUADLET_KEYS, VOLUME_KEYS } from './keys.js';
 import { type Add, applyKeyRule, SectionReader } from './reader.js';
 import { warnUnknownSections } from './service.js';

@@ -2,9 +2,9 @@
 // offers: description, dependencies (as Finit conditions later), restart policy, stop timeout and
 // runlevels. Keys with no Finit counterpart are warned about, never silently dropped.
 
+import { type Diagnostic, nearest, warning } from '../lib/diagnostics.js';
 import { UNIT_FILE_NAME } from '../parse/load.js';
 import type { UnitFile } from '../parse/unitfile.js';
-import { type Diagnostic, nearest, warning } from './diagnostics.js';
 import { INSTALL_KEYS_MAPPED, SERVICE_KEYS_MAPPED, UNIT_KEYS_MAPPED } from './keys.js';
 import type { SectionReader } from './reader.js';
 

@@ -2,6 +2,7 @@
 // diagnostics either way. One bad file never stops the others.
 
 import { basename, dirname } from 'node:path';
+import { type Diagnostic, error, hasErrors, warning } from '../lib/diagnostics.js';
 import { argvTooBig } from '../lib/limits.js';
 import {
   LoadCache,
@@ -13,8 +14,8 @@ import {
   type UnitName,
 } from '../parse/load.js';
 import { type ContainerModel, type TranslateOptions, translateContainer } from './container.js';
-import { type Diagnostic, error, hasErrors, warning } from './diagnostics.js';
 import { buildIndex, type UnitInfo } from './index.js';
+import { podNameProblem } from './names.js';
 import { type HostDeviceModel, type ResourceModel, translateNetwork, translateVolume } from './resource.js';
 
 export type Model = ContainerModel | ResourceModel | HostDeviceModel;
@@ -32,11 +33,6 @@ export interface DirOptions extends Omit<TranslateOptions, 'index'> {
   /** Longest pod name Finit accepts as `:ID` (15 before Finit 4.15, 64 from 4.15). */
   maxPodName?: number;
 }
-
-const POD_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-/** Finit 4.2–4.14 keep at most 15 characters of a service :ID, 4.15 and later 64. */
-export const FINIT_ID_MAX_OLD = 15;
-export const FINIT_ID_MAX = 64;
 
 /**
  * One unit → its result. Never throws: a fault in a translator is this unit's error ("internal
@@ -109,33 +105,12 @@ function translateUnit(loaded: LoadedUnit, opts: DirOptions & TranslateOptions):
   else r = translateVolume(loaded);
 
   if (r.model?.kind === 'container' && !name.isTemplate) {
-    const pod = r.model.pod;
-    const max = opts.maxPodName ?? FINIT_ID_MAX;
     // about the file's name, or about ServiceName= when that is what names the pod
     const at = loaded.unit.lookup('Container', 'ServiceName') ?? { file: path, line: 0 };
-    const fix = 'rename the file or set ServiceName=';
-    if (!POD_NAME.test(pod)) {
-      r.diagnostics.push(
-        error(
-          at,
-          `pod name "${pod}" must use only letters, digits, "_", "." and "-" (it becomes Finit's pod:${pod}); ${fix}`,
-        ),
-      );
-    } else if (pod.length > max) {
-      r.diagnostics.push(
-        error(
-          at,
-          `pod name "${pod}" is ${pod.length} characters; this Finit keeps at most ${max} of a service :ID; ${fix}`,
-        ),
-      );
-    } else if (opts.maxPodName === undefined && pod.length > FINIT_ID_MAX_OLD) {
-      r.diagnostics.push(
-        warning(
-          at,
-          `pod name "${pod}" is ${pod.length} characters: fine on Finit 4.15 and later, but Finit 4.2–4.14 keep only ${FINIT_ID_MAX_OLD} (sync checks the running Finit)`,
-        ),
-      );
-    }
+    const problem = podNameProblem(r.model.pod, opts.maxPodName);
+    if (problem?.severity === 'error')
+      r.diagnostics.push(error(at, `${problem.message}; rename the file or set ServiceName=`));
+    else if (problem) r.diagnostics.push(warning(at, problem.message));
   }
   const ok = r.model !== undefined && !hasErrors(r.diagnostics);
   const result: UnitResult = { name, path, diagnostics: r.diagnostics, ok };

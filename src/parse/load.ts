@@ -6,9 +6,9 @@
 
 import { readdirSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { Diagnostic } from '../lib/diagnostics.js';
 import { MAX_DROPINS, MAX_UNIT_BYTES } from '../lib/limits.js';
 import { type FileText, readRegularFile } from '../lib/readfile.js';
-import type { Diagnostic } from '../model/diagnostics.js';
 import { parseUnitText, type UnitFile } from './unitfile.js';
 
 export const UNIT_KINDS = [

@@ -3,8 +3,8 @@
 // lines inside a continued value are skipped), repeated keys accumulate, and drop-ins merge in.
 // Every entry keeps the file and line it came from, so errors can point at it.
 
+import type { Diagnostic, Origin } from '../lib/diagnostics.js';
 import { kib, MAX_KEY_LENGTH, MAX_VALUE_BYTES } from '../lib/limits.js';
-import type { Diagnostic, Origin } from '../model/diagnostics.js';
 
 export interface Entry extends Origin {
   key: string;

@@ -13,12 +13,16 @@ export interface FinitCaps {
   restartAlways: boolean;
 }
 
+/** Finit 4.2–4.14 keep at most 15 characters of a service :ID, 4.15 and later 64. */
+export const FINIT_ID_MAX_OLD = 15;
+export const FINIT_ID_MAX = 64;
+
 export function finitCaps(version: string): FinitCaps {
   const [maj = 4, min = 0] = version.split('.').map((n) => Number.parseInt(n, 10));
   const atLeast = (a: number, b: number) => maj > a || (maj === a && min >= b);
   return {
     version,
-    maxId: atLeast(4, 15) ? 64 : 15,
+    maxId: atLeast(4, 15) ? FINIT_ID_MAX : FINIT_ID_MAX_OLD,
     maxKill: atLeast(4, 14) ? 300 : 60,
     serviceConditions: atLeast(4, 4),
     restartAlways: atLeast(4, 4),

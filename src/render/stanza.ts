@@ -9,10 +9,10 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { type Diagnostic, error, warning } from '../lib/diagnostics.js';
 import { argvTooBig } from '../lib/limits.js';
 import { shellJoin } from '../lib/shell.js';
 import { type ContainerModel, podmanArgv } from '../model/container.js';
-import { type Diagnostic, error, warning } from '../model/diagnostics.js';
 import type { FinitCaps } from './finit.js';
 import { LABEL_HASH, LABEL_MANAGED, LABEL_POD, READY_CONDITION } from './labels.js';
 

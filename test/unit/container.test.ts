@@ -3,8 +3,8 @@
 // metacharacters that must reach podman exactly as written.
 
 import t from 'tap';
+import type { Diagnostic } from '../../src/lib/diagnostics.js';
 import { type ContainerModel, podmanArgv, translateContainer } from '../../src/model/container.js';
-import type { Diagnostic } from '../../src/model/diagnostics.js';
 import { buildIndex } from '../../src/model/index.js';
 import { CONTAINER_KEYS } from '../../src/model/keys.js';
 import { type LoadedUnit, parseUnitName } from '../../src/parse/load.js';

@@ -1,4 +1,4 @@
-// Diagnostics a user can act on (src/model/diagnostics.ts and every translator): each error says
+// Diagnostics a user can act on (src/lib/diagnostics.ts and every translator): each error says
 // FILE:LINE, names the key and its [Section], typos get the nearest key, unknown keys are errors,
 // and one bad file never stops the others in a directory.
 
@@ -14,7 +14,7 @@ import {
   formatDiagnostic,
   nearest,
   warning,
-} from '../../src/model/diagnostics.js';
+} from '../../src/lib/diagnostics.js';
 import { CONTAINER_KEYS } from '../../src/model/keys.js';
 import { translateDir, translateFile } from '../../src/model/translate.js';
 

@@ -32,7 +32,7 @@ t.test('the unit types called "not supported yet" are exactly the unsupported on
 });
 
 t.test("the limits the doc states are the code's", async (t) => {
-  const { FINIT_ID_MAX, FINIT_ID_MAX_OLD } = await import('../../src/model/translate.js');
+  const { FINIT_ID_MAX, FINIT_ID_MAX_OLD } = await import('../../src/render/finit.js');
   t.match(
     doc,
     new RegExp(`${FINIT_ID_MAX_OLD} characters on Finit 4\\.2–4\\.14, ${FINIT_ID_MAX} from Finit 4\\.15`),

@@ -27,9 +27,9 @@ import { ping } from '../../src/daemon/control.js';
 import { controlPath, Daemon } from '../../src/daemon/daemon.js';
 import { makeLogger, textLine } from '../../src/daemon/log.js';
 import { readState, statePath, writeState } from '../../src/daemon/state.js';
+import { formatDiagnostic } from '../../src/lib/diagnostics.js';
 import { MAX_UNIT_BYTES, MAX_VALUE_BYTES } from '../../src/lib/limits.js';
 import { printable } from '../../src/lib/text.js';
-import { formatDiagnostic } from '../../src/model/diagnostics.js';
 import { translateDir, type UnitResult } from '../../src/model/translate.js';
 import { tempConfig } from '../helpers/config.js';
 

@@ -11,7 +11,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { planSync } from '../../src/apply/sync.js';
-import { formatDiagnostic } from '../../src/model/diagnostics.js';
+import { formatDiagnostic } from '../../src/lib/diagnostics.js';
 import { translateDir } from '../../src/model/translate.js';
 import { finitCaps } from '../../src/render/finit.js';
 

@@ -2,7 +2,7 @@
 // [HostDevice] network → a CNI host-device conflist (src/model/resource.ts).
 
 import t, { type Test } from 'tap';
-import type { Diagnostic } from '../../src/model/diagnostics.js';
+import type { Diagnostic } from '../../src/lib/diagnostics.js';
 import { NETWORK_KEYS, VOLUME_KEYS } from '../../src/model/keys.js';
 import {
   HOSTDEVICE_KEYS,

@@ -2,8 +2,8 @@
 // start order, restart policy and delays, runlevels; everything else is warned about, by name.
 
 import t from 'tap';
+import type { Diagnostic } from '../../src/lib/diagnostics.js';
 import { translateContainer } from '../../src/model/container.js';
-import type { Diagnostic } from '../../src/model/diagnostics.js';
 import { buildIndex } from '../../src/model/index.js';
 import { parseTimeSpan, type ServiceModel } from '../../src/model/service.js';
 import { type LoadedUnit, parseUnitName } from '../../src/parse/load.js';

@@ -566,7 +566,7 @@ function badness(buf) {
 
 async function worker() {
   const { translateDir } = await import(join(DIST, 'model/translate.js'));
-  const { formatDiagnostic } = await import(join(DIST, 'model/diagnostics.js'));
+  const { formatDiagnostic } = await import(join(DIST, 'lib/diagnostics.js'));
   const { dropinDirs, isIgnoredName, parseUnitName } = await import(join(DIST, 'parse/load.js'));
   const { sync } = await import(join(DIST, 'apply/sync.js'));
   const keys = await import(join(DIST, 'model/keys.js'));

@@ -1,7 +1,7 @@
 // Diagnostics carry the file and line they are about, so every message a user sees can be
 // acted on: `FILE:LINE: error: message`.
 
-import { printable } from '../lib/text.js';
+import { printable } from './text.js';
 
 export type Severity = 'error' | 'warning';
 
