@@ -8,7 +8,7 @@ import { type Diagnostic, error, nearest, type Origin, warning } from '../lib/di
 import { type LoadedUnit, UNIT_FILE_NAME, type UnitName } from '../parse/load.js';
 import { expandSpecifiers, type SpecifierContext } from '../parse/specifiers.js';
 import type { UnitIndex } from './index.js';
-import { CONTAINER_KEYS, type KeyRule, QUADLET_KEYS } from './keys.js';
+import { CONTAINER_KEYS, type ContainerSpecialKey, type KeyRule, QUADLET_KEYS } from './keys.js';
 import { defaultContainerName, podName } from './names.js';
 import { type Add, applyKeyRule, SectionReader, type Value } from './reader.js';
 import { readService, type ServiceModel, warnUnknownSections } from './service.js';
@@ -43,19 +43,6 @@ export interface ContainerModel {
   /** Notify= was set; finit-pods starts pods without readiness notification. */
   sources: string[];
 }
-
-/** The keys userMappings() reads: it runs (at UserNS= in the table) when any of them is set. */
-const USER_MAPPING_KEYS: ReadonlySet<string> = new Set([
-  'UserNS',
-  'UIDMap',
-  'GIDMap',
-  'SubUIDMap',
-  'SubGIDMap',
-  'RemapUsers',
-  'RemapUid',
-  'RemapGid',
-  'RemapUidSize',
-]);
 
 /** CONTAINER_KEYS as an array: walked once per unit, in table order. */
 const KEY_LIST: readonly (readonly [string, KeyRule])[] = [...CONTAINER_KEYS];
@@ -178,202 +165,24 @@ export function translateContainer(
     run.push(arg);
     if (value !== undefined) run.push(value);
   };
-  const addBool = (flag: string, v: boolean) => add(v ? flag : `${flag}=false`);
 
-  const readOnly = r.bool('ReadOnly');
-  // The table positions of the keys this unit sets, in table order (User= also answers for
-  // Group=, UserNS= for every user-namespace key): a unit costs what its own keys cost.
-  const todo: number[] = [];
-  let user = false;
-  let group = false;
-  let mapping = false;
+  // The table positions of the keys this unit sets, in table order: a key read with another
+  // (Group= with User=, the mapping keys with UserNS=) stands for that one, which runs once.
+  const ctx: KeyContext = { r, add, diagnostics, resolveRef, absolute, exists, readOnly: r.bool('ReadOnly') };
+  const todo = new Set<number>();
   for (const e of containerKeys) {
-    const at = KEY_INDEX.get(e.key);
-    if (at === undefined) continue;
-    todo.push(at);
-    if (e.key === 'User') user = true;
-    else if (e.key === 'Group') group = true;
-    else if (e.key === 'UserNS') mapping = false;
-    else if (USER_MAPPING_KEYS.has(e.key)) mapping = mapping || !r.has('UserNS');
+    const handling = HANDLERS[e.key as ContainerSpecialKey];
+    const key =
+      handling !== undefined && typeof handling === 'object' && 'with' in handling ? handling.with : e.key;
+    const at = KEY_INDEX.get(key);
+    if (at !== undefined) todo.add(at);
   }
-  if (group && !user) todo.push(KEY_INDEX.get('User')!);
-  if (mapping) todo.push(KEY_INDEX.get('UserNS')!);
-  for (const pos of todo.sort((a, b) => a - b)) {
+  for (const pos of [...todo].sort((a, b) => a - b)) {
     const [key, rule] = KEY_LIST[pos]!;
-    if (rule.kind !== 'special') {
-      applyKeyRule(r, key, rule, add);
-      continue;
-    }
-    switch (key) {
-      case 'Network':
-        for (const v of r.all('Network')) {
-          const colon = v.value.indexOf(':');
-          const ref = colon < 0 ? v.value : v.value.slice(0, colon);
-          const options = colon < 0 ? undefined : v.value.slice(colon + 1);
-          if (ref.endsWith('.network') || ref.endsWith('.container')) {
-            const res = resolveRef(ref, v.at, 'Network=: Quadlet unit');
-            if (res === undefined) continue;
-            if (ref.endsWith('.container')) {
-              if (options !== undefined) {
-                diagnostics.push(
-                  error(
-                    v.at,
-                    "Network=: extra options are not supported when joining another container's network",
-                  ),
-                );
-              }
-              add('--network', `container:${res}`);
-            } else add('--network', options === undefined ? res : `${res}:${options}`);
-          } else add('--network', v.value);
-        }
-        break;
-      case 'AddDevice':
-        for (const v of r.strv('AddDevice')) {
-          let dev = v.value;
-          if (dev.startsWith('-')) {
-            dev = dev.slice(1);
-            if (!exists(dev.split(':')[0]!)) continue;
-          }
-          add('--device', dev);
-        }
-        break;
-      case 'Entrypoint': {
-        // one token, and emitted even when empty: `Entrypoint=` clears the image's entrypoint
-        const v = r.str('Entrypoint');
-        if (v) add(`--entrypoint=${v.value}`);
-        break;
-      }
-      case 'SeccompProfile': {
-        const v = r.str('SeccompProfile');
-        if (v) add('--security-opt', `seccomp=${v.value}`);
-        break;
-      }
-      case 'ReadOnly':
-        if (readOnly) addBool('--read-only', readOnly.value);
-        break;
-      case 'VolatileTmp':
-        if (r.bool('VolatileTmp')?.value && !readOnly?.value) add('--tmpfs', '/tmp:rw,size=512M,mode=1777');
-        break;
-      case 'User': {
-        const user = r.nonEmpty('User');
-        const group = r.nonEmpty('Group');
-        if (!user && group) diagnostics.push(error(group.at, 'invalid Group set without User'));
-        else if (user) add('--user', group ? `${user.value}:${group.value}` : user.value);
-        break;
-      }
-      case 'UserNS':
-        userMappings(r, add, diagnostics);
-        break;
-      case 'Volume':
-        for (const v of r.all('Volume')) {
-          // [SOURCE:]DEST[:OPTIONS]
-          const text = v.value;
-          const c1 = text.indexOf(':');
-          const c2 = c1 < 0 ? -1 : text.indexOf(':', c1 + 1);
-          const dst = c1 < 0 ? text : c2 < 0 ? text.slice(c1 + 1) : text.slice(c1 + 1, c2);
-          const opt = c2 < 0 ? '' : text.slice(c2);
-          let source = c1 < 0 ? '' : text.slice(0, c1);
-          if (source.startsWith('.')) source = absolute(source);
-          else if (source.endsWith('.volume') || source.endsWith('.artifact'))
-            source = resolveRef(source, v.at, 'Volume=: Quadlet unit') ?? source;
-          add('-v', source === '' ? dst : `${source}:${dst}${opt}`);
-        }
-        break;
-      case 'Mount':
-        for (const v of r.args('Mount')) {
-          const m = resolveMount(
-            v,
-            absolute,
-            (ref, at) => resolveRef(ref, at, 'Mount=: Quadlet unit'),
-            diagnostics,
-          );
-          if (m !== undefined) add('--mount', m);
-        }
-        break;
-      case 'AutoUpdate': {
-        const v = r.nonEmpty('AutoUpdate');
-        if (v) {
-          add('--label', `io.containers.autoupdate=${v.value}`);
-          diagnostics.push(
-            warning(
-              v.at,
-              'AutoUpdate=: podman auto-update restarts units through systemd, so it does not update pods under Finit',
-            ),
-          );
-        }
-        break;
-      }
-      case 'PublishPort':
-        for (const v of r.all('PublishPort')) {
-          const port = v.value.trim();
-          if (port.includes('$')) {
-            // Quadlet leaves ${VAR} to systemd; nothing expands it under Finit (values reach podman as written)
-            diagnostics.push(
-              warning(
-                v.at,
-                `PublishPort=${port}: variables are not expanded under finit-pods; podman gets "${port}" as written`,
-              ),
-            );
-            add('--publish', port);
-          } else if (!PUBLISH.test(port)) {
-            diagnostics.push(
-              error(
-                v.at,
-                `PublishPort=${port}: invalid port format ([[IP:][HOSTPORT]:]CONTAINERPORT[/tcp|/udp|/sctp])`,
-              ),
-            );
-          } else add('--publish', port);
-        }
-        break;
-      case 'ExposeHostPort':
-        for (const v of r.all('ExposeHostPort')) {
-          const port = v.value.trim();
-          if (!PORT_RANGE.test(port))
-            diagnostics.push(
-              error(
-                v.at,
-                `ExposeHostPort=${port}: invalid port format (PORT, PORT-PORT, optionally /tcp or /udp)`,
-              ),
-            );
-          else add('--expose', port);
-        }
-        break;
-      case 'EnvironmentFile':
-        for (const v of r.args('EnvironmentFile')) {
-          // systemd's "-PATH": the file may be missing. podman before 6 reads "-PATH" as a
-          // relative path, so the file is passed when it exists and left out when it does not.
-          if (v.value.startsWith('-')) {
-            const path = absolute(v.value.slice(1));
-            if (exists(path)) add('--env-file', path);
-          } else add('--env-file', absolute(v.value));
-        }
-        break;
-      case 'Pod': {
-        const v = r.nonEmpty('Pod');
-        if (!v) break;
-        if (!v.value.endsWith('.pod'))
-          diagnostics.push(
-            error(v.at, `Pod=${v.value}: pod ${v.value} is not Quadlet based (name a NAME.pod unit)`),
-          );
-        else {
-          const res = resolveRef(v.value, v.at, 'Pod=: Quadlet pod unit');
-          if (res !== undefined) add('--pod', res);
-        }
-        break;
-      }
-      case 'Notify': {
-        const v = r.nonEmpty('Notify');
-        if (v)
-          diagnostics.push(
-            warning(v.at, 'Notify= has no effect under Finit: finit-pods does not wait for readiness'),
-          );
-        break;
-      }
-      case 'PodmanArgs':
-        for (const a of r.args('PodmanArgs')) add(a.value);
-        break;
-      default:
-        break;
+    if (rule.kind !== 'special') applyKeyRule(r, key, rule, add);
+    else {
+      const handling = HANDLERS[key as ContainerSpecialKey];
+      if (typeof handling === 'function') handling(ctx);
     }
   }
 
@@ -445,6 +254,243 @@ export function translateContainer(
   };
   if (reload) model.reload = reload;
   return { model, diagnostics };
+}
+
+/** What a key's handler works with: the unit's [Container] reader and what the translator knows. */
+interface KeyContext {
+  r: SectionReader;
+  add: Add;
+  diagnostics: Diagnostic[];
+  /** A Quadlet unit this one names (`db.network`) → the name of what it creates, or undefined (said). */
+  resolveRef: (ref: string, at: Origin, what: string) => string | undefined;
+  /** A path as Quadlet resolves it: relative to the unit's directory. */
+  absolute: (p: string) => string;
+  exists: (path: string) => boolean;
+  readOnly: ReturnType<SectionReader['bool']>;
+}
+
+type KeyHandler = (c: KeyContext) => void;
+
+/**
+ * How each special [Container] key is translated: its handler (named as Quadlet names them:
+ * handlePublishPorts, addVolumes…), `{ with: KEY }` for a key that KEY's handler reads, or
+ * `{ model: why }` for a key read where the model is built. The type makes every special key of
+ * the table (keys.ts) name one.
+ */
+const HANDLERS: {
+  readonly [K in ContainerSpecialKey]: KeyHandler | { with: ContainerSpecialKey } | { model: string };
+} = {
+  ContainerName: { model: 'the container name' },
+  Image: { model: 'the image' },
+  Rootfs: { model: 'the image' },
+  GlobalArgs: { model: 'the arguments before run' },
+  ContainersConfModule: { model: 'the arguments before run' },
+  Entrypoint: handleEntrypoint,
+  Network: handleNetworks,
+  Notify: handleNotify,
+  AddDevice: handleDevices,
+  SeccompProfile: handleSeccompProfile,
+  ReadOnly: handleReadOnly,
+  VolatileTmp: handleVolatileTmp,
+  User: handleUser,
+  Group: { with: 'User' },
+  UserNS: handleUserMappings,
+  UIDMap: { with: 'UserNS' },
+  GIDMap: { with: 'UserNS' },
+  SubUIDMap: { with: 'UserNS' },
+  SubGIDMap: { with: 'UserNS' },
+  RemapUsers: { with: 'UserNS' },
+  RemapUid: { with: 'UserNS' },
+  RemapGid: { with: 'UserNS' },
+  RemapUidSize: { with: 'UserNS' },
+  Volume: addVolumes,
+  AutoUpdate: handleAutoUpdate,
+  ExposeHostPort: handleExposeHostPorts,
+  PublishPort: handlePublishPorts,
+  EnvironmentFile: handleEnvironmentFiles,
+  Mount: addMounts,
+  Pod: handlePod,
+  StartWithPod: { with: 'Pod' },
+  PodmanArgs: handlePodmanArgs,
+  Exec: { model: 'the command after the image' },
+  ReloadCmd: { model: 'the reload command' },
+  ReloadSignal: { model: 'the reload command' },
+  ServiceName: { model: "the pod's name" },
+};
+
+function handleNetworks({ r, add, diagnostics, resolveRef }: KeyContext): void {
+  for (const v of r.all('Network')) {
+    const colon = v.value.indexOf(':');
+    const ref = colon < 0 ? v.value : v.value.slice(0, colon);
+    const options = colon < 0 ? undefined : v.value.slice(colon + 1);
+    if (!ref.endsWith('.network') && !ref.endsWith('.container')) {
+      add('--network', v.value);
+      continue;
+    }
+    const res = resolveRef(ref, v.at, 'Network=: Quadlet unit');
+    if (res === undefined) continue;
+    if (!ref.endsWith('.container')) {
+      add('--network', options === undefined ? res : `${res}:${options}`);
+      continue;
+    }
+    if (options !== undefined)
+      diagnostics.push(
+        error(v.at, "Network=: extra options are not supported when joining another container's network"),
+      );
+    add('--network', `container:${res}`);
+  }
+}
+
+function handleDevices({ r, add, exists }: KeyContext): void {
+  for (const v of r.strv('AddDevice')) {
+    let dev = v.value;
+    // "-PATH": only when the device exists
+    if (dev.startsWith('-')) {
+      dev = dev.slice(1);
+      if (!exists(dev.split(':')[0]!)) continue;
+    }
+    add('--device', dev);
+  }
+}
+
+function handleEntrypoint({ r, add }: KeyContext): void {
+  // one token, and emitted even when empty: `Entrypoint=` clears the image's entrypoint
+  const v = r.str('Entrypoint');
+  if (v) add(`--entrypoint=${v.value}`);
+}
+
+function handleSeccompProfile({ r, add }: KeyContext): void {
+  const v = r.str('SeccompProfile');
+  if (v) add('--security-opt', `seccomp=${v.value}`);
+}
+
+function handleReadOnly({ add, readOnly }: KeyContext): void {
+  if (readOnly) add(readOnly.value ? '--read-only' : '--read-only=false');
+}
+
+function handleVolatileTmp({ r, add, readOnly }: KeyContext): void {
+  if (r.bool('VolatileTmp')?.value && !readOnly?.value) add('--tmpfs', '/tmp:rw,size=512M,mode=1777');
+}
+
+function handleUser({ r, add, diagnostics }: KeyContext): void {
+  const user = r.nonEmpty('User');
+  const group = r.nonEmpty('Group');
+  if (!user && group) diagnostics.push(error(group.at, 'invalid Group set without User'));
+  else if (user) add('--user', group ? `${user.value}:${group.value}` : user.value);
+}
+
+function handleUserMappings({ r, add, diagnostics }: KeyContext): void {
+  userMappings(r, add, diagnostics);
+}
+
+function addVolumes({ r, add, resolveRef, absolute }: KeyContext): void {
+  for (const v of r.all('Volume')) {
+    // [SOURCE:]DEST[:OPTIONS]
+    const text = v.value;
+    const c1 = text.indexOf(':');
+    const c2 = c1 < 0 ? -1 : text.indexOf(':', c1 + 1);
+    const dst = c1 < 0 ? text : c2 < 0 ? text.slice(c1 + 1) : text.slice(c1 + 1, c2);
+    const opt = c2 < 0 ? '' : text.slice(c2);
+    let source = c1 < 0 ? '' : text.slice(0, c1);
+    if (source.startsWith('.')) source = absolute(source);
+    else if (source.endsWith('.volume') || source.endsWith('.artifact'))
+      source = resolveRef(source, v.at, 'Volume=: Quadlet unit') ?? source;
+    add('-v', source === '' ? dst : `${source}:${dst}${opt}`);
+  }
+}
+
+function addMounts({ r, add, diagnostics, resolveRef, absolute }: KeyContext): void {
+  for (const v of r.args('Mount')) {
+    const m = resolveMount(
+      v,
+      absolute,
+      (ref, at) => resolveRef(ref, at, 'Mount=: Quadlet unit'),
+      diagnostics,
+    );
+    if (m !== undefined) add('--mount', m);
+  }
+}
+
+function handleAutoUpdate({ r, add, diagnostics }: KeyContext): void {
+  const v = r.nonEmpty('AutoUpdate');
+  if (!v) return;
+  add('--label', `io.containers.autoupdate=${v.value}`);
+  diagnostics.push(
+    warning(
+      v.at,
+      'AutoUpdate=: podman auto-update restarts units through systemd, so it does not update pods under Finit',
+    ),
+  );
+}
+
+function handlePublishPorts({ r, add, diagnostics }: KeyContext): void {
+  for (const v of r.all('PublishPort')) {
+    const port = v.value.trim();
+    if (port.includes('$')) {
+      // Quadlet leaves ${VAR} to systemd; nothing expands it under Finit (values reach podman as written)
+      diagnostics.push(
+        warning(
+          v.at,
+          `PublishPort=${port}: variables are not expanded under finit-pods; podman gets "${port}" as written`,
+        ),
+      );
+      add('--publish', port);
+    } else if (!PUBLISH.test(port)) {
+      diagnostics.push(
+        error(
+          v.at,
+          `PublishPort=${port}: invalid port format ([[IP:][HOSTPORT]:]CONTAINERPORT[/tcp|/udp|/sctp])`,
+        ),
+      );
+    } else add('--publish', port);
+  }
+}
+
+function handleExposeHostPorts({ r, add, diagnostics }: KeyContext): void {
+  for (const v of r.all('ExposeHostPort')) {
+    const port = v.value.trim();
+    if (!PORT_RANGE.test(port))
+      diagnostics.push(
+        error(v.at, `ExposeHostPort=${port}: invalid port format (PORT, PORT-PORT, optionally /tcp or /udp)`),
+      );
+    else add('--expose', port);
+  }
+}
+
+function handleEnvironmentFiles({ r, add, absolute, exists }: KeyContext): void {
+  for (const v of r.args('EnvironmentFile')) {
+    // systemd's "-PATH": the file may be missing. podman before 6 reads "-PATH" as a relative
+    // path, so the file is passed when it exists and left out when it does not.
+    if (v.value.startsWith('-')) {
+      const path = absolute(v.value.slice(1));
+      if (exists(path)) add('--env-file', path);
+    } else add('--env-file', absolute(v.value));
+  }
+}
+
+function handlePod({ r, add, diagnostics, resolveRef }: KeyContext): void {
+  const v = r.nonEmpty('Pod');
+  if (!v) return;
+  if (!v.value.endsWith('.pod')) {
+    diagnostics.push(
+      error(v.at, `Pod=${v.value}: pod ${v.value} is not Quadlet based (name a NAME.pod unit)`),
+    );
+    return;
+  }
+  const res = resolveRef(v.value, v.at, 'Pod=: Quadlet pod unit');
+  if (res !== undefined) add('--pod', res);
+}
+
+function handleNotify({ r, diagnostics }: KeyContext): void {
+  const v = r.nonEmpty('Notify');
+  if (v)
+    diagnostics.push(
+      warning(v.at, 'Notify= has no effect under Finit: finit-pods does not wait for readiness'),
+    );
+}
+
+function handlePodmanArgs({ r, add }: KeyContext): void {
+  for (const a of r.args('PodmanArgs')) add(a.value);
 }
 
 /** The full podman command line of a container model. */

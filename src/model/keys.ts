@@ -1,6 +1,7 @@
 // One table per section: each Quadlet key, how its value is read and which podman flag it becomes.
 // Keys whose translation needs more than a flag (Image, Volume, Network, User, ...) are marked
-// `special` and handled by name in the translator; everything else is driven by this table.
+// `special`: each has a named handler in the translator (container.ts HANDLERS, whose type lists
+// every special [Container] key of this table); everything else is driven by the table alone.
 
 export type KeyRule =
   /** last non-empty value → FLAG VALUE */
@@ -22,10 +23,10 @@ export type KeyRule =
 
 const S = (flag: string, prefix?: string): KeyRule =>
   prefix ? { kind: 'string', flag, prefix } : { kind: 'string', flag };
-const special: KeyRule = { kind: 'special' };
+const special = { kind: 'special' } as const satisfies KeyRule;
 
 /** [Container] keys, in the order their arguments appear on the podman command line. */
-export const CONTAINER_KEYS: ReadonlyMap<string, KeyRule> = new Map<string, KeyRule>([
+const CONTAINER_TABLE = [
   ['ContainerName', special],
   ['Image', special],
   ['Rootfs', special],
@@ -122,7 +123,15 @@ export const CONTAINER_KEYS: ReadonlyMap<string, KeyRule> = new Map<string, KeyR
   ['ReloadCmd', special],
   ['ReloadSignal', special],
   ['ServiceName', special],
-]);
+] as const satisfies readonly (readonly [string, KeyRule])[];
+
+/** The [Container] keys marked special: each needs a handler (container.ts). */
+export type ContainerSpecialKey = Extract<
+  (typeof CONTAINER_TABLE)[number],
+  readonly [string, typeof special]
+>[0];
+
+export const CONTAINER_KEYS: ReadonlyMap<string, KeyRule> = new Map<string, KeyRule>(CONTAINER_TABLE);
 
 /** [Network] keys → `podman network create` arguments. */
 export const NETWORK_KEYS: ReadonlyMap<string, KeyRule> = new Map<string, KeyRule>([
