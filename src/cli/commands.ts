@@ -462,7 +462,7 @@ Exit status: 0 when every pod runs (after --fix: when nothing is left to fix), 1
 };
 
 const importCmd: Command = {
-  summary: "turn the seed's podman-service and cni lines (/cfg/start.d/*.sh) into units",
+  summary: "turn Infix's podman-service and cni lines (the /cfg/start.d/*.sh Hybrid mode scripts) into units",
   help: `Usage: finit-pods import [--dry-run] [--units-dir DIR] [SCRIPT...]
 
 Reads the "Hybrid mode" scripts (default: every /cfg/start.d/*.sh) as sh would, without running

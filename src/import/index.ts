@@ -1,4 +1,4 @@
-// `finit-pods import`: the seed's "Hybrid mode" scripts (/cfg/start.d/*.sh) → Quadlet units.
+// `finit-pods import`: Infix's "Hybrid mode" scripts (/cfg/start.d/*.sh) → Quadlet units.
 // Pure: scripts come in as text, units go out as text, nothing is run or written here.
 //
 //   podman-service [-e] [-d DESC] [-n NAME] [-p "ARGS"] IMAGE [CMD [ARG]…]   → NAME.container

@@ -1,6 +1,6 @@
 // [Network] and [Volume] units → the `podman network create` / `podman volume create` command
 // that makes them, plus finit-pods' own [HostDevice] network: a CNI host-device profile that
-// hands a host interface to a container with a static address (what the seed's
+// hands a host interface to a container with a static address (what Infix's
 // `cni create host NAME IFACE ADDR/LEN` wrote), which `podman network create` cannot express.
 
 import { type Diagnostic, error, nearest, type Origin, warning } from '../lib/diagnostics.js';

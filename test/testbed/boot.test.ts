@@ -233,7 +233,7 @@ for (const stack of stacksFromEnv()) {
           await exists(tb, 'network', 'exists', 'app'),
           'network app is gone after the boot (/etc is volatile here, as on a device)',
         );
-        // The seed's scenario: a container made by hand with a pod's name, sitting in Created.
+        // The podman-service scenario: a container made by hand with a pod's name, sitting in Created.
         // (--replace: on Podman 4.3 the pod's own leftover still holds the name; it prints its name)
         const hand = (
           await tb.podman('create', '--replace', '--name', 'web', IMAGE, 'sleep', '100000')

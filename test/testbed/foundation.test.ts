@@ -22,10 +22,10 @@ const WEB_STANZA =
   `-p 8080:8080 ${IMAGE} httpd -f -p 8080 -h /www -- Web\n`;
 
 /**
- * The seed's stanza (no --replace): after a power cut the old container still holds the name.
+ * A podman-service stanza (no --replace): after a power cut the old container still holds the name.
  * Podman 5.4 removes --rm containers at boot, so on trixie the same failure needs no --rm.
  */
-function seedStanza(stack: Stack): string {
+function podmanServiceStanza(stack: Stack): string {
   const rm = stack === 'bookworm' ? '--rm ' : '';
   // Finit 4.2's logit can lose a short-lived attempt's output (the "already in use" line this
   // test reads; when logit opens the pty after podman has exited): ten attempts there instead of
@@ -33,7 +33,7 @@ function seedStanza(stack: Stack): string {
   const restarts = stack === 'bookworm' ? 9 : 1;
   return (
     `service [2345] name:pod :web restart:${restarts} log:/var/log/pod-web.log /usr/bin/podman run ` +
-    `--name web ${rm}-p 8080:8080 ${IMAGE} httpd -f -p 8080 -h /www -- Web (seed)\n`
+    `--name web ${rm}-p 8080:8080 ${IMAGE} httpd -f -p 8080 -h /www -- Web (podman-service)\n`
   );
 }
 
@@ -97,17 +97,17 @@ for (const stack of stacksFromEnv()) {
       });
     });
 
-    t.test("the seed's stanza crash-loops after a power cut (name already in use)", async (t) => {
-      await tb.writeStanza('enabled/web.conf', seedStanza(stack));
+    t.test('a podman-service stanza crash-loops after a power cut (name already in use)', async (t) => {
+      await tb.writeStanza('enabled/web.conf', podmanServiceStanza(stack));
       await tb.initctl('reload');
       await tb.waitForStatus('pod:web', 'running');
-      await webAnswers(tb, 'the seed web to answer HTTP');
-      t.pass('the seed stanza works until the power goes');
+      await webAnswers(tb, 'the podman-service web to answer HTTP');
+      t.pass('the podman-service stanza works until the power goes');
 
       await tb.powerCut();
       await tb.start();
       // Each `podman run` fails at once; Finit restarts it, then gives up.  (restart:1 keeps this
-      // quick on Finit 4.12, which waits 2 to 5 s before each restart; see seedStanza.)
+      // quick on Finit 4.12, which waits 2 to 5 s before each restart; see podmanServiceStanza.)
       t.equal(
         await tb.waitForStatus('pod:web', 'crashed', { timeout: 90_000 }),
         'crashed',

@@ -1,5 +1,5 @@
 // `finit-pods status`, `show` and `doctor` against a real Finit and a real Podman, on every stack
-// (FINIT_PODS_STACKS), each stack in its own sandbox: the seed's crash (a lingering container
+// (FINIT_PODS_STACKS), each stack in its own sandbox: the podman-service crash (a lingering container
 // holding the pod's name), `status --json` checked against docs/status.schema.json for pods
 // running, crashed, with the image missing, with an invalid unit and waiting for the start
 // condition after a boot; the command `show` prints, pasted into a shell; and doctor's reasons
@@ -220,56 +220,67 @@ for (const stack of stacksFromEnv()) {
       await tb.waitHttp(8080, '/', HELLO);
     });
 
-    t.test("the seed's crash: doctor names the lingering container, --fix brings the pod back", async (t) => {
-      await stopPod(tb, 'web');
-      const created = await tb.podman('create', '--name', 'web', IMAGE, 'sleep', '100000');
-      const id = created.stdout.trim().slice(0, 12);
-      t.match(id, /^[0-9a-f]{12}$/, `podman create --name web by hand: ${id}`);
-      await startUntilCrashed(tb, 'web');
-      t.pass('initctl start pod:web: crashed');
+    t.test(
+      'the podman-service crash: doctor names the lingering container, --fix brings the pod back',
+      async (t) => {
+        await stopPod(tb, 'web');
+        const created = await tb.podman('create', '--name', 'web', IMAGE, 'sleep', '100000');
+        const id = created.stdout.trim().slice(0, 12);
+        t.match(id, /^[0-9a-f]{12}$/, `podman create --name web by hand: ${id}`);
+        await startUntilCrashed(tb, 'web');
+        t.pass('initctl start pod:web: crashed');
 
-      const st = await status(tb, 'web');
-      t.equal(st.exitCode, 1, 'status exits 1');
-      t.same(st.errors, [], 'status --json is valid by docs/status.schema.json');
-      const web = st.view.units[0];
-      t.equal(st.view.units.length, 1, 'status web: only web');
-      t.equal(web?.finit?.status, 'crashed', 'finit.status crashed');
-      if (stack === 'trixie') t.ok((web?.finit?.restarts ?? 0) > 0, `restarts ${web?.finit?.restarts}`);
-      t.equal(web?.container?.id, id, 'container.id: the lingering one');
-      t.equal(web?.container?.state, 'created', 'container.state created');
-      t.notOk(web?.uptime, 'no uptime');
-      t.equal(web?.healthy, false, 'not healthy');
-      t.match(web?.problem, /crashed/, `problem: ${web?.problem}`);
-      const plain = await cli(tb, 'status');
-      t.equal(plain.exitCode, 1, 'plain status exits 1');
-      t.match(plain.stdout, new RegExp(`^pod:web\\s+ok\\s+crashed\\s+\\S+\\s+created\\s+${id}`, 'm'), 'row');
+        const st = await status(tb, 'web');
+        t.equal(st.exitCode, 1, 'status exits 1');
+        t.same(st.errors, [], 'status --json is valid by docs/status.schema.json');
+        const web = st.view.units[0];
+        t.equal(st.view.units.length, 1, 'status web: only web');
+        t.equal(web?.finit?.status, 'crashed', 'finit.status crashed');
+        if (stack === 'trixie') t.ok((web?.finit?.restarts ?? 0) > 0, `restarts ${web?.finit?.restarts}`);
+        t.equal(web?.container?.id, id, 'container.id: the lingering one');
+        t.equal(web?.container?.state, 'created', 'container.state created');
+        t.notOk(web?.uptime, 'no uptime');
+        t.equal(web?.healthy, false, 'not healthy');
+        t.match(web?.problem, /crashed/, `problem: ${web?.problem}`);
+        const plain = await cli(tb, 'status');
+        t.equal(plain.exitCode, 1, 'plain status exits 1');
+        t.match(
+          plain.stdout,
+          new RegExp(`^pod:web\\s+ok\\s+crashed\\s+\\S+\\s+created\\s+${id}`, 'm'),
+          'row',
+        );
 
-      const doc = await cli(tb, 'doctor');
-      t.equal(doc.exitCode, 1, 'doctor exits 1');
-      t.match(
-        doc.stdout,
-        `pod:web: name "web" is held by a lingering container ${id} (created)`,
-        'doctor names the cause and the container ID',
-      );
-      t.match(doc.stdout, `fix: remove container ${id}`, 'and the remedy');
-      t.equal(await containersNamed(tb, 'web'), `${id} created`, 'doctor without --fix changes nothing');
+        const doc = await cli(tb, 'doctor');
+        t.equal(doc.exitCode, 1, 'doctor exits 1');
+        t.match(
+          doc.stdout,
+          `pod:web: name "web" is held by a lingering container ${id} (created)`,
+          'doctor names the cause and the container ID',
+        );
+        t.match(doc.stdout, `fix: remove container ${id}`, 'and the remedy');
+        t.equal(await containersNamed(tb, 'web'), `${id} created`, 'doctor without --fix changes nothing');
 
-      const fix = await cli(tb, 'doctor', '--fix');
-      t.equal(fix.exitCode, 0, `doctor --fix exits 0 ${fix.stdout}${fix.stderr}`);
-      t.match(fix.stdout, `fixed: removed ${id}; initctl restart pod:web`, 'says what it did');
-      const newId = await tb.waitNewContainer('web', id);
-      t.not(newId.slice(0, 12), id, 'pod:web runs in a new container');
-      await tb.waitForStatus('pod:web', 'running');
-      await tb.waitHttp(8080, '/', HELLO);
-      const after = await waitHealthy(tb);
-      t.same(after.errors, [], 'valid');
-      t.equal(after.view.units.find((u) => u.name === 'web')?.healthy, true, 'status: web healthy (exit 0)');
-      t.equal(
-        after.view.units.find((u) => u.name === 'web')?.container?.id,
-        newId.slice(0, 12),
-        'the new one',
-      );
-    });
+        const fix = await cli(tb, 'doctor', '--fix');
+        t.equal(fix.exitCode, 0, `doctor --fix exits 0 ${fix.stdout}${fix.stderr}`);
+        t.match(fix.stdout, `fixed: removed ${id}; initctl restart pod:web`, 'says what it did');
+        const newId = await tb.waitNewContainer('web', id);
+        t.not(newId.slice(0, 12), id, 'pod:web runs in a new container');
+        await tb.waitForStatus('pod:web', 'running');
+        await tb.waitHttp(8080, '/', HELLO);
+        const after = await waitHealthy(tb);
+        t.same(after.errors, [], 'valid');
+        t.equal(
+          after.view.units.find((u) => u.name === 'web')?.healthy,
+          true,
+          'status: web healthy (exit 0)',
+        );
+        t.equal(
+          after.view.units.find((u) => u.name === 'web')?.container?.id,
+          newId.slice(0, 12),
+          'the new one',
+        );
+      },
+    );
 
     t.test('doctor: a port taken by another process is named; the pod runs once it is free', async (t) => {
       await stopPod(tb, 'web');

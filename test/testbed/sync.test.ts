@@ -1,6 +1,6 @@
 // `finit-pods sync` against a real Finit and a real Podman, on every stack (FINIT_PODS_STACKS),
 // each stack in its own sandbox: units in /cfg/containers become pods that run, change, stop
-// and go away as the units say (issue 4's "done when"), plus the seed's host-device network on
+// and go away as the units say (issue 4's "done when"), plus Infix's host-device network (`cni create host`) on
 // bookworm with Podman's CNI backend.  Needs a build (dist/): `npx tsc -p tsconfig.json`.
 //
 // Testbed caveat: `podman exec` in these sandboxes lands in the HOST's root file system (the
@@ -587,7 +587,7 @@ if (stacksFromEnv().includes('bookworm')) {
   t.test('10. bookworm + CNI: a [HostDevice] network hands veth0b to the pod with its address', async (t) => {
     const tb = await Testbed.create({ stack: 'bookworm', name: `${NAME}-cni` });
     t.teardown(() => tb.destroy());
-    // Podman 4.3 uses netavark by default; the seed's host-device setup is a CNI profile, so this
+    // Podman 4.3 uses netavark by default; Infix's host-device setup is a CNI profile, so this
     // sandbox's containers.conf (copied into the sandbox at boot, before the first podman call)
     // selects CNI.  Debian's containernetworking-plugins install host-device and static into
     // /usr/lib/cni, one of podman's default cni_plugin_dirs, so nothing else needs configuring;

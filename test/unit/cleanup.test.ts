@@ -1010,7 +1010,7 @@ t.test('bootRecovery with storage records: podman is asked only what they cannot
 
   t.test('a container storage shows holding a pod name: podman lists, the holder goes', async (t) => {
     const cfg = setup(3);
-    // the seed's case: made by hand with pod p1's name; and a ghost with p2's
+    // the podman-service case: made by hand with pod p1's name; and a ghost with p2's
     const hand = ctr('p1', 'created', { id: hex(8001) });
     const ghost = ctr('p2', 'storage', { id: hex(8002) });
     const f = fakeRunner([

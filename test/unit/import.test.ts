@@ -1,4 +1,4 @@
-// finit-pods import: the seed's /cfg/start.d "Hybrid mode" lines (podman-service, cni create host)
+// finit-pods import: Infix's /cfg/start.d "Hybrid mode" lines (podman-service, cni create host)
 // → NAME.container and NAME.network, checked through `finit-pods render --json` of the written
 // files: the podman command line must be the one the script meant.
 
@@ -58,7 +58,7 @@ function sandbox(t: Test): string {
   return dir;
 }
 
-const SEED = `#!/bin/sh
+const HYBRID_SCRIPT = `#!/bin/sh
 # Remember to create the veth0a <--> vet0b pair in the CLI first!
 cni create host net1 veth0b 192.168.0.42/24
 podman-service -e -d "System container" -p "--net=podman,net1 -p 22:22 --entrypoint='/linuxrc' --privileged" buildroot:latest
@@ -67,11 +67,11 @@ exit 0
 
 ensureBuilt();
 
-t.test("the seed's own example: the two lines become two units that render the same command", async (t) => {
+t.test("Infix's own example: the two lines become two units that render the same command", async (t) => {
   const dir = sandbox(t);
   const script = join(dir, '20-enable-container.sh');
   const units = join(dir, 'containers');
-  writeFileSync(script, SEED);
+  writeFileSync(script, HYBRID_SCRIPT);
   const r = cli('import', '--units-dir', units, script);
   t.equal(r.code, 0, r.code === 0 ? 'exit 0' : `exit 0\n${r.stderr}`);
   t.match(r.stdout, `wrote ${units}/net1.network (from ${script}:3)`);
@@ -261,7 +261,7 @@ t.test('--dry-run prints the units and writes nothing', async (t) => {
   const dir = sandbox(t);
   const script = join(dir, 's.sh');
   const units = join(dir, 'u');
-  writeFileSync(script, SEED);
+  writeFileSync(script, HYBRID_SCRIPT);
   const r = cli('import', '--dry-run', '--units-dir', units, script);
   t.equal(r.code, 0, r.code === 0 ? 'exit 0' : r.stderr);
   t.match(r.stdout, `# would write ${units}/buildroot.container`);
@@ -276,7 +276,7 @@ t.test('an existing file is never overwritten', async (t) => {
   const script = join(dir, 's.sh');
   const units = join(dir, 'u');
   mkdirSync(units);
-  writeFileSync(script, SEED);
+  writeFileSync(script, HYBRID_SCRIPT);
   writeFileSync(join(units, 'buildroot.container'), '# mine\n');
   const r = cli('import', '--units-dir', units, script);
   t.equal(r.code, 1);
@@ -291,7 +291,7 @@ t.test('defaults: /cfg/start.d scripts and the units directory of sync (FINIT_PO
   t.match(r.stdout, '/cfg/start.d/*.sh');
   const dir = sandbox(t);
   const script = join(dir, 's.sh');
-  writeFileSync(script, SEED);
+  writeFileSync(script, HYBRID_SCRIPT);
   const env = { ...process.env, FINIT_PODS_UNITS_DIR: join(dir, 'env-units') };
   const w = spawnSync(process.execPath, [main, 'import', script], { encoding: 'utf8', env });
   t.equal(w.status, 0, w.status === 0 ? 'exit 0' : w.stderr);

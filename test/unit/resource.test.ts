@@ -284,7 +284,7 @@ t.test('unknown keys are errors with a suggestion; systemd sections are warned a
   );
 });
 
-t.test('[HostDevice]: the seed\'s "cni create host net1 veth0b 192.168.0.42/24"', async (t) => {
+t.test('[HostDevice]: Infix\'s "cni create host net1 veth0b 192.168.0.42/24"', async (t) => {
   const r = translateNetwork(load('net1.network', '[HostDevice]\nDevice=veth0b\nAddress=192.168.0.42/24\n'));
   t.same(r.diagnostics, []);
   const m = r.model as HostDeviceModel;
