@@ -77,7 +77,8 @@ export interface BootReport {
   /** What answered "what is left?" after the removal, and "which images are here?". */
   listing: 'storage' | 'podman';
   images: 'storage' | 'podman' | 'none';
-  /** When the removal by label and the sync were done: ms since the process started. */
+  /** When the removal by label started and was done, and when the sync was: ms since the process started. */
+  removalStart?: number;
   removalDone?: number;
   syncDone: number;
 }
@@ -206,6 +207,7 @@ export async function bootRecovery(
     syncDone,
   };
   if (removalDone !== undefined) report.removalDone = removalDone;
+  if (early) report.removalStart = early.startedAt - performance.timeOrigin;
   return report;
 }
 

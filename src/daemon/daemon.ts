@@ -430,6 +430,7 @@ export class Daemon {
           listing: r.listing,
           images: r.images,
           // which of the two the condition waited for (ms since the start, as sinceStart)
+          removalStart: r.removalStart === undefined ? undefined : Math.round(r.removalStart),
           removalDone: r.removalDone === undefined ? undefined : Math.round(r.removalDone),
           syncDone: Math.round(r.syncDone),
         },

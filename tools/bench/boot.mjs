@@ -158,7 +158,7 @@ async function measure(n) {
     // what said what was left after the removal, and which images are here: storage's records or podman
     // when the removal and the sync were done, and the condition set (ms since the daemon's start)
     const at = (k) => line.match(new RegExp(` ${k}=(\\d+)`))?.[1] ?? '?';
-    r.when.push(`${at('removalDone')}/${at('syncDone')}/${at('sinceStart')}`);
+    r.when.push(`${at('removalStart')}/${at('removalDone')}/${at('syncDone')}/${at('sinceStart')}`);
     r.read.push(`${line.match(/ listing=(\w+)/)?.[1]}/${line.match(/ images=(\w+)/)?.[1]}`);
     r.removed.push(Number(sh('grep -c "removed: finit-pods container" /run/messages || true').trim()));
 
@@ -220,7 +220,7 @@ for (const r of results) {
     `    podman calls during boot recovery:                    ${[...new Set(r.calls)].join(', ')}`,
   );
   console.log(
-    `    removal done / sync done / condition set, ms from the daemon's start: ${r.when.join(', ')}`,
+    `    removal started / done, sync done, condition set, ms from the daemon's start: ${r.when.join(', ')}`,
   );
   console.log(
     `    what is left / which images, read from:               ${[...new Set(r.read)].join(', ')} (storage: containers/storage's records, no podman call)`,
