@@ -9,7 +9,14 @@
 //    a pod starts, removed as it ends): Finit is asked only then, never polled;
 //  - restarting the daemon never restarts an unchanged pod and never clears usr/finit-pods.
 
-import { type FSWatcher as FsWatch, watch as fsWatch, mkdirSync, readdirSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  type FSWatcher as FsWatch,
+  watch as fsWatch,
+  mkdirSync,
+  readdirSync,
+  statSync,
+} from 'node:fs';
 import type { Server } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
@@ -335,7 +342,11 @@ export class Daemon {
     let timer: NodeJS.Timeout | undefined;
     try {
       mkdirSync(dir, { recursive: true });
-      const w = fsWatch(dir, () => {
+      const w = fsWatch(dir, (_event, file) => {
+        // POD.PID gone: that runner ended (the pod stopped, or died and Finit starts it again)
+        const m = file?.match(/^(.+)\.(\d+)$/);
+        if (m && !existsSync(join(dir, file!)))
+          this.log.info({ pod: `pod:${m[1]}`, pid: Number(m[2]) }, `pod:${m[1]} ended (runner ${m[2]})`);
         clearTimeout(timer);
         timer = setTimeout(() => void this.watchPods(), POD_EVENT_MS);
       });
@@ -348,7 +359,8 @@ export class Daemon {
     }
   }
 
-  private podStatus = new Map<string, string>();
+  /** Each pod's state and PID as Finit last said them. */
+  private podStatus = new Map<string, { status: string; pid: number }>();
   private polling = false;
 
   /** Logs pods starting, stopping and crashing, as Finit reports them (one initctl call). */
@@ -363,15 +375,19 @@ export class Daemon {
         if (!s.identity.startsWith('pod:')) continue;
         seen.add(s.identity);
         const before = this.podStatus.get(s.identity);
-        if (before !== s.status) {
-          this.podStatus.set(s.identity, s.status);
-          if (before !== undefined || s.status === 'running') {
-            const level = s.status === 'crashed' ? 'error' : 'info';
-            this.log[level](
-              { pod: s.identity, pid: s.pid, was: before ?? 'unknown' },
-              `${s.identity} ${s.status === 'running' ? 'started' : s.status}`,
-            );
-          }
+        this.podStatus.set(s.identity, { status: s.status, pid: s.pid });
+        if (before?.status === s.status) {
+          // the same state under another PID: it ended and Finit started it again in between
+          if (s.status === 'running' && before.pid !== s.pid)
+            this.log.info({ pod: s.identity, pid: s.pid, was: before.pid }, `${s.identity} restarted`);
+          continue;
+        }
+        if (before !== undefined || s.status === 'running') {
+          const level = s.status === 'crashed' ? 'error' : 'info';
+          this.log[level](
+            { pod: s.identity, pid: s.pid, was: before?.status ?? 'unknown' },
+            `${s.identity} ${s.status === 'running' ? 'started' : s.status}`,
+          );
         }
       }
       for (const id of [...this.podStatus.keys()]) {

@@ -578,15 +578,18 @@ t.test('Daemon at rest: no apply and no Finit call; a pod starting or ending is 
   const cfg = tempConfig(t, { 'web.container': unit('1') }, '/fake/podman');
   const f = fakes();
   let initctlCalls = 0;
+  let runnerPid = 1234;
   const finit: Finit = {
     ...f.finit,
     async services() {
       initctlCalls++;
-      return [];
+      return [{ identity: 'pod:web', status: 'running', pid: runnerPid }];
     },
   };
+  const lines: string[] = [];
+  const msgs = () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
   const d = new Daemon(cfg, {
-    log: makeLogger('json', { write: () => undefined }),
+    log: makeLogger('json', { write: (s: string) => lines.push(s) }),
     finit,
     exec: f.exec,
     debounceMs: 10,
@@ -605,6 +608,14 @@ t.test('Daemon at rest: no apply and no Finit call; a pod starting or ending is 
   writeFileSync(join(cfg.runDir, 'argv', 'web.1234'), 'x');
   await until(() => initctlCalls > calls, 'Finit to be asked after a pod started');
   t.pass('a pod starting makes the daemon look at Finit');
+  // it dies: its runner ends (its copy goes), Finit starts a new one (another PID, another copy)
+  const asked = initctlCalls;
+  runnerPid = 5678;
+  rmSync(join(cfg.runDir, 'argv', 'web.1234'));
+  writeFileSync(join(cfg.runDir, 'argv', 'web.5678'), 'x');
+  await until(() => msgs().includes('pod:web restarted'), 'the restart to be logged');
+  t.ok(msgs().includes('pod:web ended (runner 1234)'), 'its end is logged');
+  t.ok(initctlCalls > asked, 'seen through one look at Finit');
   // a change the watch missed (made within the same second, same size) is caught by the relist
   utimesSync(join(cfg.unitsDir, 'web.container'), new Date(), new Date(Date.now() + 5000));
   await until(() => d.loop.count > applies, 'the relist to apply');

@@ -218,7 +218,8 @@ async function measure(codeDir, binds) {
   );
   tb('initctl', 'reload');
 
-  // settled: the pods running, every unit in state.json, the daemon watching; then 5 s more
+  // settled: the pods running, every unit in state.json, the daemon watching; then 20 s more, so
+  // the one heap compaction V8 makes some seconds after a busy spell is over before the window
   const names = () => sh("podman ps --format '{{.Names}}' | grep -c '^p[0-9]' || true").trim();
   await until(`${RUNNING} pods running`, () => Number(names()) === RUNNING, 300_000, 500);
   await until(
@@ -232,7 +233,7 @@ async function measure(codeDir, binds) {
   );
   await until('the daemon to log "watching"', () => logRecords(finit).some((x) => x.msg === 'watching'));
   const daemon = await until('the daemon process', () => findDaemon(cli));
-  await sleep(5000);
+  await sleep(20_000);
 
   // ---- at rest: nothing runs inside the sandbox between the two ns_last_pid reads but what it does
   const lastPid = () => Number(tb('exec', 'cat', '/proc/sys/kernel/ns_last_pid').trim());
