@@ -8,19 +8,20 @@ async function main(argv: string[]): Promise<number> {
   const { commands, usage } = await import('./commands.js');
   if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
     const sub = cmd === 'help' ? rest[0] : undefined;
-    const c = sub ? commands.get(sub) : undefined;
-    process.stdout.write(c ? c.help : usage());
+    const load = sub ? commands.get(sub) : undefined;
+    process.stdout.write(load ? (await load()).help : await usage());
     return 0;
   }
   if (cmd === '--version' || cmd === '-V') {
     process.stdout.write(`finit-pods ${process.env.npm_package_version ?? (await version())}\n`);
     return 0;
   }
-  const c = commands.get(cmd);
-  if (!c) {
-    process.stderr.write(`finit-pods: unknown command "${cmd}"\n\n${usage()}`);
+  const load = commands.get(cmd);
+  if (!load) {
+    process.stderr.write(`finit-pods: unknown command "${cmd}"\n\n${await usage()}`);
     return 2;
   }
+  const c = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(c.help);
     return 0;

@@ -72,14 +72,14 @@ t.test('the page renders without warnings and documents every command and option
   ])
     t.match(text, new RegExp(`^${h}$`, 'm'), `section ${h}`);
 
-  const listed = [...usage().matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]!);
+  const listed = [...(await usage()).matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]!);
   t.same(listed.sort(), [...commands.keys()].sort(), '--help lists every command');
   t.ok(listed.includes('import'), 'import is among them');
   for (const name of listed) {
     t.match(text, new RegExp(`^ {7}finit-pods ${name}\\b`, 'm'), `SYNOPSIS: finit-pods ${name}`);
     t.match(text, new RegExp(`^ {3}${name}\\b`, 'm'), `COMMANDS: a subsection for ${name}`);
     const opts = new Set(
-      [...commands.get(name)!.help.matchAll(/(?<![\w-])--[a-z][a-z-]+/g)].map((m) => m[0]),
+      [...(await commands.get(name)!()).help.matchAll(/(?<![\w-])--[a-z][a-z-]+/g)].map((m) => m[0]),
     );
     for (const o of opts) t.match(text, new RegExp(`(^|[\\s[(])${o}\\b`, 'm'), `${name}: option ${o}`);
   }
@@ -94,7 +94,9 @@ t.test('the page renders without warnings and documents every command and option
   ])
     t.ok(text.includes(f), `FILES: ${f}`);
   const cli = join(REPO_DIR, 'src', 'cli');
-  const src = readdirSync(cli)
+  // the commands live in src/cli/commands/, the rest beside it
+  const src = readdirSync(cli, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.c?ts$/.test(f))
     .map((f) => readFileSync(join(cli, f), 'utf8'))
     .join('\n');
   const vars = new Set([...src.matchAll(/FINIT_PODS_[A-Z_]+/g)].map((m) => m[0]));

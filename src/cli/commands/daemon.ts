@@ -1,0 +1,46 @@
+// finit-pods daemon: the Finit service that applies every change to the units directory.
+
+import { parseArgs } from 'node:util';
+import { run } from '../../apply/run.js';
+import { Daemon } from '../../daemon/daemon.js';
+import { makeLogger } from '../../daemon/log.js';
+import { type Command, err, PATH_HELP } from '../command.js';
+import { DAEMON_OPTIONS, syncConfig } from '../config.js';
+import { bootStorage, reachFinit } from '../reach.js';
+
+export const daemonCommand: Command = {
+  summary: 'watch the units directory and apply every change (run it as a Finit service)',
+  help: `Usage: finit-pods daemon [--log-format text|json] [OPTIONS]
+
+Applies the units directory at start, then on every change to it (create, edit, rename, move,
+delete, symlink), coalesced so a burst of edits gives one apply and one "initctl reload", plus a
+full re-scan every 30 s. A unit that breaks keeps its running pod; a units directory that goes
+away changes nothing until it is back. State: RUN_DIR/state.json; control: RUN_DIR/control.sock
+("finit-pods sync" and "finit-pods status" use it while the daemon runs).
+
+  --log-format F    text (default; one line per event, for syslog through Finit's log) or json
+${PATH_HELP}`,
+  async run(args) {
+    const { values } = parseArgs({ args, options: DAEMON_OPTIONS });
+    const format = values['log-format'] ?? 'text';
+    if (format !== 'text' && format !== 'json') {
+      err('finit-pods daemon: --log-format is text or json\n');
+      return 2;
+    }
+    const cfg = syncConfig(values);
+    const finit = reachFinit('daemon');
+    if (!finit) return 1;
+    const log = makeLogger(format);
+    const d = new Daemon(cfg, { log, finit, exec: run, storage: () => bootStorage(cfg.podman) });
+    await d.start();
+    await new Promise<void>((resolve) => {
+      const stop = (sig: string) => {
+        log.info(`${sig}: stopping (pods keep running)`);
+        void d.stop().then(resolve);
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    return 0;
+  },
+};
