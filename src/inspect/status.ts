@@ -3,11 +3,13 @@
 // containers and images), so it works with or without the daemon. A listing that fails makes
 // what it would have said `unknown`, never "not there". Schema: docs/status.md.
 
+import { statSync } from 'node:fs';
 import type { Finit } from '../apply/finit.js';
 import type { FinitService } from '../apply/finit-status.js';
 import { type ContainerInfo, imagePresent, type LocalImages, type Podman } from '../apply/podman.js';
 import { CommandError } from '../apply/run.js';
 import { archiveImage } from '../apply/sync.js';
+import { type DaemonState, readState } from '../daemon/state.js';
 import { formatDiagnostic } from '../lib/diagnostics.js';
 import { printable } from '../lib/text.js';
 import { defaultContainerName } from '../model/names.js';
@@ -49,6 +51,8 @@ export interface StatusView {
 /** What collectStatus read; a listing that failed is undefined, and its error is in `errors`. */
 export interface StatusReadings {
   results: UnitResult[];
+  /** The daemon's last apply (state.json), when there is one and it is newer than the units. */
+  lastApply?: DaemonState;
   services?: FinitService[];
   containers?: ContainerInfo[];
   images?: LocalImages;
@@ -56,7 +60,7 @@ export interface StatusReadings {
 }
 
 export async function collectStatus(
-  cfg: { unitsDir: string },
+  cfg: { unitsDir: string; runDir?: string },
   deps: { finit: Finit; podman: Podman },
   only: string[] = [],
 ): Promise<StatusView> {
@@ -79,7 +83,7 @@ async function attempt<T>(call: () => Promise<T>): Promise<{ value: T } | { erro
  * podman's containers), for a caller that needs them too (doctor) and should not read them twice.
  */
 export async function collectStatusWith(
-  cfg: { unitsDir: string },
+  cfg: { unitsDir: string; runDir?: string },
   deps: { finit: Finit; podman: Podman },
   only: string[] = [],
 ): Promise<{ view: StatusView; readings: StatusReadings }> {
@@ -88,6 +92,8 @@ export async function collectStatusWith(
   const caps = finitCaps(version);
   const { results } = translateDir(cfg.unitsDir, { maxPodName: caps.maxId });
   const readings: StatusReadings = { results, errors: {} };
+  const last = cfg.runDir === undefined ? undefined : readState(cfg.runDir);
+  if (last) readings.lastApply = last;
   const services = await attempt(() => finit.services(version));
   if ('value' in services) readings.services = services.value;
   else readings.errors.services = services.error;
@@ -119,11 +125,36 @@ export async function collectStatusWith(
   return { view, readings };
 }
 
+/**
+ * What the daemon's last apply said of a unit beyond its translation (a stanza it could not write,
+ * an image that is missing), when that apply read the unit as it is now (nothing newer since).
+ */
+function notApplied(r: UnitResult, last: DaemonState | undefined): string[] {
+  const s = last?.units[r.path];
+  if (s?.state !== 'error' || !last) return [];
+  const since = Date.parse(last.updatedAt);
+  const changed = (r.model?.sources ?? [r.path]).some((f) => {
+    try {
+      return statSync(f).mtimeMs > since;
+    } catch {
+      return true;
+    }
+  });
+  const own = new Set(r.diagnostics.map(formatDiagnostic));
+  return changed ? [] : s.messages.filter((m) => !own.has(m));
+}
+
 function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boolean): PodView {
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  const applyErrors = notApplied(r, read.lastApply);
   const unit = {
-    state: errors.length ? ('error' as const) : r.diagnostics.length ? ('warning' as const) : ('ok' as const),
-    messages: r.diagnostics.map(formatDiagnostic),
+    state:
+      errors.length || applyErrors.length
+        ? ('error' as const)
+        : r.diagnostics.length
+          ? ('warning' as const)
+          : ('ok' as const),
+    messages: [...r.diagnostics.map(formatDiagnostic), ...applyErrors],
   };
   const kind =
     r.name.kind === 'container' || r.name.kind === 'network' || r.name.kind === 'volume'
@@ -162,8 +193,12 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
   if (ref) view.image = read.images ? { ref, present: imagePresent(ref, read.images) } : { ref };
 
   const running = view.finit?.status === 'running' && view.container?.state === 'running';
-  view.healthy = r.ok && running;
-  if (!view.healthy) view.problem = problemOf(view, r, ready, read.errors);
+  view.healthy = r.ok && running && applyErrors.length === 0;
+  if (!view.healthy)
+    view.problem =
+      !r.ok || applyErrors.length === 0
+        ? problemOf(view, r, ready, read.errors)
+        : `not applied: ${applyErrors[0]}`;
   return view;
 }
 

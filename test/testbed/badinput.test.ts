@@ -47,6 +47,15 @@ for (const stack of stacksFromEnv()) {
       'mkfifo /cfg/containers/pipe.container && mkdir -p /cfg/containers/dz.container.d && ' +
         'ln -s /dev/zero /cfg/containers/dz.container.d/zero.conf',
     );
+    // a directory where a pod's stanza would go (finding 7), and a unit only root may read, whose
+    // values must not land in files others can read (finding 5)
+    await tb.writeUnit('dirpod.container', `[Container]\nImage=${IMAGE}\nExec=sleep 1000\n`);
+    await tb.sh('mkdir -p /etc/finit.d/enabled/pod-dirpod.conf');
+    await tb.writeUnit(
+      'secret.container',
+      `[Container]\nImage=${IMAGE}\nExec=sleep 1000\nEnvironment=TOKEN=hunter2\n`,
+    );
+    await tb.sh('chmod 600 /cfg/containers/secret.container');
 
     // the daemon as a Finit service, its output to LOG (Finit's own log is written at exit)
     const node = (await tb.sh('command -v node')).stdout.trim();
@@ -84,6 +93,22 @@ for (const stack of stacksFromEnv()) {
       'a 20 KB value',
     );
     t.match(out, /evil\\e\[2J\.container:3: error: /, 'the file name shown escaped');
+    t.match(
+      out,
+      /pod-dirpod\.conf is a directory, not a regular file; it is left alone/,
+      'a directory named like a stanza',
+    );
+    const modes = await tb.sh(
+      'stat -c "%a %n" /etc/finit.d/enabled/pod-secret.conf /etc/finit.d/enabled/pod-secret.argv /run/finit-pods/state.json',
+    );
+    t.same(
+      modes.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[0]),
+      ['600', '600', '600'],
+      "stanza, argv and state.json holding the unit's values are 0600",
+    );
     // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting there are none
     t.notMatch(out, /[\x00-\x08\x0b-\x1f\x7f]/, 'no control character reaches the terminal');
 

@@ -838,3 +838,44 @@ t.test('status.schema.json: the documented example is valid; broken views are no
   delete unknown.units[0]!.uptime;
   t.same(validate(schema, unknown), [], 'a view with failures and unknown states is valid');
 });
+
+t.test("status: what the daemon's last apply could not do to a valid unit is its problem", async (t) => {
+  const { cfg, units, unit } = tempConfig(t);
+  unit('web.container', '[Container]\nImage=localhost/busybox:latest\nExec=httpd -f\n');
+  const svc = { stdout: JSON.stringify([{ identity: 'pod:web', status: 'running', pid: 301, restarts: 0 }]) };
+  const ps = { stdout: JSON.stringify([psRow('aaaaaaaaaaaa', 'web', 'running', { StartedAt: 1 })]) };
+  const images = { stdout: JSON.stringify([{ Id: 'f'.repeat(64), Names: ['localhost/busybox:latest'] }]) };
+  const exec = fakeRunner({
+    [`${INITCTL} -j status`]: svc,
+    [`${PODMAN} ps -a --format json`]: ps,
+    [`${PODMAN} images --format json`]: images,
+  });
+  const why = `${join(units, 'web.container')}: error: cannot write /etc/finit.d/enabled/pod-web.argv: ENOSPC: no space left on device; the last stanza is kept and the pod keeps running as it was`;
+  mkdirSync(cfg.runDir, { recursive: true });
+  const state = (at: Date) =>
+    writeFileSync(
+      join(cfg.runDir, 'state.json'),
+      JSON.stringify({
+        updatedAt: at.toISOString(),
+        units: {
+          [join(units, 'web.container')]: {
+            kind: 'container',
+            state: 'error',
+            last: 'kept',
+            messages: [why],
+          },
+        },
+      }),
+    );
+  state(new Date(Date.now() + 1000));
+  const v = await collectStatus(cfg, adapters('4.12', true, exec));
+  const web = v.units[0]!;
+  t.equal(web.unit.state, 'error');
+  t.equal(web.problem, `not applied: ${why}`);
+  t.notOk(v.healthy, 'running on its last stanza, but not as the unit says: not healthy');
+  // an edit after that apply: the daemon has not looked at it yet, so its old words do not count
+  state(new Date(Date.now() - 60_000));
+  const after = await collectStatus(cfg, adapters('4.12', true, exec));
+  t.equal(after.units[0]!.unit.state, 'ok');
+  t.ok(after.healthy);
+});
