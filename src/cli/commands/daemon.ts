@@ -13,8 +13,9 @@ export const daemonCommand: Command = {
   help: `Usage: finit-pods daemon [--log-format text|json] [OPTIONS]
 
 Applies the units directory at start, then on every change to it (create, edit, rename, move,
-delete, symlink), coalesced so a burst of edits gives one apply and one "initctl reload", plus a
-full re-scan every 30 s. A unit that breaks keeps its running pod; a units directory that goes
+delete, symlink), coalesced so a burst of edits gives one apply and one "initctl reload"; every
+30 s the files' identities are compared with the last apply's, to catch a missed event, and at
+rest nothing else runs (no program is started). A unit that breaks keeps its running pod; a units directory that goes
 away changes nothing until it is back. State: RUN_DIR/state.json; control: RUN_DIR/control.sock
 ("finit-pods sync" and "finit-pods status" use it while the daemon runs).
 
