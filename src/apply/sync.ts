@@ -660,7 +660,7 @@ async function ensureImage(
       return `image missing: loading ${archive.path} failed: ${(e as Error).message}`;
     }
   }
-  return `image missing: ${image} is not in local storage and no archive is named (Image=oci-archive:/path loads one); the pod is not started`;
+  return `image missing: ${image} is not in local storage and no archive is named (Image=oci-archive:/path loads one)`;
 }
 
 async function createResource(

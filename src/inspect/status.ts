@@ -194,9 +194,10 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
 
   const running = view.finit?.status === 'running' && view.container?.state === 'running';
   view.healthy = r.ok && running && applyErrors.length === 0;
+  // what the unit itself says, or a missing image, before what the last apply could not do
   if (!view.healthy)
     view.problem =
-      !r.ok || applyErrors.length === 0
+      !r.ok || applyErrors.length === 0 || view.image?.present === false
         ? problemOf(view, r, ready, read.errors)
         : `not applied: ${applyErrors[0]}`;
   return view;
