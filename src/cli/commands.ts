@@ -6,7 +6,7 @@ import type { Command } from './command.js';
 export type { Command } from './command.js';
 
 // One lazy import per command, so a command loads only its own dependencies: static imports here
-// made every start slower (measured: `check` ~5 ms in the bundle, ~40 ms from the ES modules).
+// made every start slower (docs/performance.md, "Starting a command").
 export const commands = new Map<string, () => Promise<Command>>([
   ['check', async () => (await import('./commands/check.js')).checkCommand],
   ['render', async () => (await import('./commands/render.js')).renderCommand],
