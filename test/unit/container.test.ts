@@ -7,19 +7,9 @@ import type { Diagnostic } from '../../src/lib/diagnostics.js';
 import { type ContainerModel, podmanArgv, translateContainer } from '../../src/model/container.js';
 import { buildIndex } from '../../src/model/index.js';
 import { CONTAINER_KEYS } from '../../src/model/keys.js';
-import { type LoadedUnit, parseUnitName } from '../../src/parse/load.js';
-import { parseUnitText } from '../../src/parse/unitfile.js';
+import { loadUnit } from '../helpers/units.js';
 
-const DIR = '/units';
 const P = '/usr/bin/podman';
-
-function load(filename: string, text: string): LoadedUnit {
-  const name = parseUnitName(filename);
-  if (!name) throw new Error(`bad unit name ${filename}`);
-  const path = `${DIR}/${filename}`;
-  const { unit, diagnostics } = parseUnitText(text, path, filename);
-  return { name, unit, sources: [path], diagnostics };
-}
 
 interface Rendered {
   argv: string[] | undefined;
@@ -33,8 +23,8 @@ function render(
   text: string,
   opts: { file?: string; others?: Record<string, string>; exists?: (p: string) => boolean } = {},
 ): Rendered {
-  const self = load(opts.file ?? 'test.container', text);
-  const others = Object.entries(opts.others ?? {}).map(([f, txt]) => load(f, txt));
+  const self = loadUnit(opts.file ?? 'test.container', text);
+  const others = Object.entries(opts.others ?? {}).map(([f, txt]) => loadUnit(f, txt));
   const index = buildIndex([self, ...others]);
   const r = translateContainer(self, { index, exists: opts.exists ?? (() => false) });
   return {

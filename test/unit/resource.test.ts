@@ -11,17 +11,9 @@ import {
   translateNetwork,
   translateVolume,
 } from '../../src/model/resource.js';
-import { type LoadedUnit, parseUnitName } from '../../src/parse/load.js';
-import { parseUnitText } from '../../src/parse/unitfile.js';
+import { loadUnit } from '../helpers/units.js';
 
 const P = '/usr/bin/podman';
-
-function load(filename: string, text: string): LoadedUnit {
-  const name = parseUnitName(filename)!;
-  const path = `/units/${filename}`;
-  const { unit, diagnostics } = parseUnitText(text, path, filename);
-  return { name, unit, sources: [path], diagnostics };
-}
 
 const split = (ds: Diagnostic[]) => ({
   errors: ds.filter((d) => d.severity === 'error'),
@@ -29,7 +21,7 @@ const split = (ds: Diagnostic[]) => ({
 });
 
 function network(text: string, file = 'db.network') {
-  const r = translateNetwork(load(file, text));
+  const r = translateNetwork(loadUnit(file, text));
   return {
     model: r.model,
     argv: r.model?.kind === 'network' ? r.model.argv : undefined,
@@ -37,7 +29,7 @@ function network(text: string, file = 'db.network') {
   };
 }
 function volume(text: string, file = 'data.volume') {
-  const r = translateVolume(load(file, text));
+  const r = translateVolume(loadUnit(file, text));
   return { model: r.model, argv: r.model?.argv, ...split(r.diagnostics) };
 }
 
@@ -285,7 +277,9 @@ t.test('unknown keys are errors with a suggestion; systemd sections are warned a
 });
 
 t.test('[HostDevice]: Infix\'s "cni create host net1 veth0b 192.168.0.42/24"', async (t) => {
-  const r = translateNetwork(load('net1.network', '[HostDevice]\nDevice=veth0b\nAddress=192.168.0.42/24\n'));
+  const r = translateNetwork(
+    loadUnit('net1.network', '[HostDevice]\nDevice=veth0b\nAddress=192.168.0.42/24\n'),
+  );
   t.same(r.diagnostics, []);
   const m = r.model as HostDeviceModel;
   t.equal(m.kind, 'hostdevice');
@@ -308,7 +302,7 @@ t.test('[HostDevice]: Infix\'s "cni create host net1 veth0b 192.168.0.42/24"', a
 
 t.test('[HostDevice]: gateway, several addresses, NetworkName=, no address', async (t) => {
   const r = translateNetwork(
-    load(
+    loadUnit(
       'net1.network',
       '[HostDevice]\nNetworkName=lan\nDevice=eth1\nAddress=10.0.0.2/24 fd00::2/64\nGateway=10.0.0.1\n',
     ),
@@ -333,7 +327,7 @@ t.test('[HostDevice]: gateway, several addresses, NetworkName=, no address', asy
     ],
   });
   t.equal((r.model as HostDeviceModel).gateway, '10.0.0.1');
-  const bare = translateNetwork(load('raw.network', '[HostDevice]\nDevice=eth2\n'));
+  const bare = translateNetwork(loadUnit('raw.network', '[HostDevice]\nDevice=eth2\n'));
   t.same(bare.diagnostics, []);
   t.same((bare.model as HostDeviceModel).conflist, {
     cniVersion: '0.4.0',
@@ -341,7 +335,7 @@ t.test('[HostDevice]: gateway, several addresses, NetworkName=, no address', asy
     plugins: [{ type: 'host-device', device: 'eth2' }],
   });
   const v6gw = translateNetwork(
-    load('v6.network', '[HostDevice]\nDevice=eth3\nAddress=fd00::2/64\nGateway=fd00::1\n'),
+    loadUnit('v6.network', '[HostDevice]\nDevice=eth3\nAddress=fd00::2/64\nGateway=fd00::1\n'),
   );
   t.same(
     ((v6gw.model as HostDeviceModel).conflist as { plugins: { ipam: { routes: unknown } }[] }).plugins[0]!
@@ -352,7 +346,7 @@ t.test('[HostDevice]: gateway, several addresses, NetworkName=, no address', asy
 
 t.test('[HostDevice]: errors', async (t) => {
   const errs = (text: string) =>
-    translateNetwork(load('net1.network', text))
+    translateNetwork(loadUnit('net1.network', text))
       .diagnostics.filter((d) => d.severity === 'error')
       .map((d) => [d.line, d.message]);
   t.same(errs('[HostDevice]\nAddress=10.0.0.2/24\n'), [
@@ -382,6 +376,6 @@ t.test('every [HostDevice] key is exercised above', async (t) => {
 });
 
 t.test('a [Network] unit is not a host-device unit', async (t) => {
-  const r = translateNetwork(load('db.network', '[Network]\n'));
+  const r = translateNetwork(loadUnit('db.network', '[Network]\n'));
   t.equal((r.model as ResourceModel).kind, 'network');
 });

@@ -6,20 +6,12 @@ import type { Diagnostic } from '../../src/lib/diagnostics.js';
 import { translateContainer } from '../../src/model/container.js';
 import { buildIndex } from '../../src/model/index.js';
 import { parseTimeSpan, type ServiceModel } from '../../src/model/service.js';
-import { type LoadedUnit, parseUnitName } from '../../src/parse/load.js';
-import { parseUnitText } from '../../src/parse/unitfile.js';
-
-function load(filename: string, text: string): LoadedUnit {
-  const name = parseUnitName(filename)!;
-  const path = `/units/${filename}`;
-  const { unit, diagnostics } = parseUnitText(text, path, filename);
-  return { name, unit, sources: [path], diagnostics };
-}
+import { loadUnit } from '../helpers/units.js';
 
 /** Translates web.container with `sections` (and [Container] Image=img) next to `others`. */
 function service(sections: string, others: Record<string, string> = {}) {
-  const self = load('web.container', `[Container]\nImage=img\n${sections}`);
-  const index = buildIndex([self, ...Object.entries(others).map(([f, x]) => load(f, x))]);
+  const self = loadUnit('web.container', `[Container]\nImage=img\n${sections}`);
+  const index = buildIndex([self, ...Object.entries(others).map(([f, x]) => loadUnit(f, x))]);
   const r = translateContainer(self, { index });
   const pick = (s: string) => r.diagnostics.filter((d: Diagnostic) => d.severity === s);
   return {

@@ -9,8 +9,6 @@ import { join } from 'node:path';
 import t from 'tap';
 import { type ContainerModel, translateContainer } from '../../src/model/container.js';
 import { buildIndex } from '../../src/model/index.js';
-import { parseUnitName } from '../../src/parse/load.js';
-import { parseUnitText } from '../../src/parse/unitfile.js';
 import { finitCaps, parseFinitVersion } from '../../src/render/finit.js';
 import {
   argvSection,
@@ -20,13 +18,12 @@ import {
   RUNNER_SCRIPT,
   renderPod,
 } from '../../src/render/stanza.js';
+import { loadUnit } from '../helpers/units.js';
 
 const paths = { stanzaDir: '/etc/finit.d/enabled', podman: '/usr/bin/podman', initctl: '/sbin/initctl' };
 
 function model(text: string, filename = 'web.container'): ContainerModel {
-  const name = parseUnitName(filename)!;
-  const { unit, diagnostics } = parseUnitText(text, `/cfg/containers/${filename}`, filename);
-  const loaded = { name, unit, sources: [`/cfg/containers/${filename}`], diagnostics };
+  const loaded = loadUnit(filename, text, '/cfg/containers');
   const r = translateContainer(loaded, { index: buildIndex([loaded]), exists: () => false });
   if (!r.model) throw new Error('no model');
   return r.model;
