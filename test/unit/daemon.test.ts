@@ -22,7 +22,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Finit } from '../../src/apply/finit.js';
-import type { Runner } from '../../src/apply/run.js';
 import type { SyncReport } from '../../src/apply/sync.js';
 import { listenControl, ping, request } from '../../src/daemon/control.js';
 import { controlPath, Daemon, isRelevant, unitsFingerprint } from '../../src/daemon/daemon.js';
@@ -30,6 +29,7 @@ import { makeLogger, textLine } from '../../src/daemon/log.js';
 import { ApplyLoop } from '../../src/daemon/loop.js';
 import { readState } from '../../src/daemon/state.js';
 import { tempConfig } from '../helpers/config.js';
+import { fakeHost } from '../helpers/fakes.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -388,55 +388,11 @@ t.test('control socket', async (t) => {
 
 // ------------------------------------------------------------------ the Daemon, with fakes
 
-interface Fakes {
-  finit: Finit;
-  exec: Runner;
-  reloads: () => number;
-  ready: () => boolean;
-  fail: { version?: string; condGet?: string };
-}
-
-function fakes(): Fakes {
-  let reloads = 0;
-  let ready = false;
-  const fail: Fakes['fail'] = {};
-  const finit: Finit = {
-    initctl: '/fake/initctl',
-    services: async () => [],
-    restart: async () => undefined,
-    async version() {
-      if (fail.version) throw new Error(fail.version);
-      return '4.12';
-    },
-    async reload() {
-      reloads++;
-    },
-    async condGet() {
-      if (fail.condGet) throw new Error(fail.condGet);
-      return ready;
-    },
-    async condSet() {
-      ready = true;
-    },
-  };
-  // podman: no containers, the busybox image present
-  const exec: Runner = async (_file, args) => {
-    const out =
-      args[0] === 'ps'
-        ? '[]'
-        : args[0] === 'images'
-          ? JSON.stringify([{ Id: 'a1b2c3d4e5f6', Names: ['localhost/busybox:latest'] }])
-          : '';
-    return { exitCode: 0, stdout: out, stderr: '', timedOut: false };
-  };
-  return { finit, exec, reloads: () => reloads, ready: () => ready, fail };
-}
-
 const unit = (n: string) => `[Container]\nImage=localhost/busybox:latest\nExec=sleep ${n}\n`;
 
 t.test('Daemon (real watch on a temporary directory; fake Finit and Podman)', async (t) => {
   const cfg = tempConfig(t, {}, '/fake/podman');
-  const f = fakes();
+  const f = fakeHost(cfg.podman);
   const lines: string[] = [];
   const log = makeLogger('json', { write: (s: string) => lines.push(s) });
   const msgs = () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
@@ -448,32 +404,32 @@ t.test('Daemon (real watch on a temporary directory; fake Finit and Podman)', as
   const wait = (f: () => boolean, what: string) => until(f, what);
 
   await d.start();
-  t.ok(f.ready(), 'start: usr/finit-pods set');
+  t.ok(f.finit.ready, 'start: usr/finit-pods set');
   t.ok(msgs().includes('watching'), 'start: "watching" logged');
   t.ok(existsSync(join(cfg.runDir, 'booted')), 'start: boot recovery done once (RUN_DIR/booted)');
   t.same(state()?.units, {}, 'state.json: no units');
   t.same(await request(sock, { cmd: 'status' }, 2_000), state(), 'control: status answers the state');
 
   t.test('a new file is applied through the watch: one reload', async (t) => {
-    const before = f.reloads();
+    const before = f.finit.reloads();
     writeFileSync(join(cfg.unitsDir, 'web.container'), unit('1'));
     await wait(() => stanzas().includes('pod-web.conf'), 'pod-web.conf');
     await wait(() => state()?.units[join(cfg.unitsDir, 'web.container')]?.last === 'applied', 'state');
-    t.equal(f.reloads() - before, 1, 'one reload');
+    t.equal(f.finit.reloads() - before, 1, 'one reload');
     const rep = (await request(sock, { cmd: 'sync' }, 5_000)) as SyncReport;
     t.same(
       rep.units.map((u) => [u.pod, u.state]),
       [['web', 'unchanged']],
       'control: sync answers with a report',
     );
-    t.equal(f.reloads() - before, 1, 'and no more reloads');
+    t.equal(f.finit.reloads() - before, 1, 'and no more reloads');
   });
 
   t.test('a drop-in directory and file created, changed, removed: each applied', async (t) => {
     const conf = join(cfg.stanzaDir, 'pod-web.conf');
     const argv = join(cfg.stanzaDir, 'pod-web.argv');
     const original = readFileSync(conf, 'utf8');
-    const before = f.reloads();
+    const before = f.finit.reloads();
     mkdirSync(join(cfg.unitsDir, 'web.container.d'));
     writeFileSync(join(cfg.unitsDir, 'web.container.d', '10-exec.conf'), '[Container]\nExec=sleep 77\n');
     await wait(() => readFileSync(argv, 'utf8').includes('77'), 'the drop-in applied');
@@ -486,22 +442,22 @@ t.test('Daemon (real watch on a temporary directory; fake Finit and Podman)', as
     rmSync(join(cfg.unitsDir, 'web.container.d'), { recursive: true });
     await wait(() => readFileSync(conf, 'utf8') === original, 'back to the original stanza');
     await request(sock, { cmd: 'sync' }, 5_000);
-    t.equal(f.reloads() - before, 2, 'two reloads: drop-in added, drop-in removed');
+    t.equal(f.finit.reloads() - before, 2, 'two reloads: drop-in added, drop-in removed');
   });
 
   t.test('50 files written at once: at most 2 reloads', async (t) => {
-    const before = f.reloads();
+    const before = f.finit.reloads();
     for (let i = 0; i < 50; i++) writeFileSync(join(cfg.unitsDir, `b${i}.container`), unit(String(i)));
     await wait(() => stanzas().length === 51, '51 stanzas');
     await request(sock, { cmd: 'sync' }, 10_000);
-    const n = f.reloads() - before;
+    const n = f.finit.reloads() - before;
     t.ok(n >= 1 && n <= 2, `${n} reload(s)`);
     for (let i = 0; i < 50; i++) rmSync(join(cfg.unitsDir, `b${i}.container`));
     await wait(() => stanzas().length === 1, '1 stanza');
   });
 
   t.test('the units directory renamed away and back: nothing removed, error reported', async (t) => {
-    const before = f.reloads();
+    const before = f.finit.reloads();
     renameSync(cfg.unitsDir, `${cfg.unitsDir}.away`);
     await wait(() => state()?.unitsDirError !== undefined, 'unitsDirError');
     t.match(state()?.unitsDirError, /cannot read the units directory/, 'state.json says so');
@@ -510,7 +466,7 @@ t.test('Daemon (real watch on a temporary directory; fake Finit and Podman)', as
     t.match(ans.error, /cannot read the units directory/, 'control: sync answers the error');
     renameSync(`${cfg.unitsDir}.away`, cfg.unitsDir);
     await wait(() => state() !== undefined && state()?.unitsDirError === undefined, 'unitsDirError cleared');
-    t.equal(f.reloads() - before, 0, 'no reload');
+    t.equal(f.finit.reloads() - before, 0, 'no reload');
     writeFileSync(join(cfg.unitsDir, 'two.container'), unit('2'));
     await wait(() => stanzas().includes('pod-two.conf'), 'pod-two.conf (watched again)');
     rmSync(join(cfg.unitsDir, 'two.container'));
@@ -519,12 +475,12 @@ t.test('Daemon (real watch on a temporary directory; fake Finit and Podman)', as
 
   t.test('Finit failing is reported as such, not as a units directory problem', async (t) => {
     const readable = msgs().filter((m) => m === 'units directory readable again').length;
-    f.fail.version = 'initctl version timed out after 10 s';
+    f.finit.fail.version = 'initctl version timed out after 10 s';
     const ans = (await request(sock, { cmd: 'sync' }, 5_000)) as { error?: string };
     t.match(ans.error, /initctl version timed out/, 'control: sync answers the error');
     t.equal(state()?.unitsDirError, undefined, 'state.json: no unitsDirError');
     t.match(state()?.applyError, /initctl version timed out/, 'state.json: applyError');
-    f.fail.version = undefined;
+    f.finit.fail.version = undefined;
     await request(sock, { cmd: 'sync' }, 5_000);
     t.equal(state()?.applyError, undefined, 'cleared by the next good apply');
     t.equal(
@@ -540,8 +496,8 @@ t.test(
   'Daemon: a start that fails (boot recovery) closes the control socket so the process can exit',
   async (t) => {
     const cfg = tempConfig(t, {}, '/fake/podman');
-    const f = fakes();
-    f.fail.condGet = 'initctl cond get timed out';
+    const f = fakeHost(cfg.podman);
+    f.finit.fail.condGet = 'initctl cond get timed out';
     const d = new Daemon(cfg, {
       log: makeLogger('json', { write: () => undefined }),
       finit: f.finit,
@@ -549,7 +505,7 @@ t.test(
     });
     await t.rejects(d.start(), /cond get timed out/, 'start() rejects');
     t.equal(await ping(controlPath(cfg.runDir)), false, 'nothing answers on the control socket any more');
-    t.notOk(f.ready(), 'usr/finit-pods not set');
+    t.notOk(f.finit.ready, 'usr/finit-pods not set');
   },
 );
 
@@ -576,7 +532,7 @@ t.test('unitsFingerprint: unit files and drop-ins by identity, nothing else', as
 
 t.test('Daemon at rest: no apply and no Finit call; a pod starting or ending is seen', async (t) => {
   const cfg = tempConfig(t, { 'web.container': unit('1') }, '/fake/podman');
-  const f = fakes();
+  const f = fakeHost(cfg.podman);
   let initctlCalls = 0;
   let runnerPid = 1234;
   const finit: Finit = {

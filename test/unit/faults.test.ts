@@ -19,9 +19,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { applyLocked } from '../../src/apply/boot.js';
 import { WriteError, writeAllAtomic } from '../../src/apply/files.js';
-import type { Finit } from '../../src/apply/finit.js';
 import { lockPath, withLock } from '../../src/apply/lock.js';
-import { type Runner, run } from '../../src/apply/run.js';
+import { run } from '../../src/apply/run.js';
 import { sync } from '../../src/apply/sync.js';
 import { ping } from '../../src/daemon/control.js';
 import { controlPath, Daemon } from '../../src/daemon/daemon.js';
@@ -32,44 +31,12 @@ import { MAX_UNIT_BYTES, MAX_VALUE_BYTES } from '../../src/lib/limits.js';
 import { printable } from '../../src/lib/text.js';
 import { translateDir, type UnitResult } from '../../src/model/translate.js';
 import { tempConfig } from '../helpers/config.js';
+import { fakeHost } from '../helpers/fakes.js';
 
 const CLI = join(import.meta.dirname, '../../dist/cli/main.js');
 const IMAGE = 'localhost/busybox:latest';
 const unit = (extra = '') => `[Container]\nImage=${IMAGE}\nExec=sleep 1000\n${extra}`;
 const isRoot = process.getuid?.() === 0;
-
-/** Finit and podman fakes: podman has no containers and only IMAGE; reloads are counted. */
-function fakes(opts: { reload?: () => Promise<void> } = {}) {
-  let reloads = 0;
-  let ready = false;
-  const finit: Finit = {
-    initctl: '/fake/initctl',
-    services: async () => [],
-    restart: async () => undefined,
-    version: async () => '4.12',
-    async reload() {
-      await opts.reload?.();
-      reloads++;
-    },
-    condGet: async () => ready,
-    async condSet() {
-      ready = true;
-    },
-  };
-  const calls: string[][] = [];
-  const exec: Runner = async (file, args, o) => {
-    if (args.some((a) => a.includes('\0'))) return run(file, args, o); // what spawn says of it
-    calls.push([...args]);
-    const out =
-      args[0] === 'ps'
-        ? '[]'
-        : args[0] === 'images'
-          ? JSON.stringify([{ Id: 'a1b2c3d4e5f6', Names: [IMAGE] }])
-          : '';
-    return { exitCode: 0, stdout: out, stderr: '', timedOut: false };
-  };
-  return { finit, exec, calls, reloads: () => reloads };
-}
 
 const byName = (results: UnitResult[], name: string) => results.find((r) => r.name.filename === name)!;
 const errorsOf = (r: UnitResult) => r.diagnostics.filter((d) => d.severity === 'error');
@@ -99,7 +66,7 @@ t.test(
   async (t) => {
     const cfg = tempConfig(t, { 'web.container': unit() });
     tmpfs(t, cfg.stanzaDir, '64k');
-    const f = fakes();
+    const f = fakeHost(cfg.podman);
     const first = await sync(cfg, { finit: f.finit, exec: f.exec });
     t.equal(first.units[0]?.state, 'applied');
     const before = files(cfg.stanzaDir);
@@ -114,7 +81,7 @@ t.test(
     );
     t.notOk(rep.ok, 'sync is not ok (exit 1)');
     t.ok(rep.retry, 'and says to try again');
-    t.equal(f.reloads(), 1, 'no reload for it');
+    t.equal(f.finit.reloads(), 1, 'no reload for it');
     const after = files(cfg.stanzaDir);
     delete after['.filler'];
     t.same(after, before, 'pod-web.conf and .argv byte-identical, no temporary file left');
@@ -151,7 +118,7 @@ t.test(
   async (t) => {
     const cfg = tempConfig(t, { 'web.container': unit() });
     tmpfs(t, cfg.stanzaDir, '1m');
-    const f = fakes();
+    const f = fakeHost(cfg.podman);
     await sync(cfg, { finit: f.finit, exec: f.exec });
     execFileSync('mount', ['-o', 'remount,ro', cfg.stanzaDir]);
     writeFileSync(join(cfg.unitsDir, 'web.container'), unit('Environment=A=2\n'));
@@ -165,7 +132,7 @@ t.test(
       ],
     );
     t.match(rep.units[0]!.diagnostics.at(-1)!.message, /read-only|EROFS/);
-    t.equal(f.reloads(), 1, 'no reload');
+    t.equal(f.finit.reloads(), 1, 'no reload');
   },
 );
 
@@ -216,12 +183,12 @@ t.test(
       );
     }
     t.ok(byName(results, 'web.container').ok, 'the good unit is usable');
-    const f = fakes();
+    const f = fakeHost(cfg.podman);
     const rep = await sync(cfg, { finit: f.finit, exec: f.exec });
     t.equal(rep.units.find((u) => u.pod === 'web')?.state, 'applied', 'sync applies the good unit');
     t.ok(rep.readySet, 'and sets the condition');
     t.notOk(
-      f.calls.some((c) => c.some((a) => a.includes('\0'))),
+      f.exec.calls.some((c) => c.includes('\0')),
       'no NUL byte reaches podman',
     );
     // the runner never throws on such an argument: the call fails with the reason
@@ -264,7 +231,7 @@ t.test('3. a FIFO or a device where a file is expected never blocks', async (t) 
     ),
     'a FIFO as a type-wide drop-in is named',
   );
-  const f = fakes();
+  const f = fakeHost(cfg.podman);
   const rep = await sync(cfg, { finit: f.finit, exec: f.exec });
   t.match(
     rep.units.find((u) => u.pod === 'other')?.diagnostics.at(-1)?.message,
@@ -282,7 +249,7 @@ t.test('4. corrupt state files are set aside and rebuilt, never fatal', async (t
   const cfg = tempConfig(t, { 'web.container': unit() });
   mkdirSync(cfg.runDir, { recursive: true });
   writeFileSync(join(cfg.runDir, 'resources.json'), '{"net.network": "ab');
-  const f = fakes();
+  const f = fakeHost(cfg.podman);
   const rep = await sync(cfg, { finit: f.finit, exec: f.exec });
   t.equal(rep.units[0]?.state, 'applied', 'the sync goes on');
   t.match(rep.problems[0], /resources\.json is corrupt .*moved to .*resources\.json\.corrupt-/);
@@ -332,21 +299,21 @@ t.test('5. secrets: no content of a file outside the units dir is quoted; values
 
   // an earlier version wrote 0644: made private without a change of content
   mkdirSync(cfg.stanzaDir, { recursive: true });
-  const f = fakes();
+  const f = fakeHost(cfg.podman);
   await sync(cfg, { finit: f.finit, exec: f.exec });
   for (const x of ['pod-web.conf', 'pod-web.argv'])
     t.equal(statSync(join(cfg.stanzaDir, x)).mode & 0o777, 0o600, `${x} is 0600`);
   chmodSync(join(cfg.stanzaDir, 'pod-web.argv'), 0o644);
   await sync(cfg, { finit: f.finit, exec: f.exec });
   t.equal(statSync(join(cfg.stanzaDir, 'pod-web.argv')).mode & 0o777, 0o600, 'an old 0644 argv made 0600');
-  t.equal(f.reloads(), 1, 'without a reload');
+  t.equal(f.finit.reloads(), 1, 'without a reload');
   writeState(cfg.runDir, { updatedAt: 'x', units: {} });
   t.equal(statSync(statePath(cfg.runDir)).mode & 0o777, 0o600, 'state.json is 0600');
 });
 
 t.test('6. an Image= edit to an image that is not here keeps the running pod', async (t) => {
   const cfg = tempConfig(t, { 'web.container': unit() });
-  const f = fakes();
+  const f = fakeHost(cfg.podman);
   await sync(cfg, { finit: f.finit, exec: f.exec });
   const before = files(cfg.stanzaDir);
   writeFileSync(join(cfg.unitsDir, 'web.container'), unit().replace(IMAGE, 'localhost/busybx:latest'));
@@ -360,7 +327,7 @@ t.test('6. an Image= edit to an image that is not here keeps the running pod', a
   );
   t.same(files(cfg.stanzaDir), before, 'its stanza is unchanged, and the new pod gets none');
   t.equal(rep.units.find((u) => u.pod === 'new')?.state, 'image-missing');
-  t.equal(f.reloads(), 1, 'no reload');
+  t.equal(f.finit.reloads(), 1, 'no reload');
   t.notOk(rep.ok);
 });
 
@@ -368,7 +335,7 @@ t.test('7. a directory named pod-NAME.conf is named and left alone; the rest app
   const cfg = tempConfig(t, { 'web.container': unit(), 'api.container': unit() });
   mkdirSync(join(cfg.stanzaDir, 'pod-web.conf'), { recursive: true });
   mkdirSync(join(cfg.stanzaDir, 'pod-gone.conf'), { recursive: true });
-  const f = fakes();
+  const f = fakeHost(cfg.podman);
   const rep = await sync(cfg, { finit: f.finit, exec: f.exec });
   t.same(
     rep.units.map((u) => [u.pod, u.state]),
@@ -444,7 +411,7 @@ t.test('9. limits: value, file size, command line, socket line', async (t) => {
   const lines: string[] = [];
   const d = new Daemon(cfg, {
     log: makeLogger('json', { write: (s: string) => lines.push(s) }),
-    ...fakes(),
+    ...fakeHost(cfg.podman),
     debounceMs: 10,
   });
   await d.start();
@@ -473,7 +440,9 @@ t.test('10. one applier at a time: two syncs give one boot recovery and one relo
   const held = new Promise<void>((r) => {
     release = r;
   });
-  const f = fakes({ reload: () => held });
+  const host = fakeHost(cfg.podman);
+  // every reload waits for the test: the first applier holds the lock meanwhile
+  const f = { ...host, finit: { ...host.finit, reload: () => held.then(host.finit.reload) } };
   const waits: (number | undefined)[] = [];
   const a = applyLocked(cfg, f);
   await new Promise((r) => setTimeout(r, 50));
@@ -485,7 +454,7 @@ t.test('10. one applier at a time: two syncs give one boot recovery and one relo
   t.ok(ra.boot, 'the first does boot recovery');
   t.notOk(rb.boot, 'the second does not do it again');
   t.equal(rb.sync.units[0]?.state, 'unchanged');
-  t.equal(f.reloads(), 1, 'one reload');
+  t.equal(host.finit.reloads(), 1, 'one reload');
   t.notOk(existsSync(lockPath(cfg.runDir)), 'the lock is released');
 
   // a lock whose owner is gone (killed) is taken over
@@ -496,12 +465,7 @@ t.test('10. one applier at a time: two syncs give one boot recovery and one relo
 
 t.test('12. a failed apply is retried by the daemon with no command; the owed reload is made', async (t) => {
   const cfg = tempConfig(t, { 'web.container': unit() });
-  let failing = false;
-  const f = fakes({
-    reload: async () => {
-      if (failing) throw new Error('initctl reload failed: no answer');
-    },
-  });
+  const f = fakeHost(cfg.podman);
   const lines: string[] = [];
   const d = new Daemon(cfg, {
     log: makeLogger('json', { write: (s: string) => lines.push(s) }),
@@ -512,8 +476,8 @@ t.test('12. a failed apply is retried by the daemon with no command; the owed re
   });
   await d.start();
   t.teardown(() => d.stop());
-  const before = f.reloads();
-  failing = true;
+  const before = f.finit.reloads();
+  f.finit.fail.reload = 'initctl reload failed: no answer';
   writeFileSync(join(cfg.unitsDir, 'web.container'), unit('Environment=A=1\n'));
   await d.loop.request('test: edit');
   t.ok(existsSync(join(cfg.runDir, 'reload-pending')), 'the reload is owed');
@@ -521,10 +485,10 @@ t.test('12. a failed apply is retried by the daemon with no command; the owed re
     lines.some((l) => /apply failed: initctl reload failed/.test(l)),
     'the failure is logged',
   );
-  failing = false;
+  f.finit.fail.reload = undefined;
   const until = Date.now() + 10_000;
-  while (f.reloads() === before && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  t.equal(f.reloads(), before + 1, 'the retry makes the owed reload, with no change and no command');
+  while (f.finit.reloads() === before && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  t.equal(f.finit.reloads(), before + 1, 'the retry makes the owed reload, with no change and no command');
   t.notOk(existsSync(join(cfg.runDir, 'reload-pending')), 'and it is no longer owed');
 });
 
@@ -532,7 +496,7 @@ t.test(
   '13. what a writer killed mid-write left is cleaned up by the next sync, with no reload',
   async (t) => {
     const cfg = tempConfig(t, { 'web.container': unit() });
-    const f = fakes();
+    const f = fakeHost(cfg.podman);
     await sync(cfg, { finit: f.finit, exec: f.exec });
     const dead = spawnSync('true').pid!;
     writeFileSync(join(cfg.stanzaDir, `.pod-web.conf.${dead}.tmp`), 'half');

@@ -23,6 +23,7 @@ import {
   publishedHostPorts,
 } from '../../src/inspect/doctor.js';
 import { collectStatus, formatStatus, type StatusView } from '../../src/inspect/status.js';
+import { fakeRunner } from '../helpers/fakes.js';
 import { type Schema, validate } from '../helpers/json-schema.js';
 import { REPO_DIR } from '../helpers/testbed.js';
 
@@ -82,20 +83,6 @@ t.test('parseStatusJson: initctl -j status (4.4+)', async (t) => {
   // before 4.16, -j does not escape quotes in strings: the caller falls back to the table
   t.throws(() => parseStatusJson('[{"identity":"x","description":"say "hi"","status":"running","pid":1}]'));
 });
-
-/** A Runner that answers from a table of "file arg arg…" → result, and records the calls. */
-function fakeRunner(answers: Record<string, Partial<RunResult>>): Runner & { calls: string[] } {
-  const calls: string[] = [];
-  const runner = (async (file: string, args: readonly string[]) => {
-    const key = [file, ...args].join(' ');
-    calls.push(key);
-    const a = answers[key];
-    if (!a) return { exitCode: 127, stdout: '', stderr: `fake: no answer for ${key}`, timedOut: false };
-    return { exitCode: 0, stdout: '', stderr: '', timedOut: false, ...a };
-  }) as Runner & { calls: string[] };
-  runner.calls = calls;
-  return runner;
-}
 
 t.test(
   'Finit services(): JSON on 4.4+, the table on 4.2 and when the JSON is broken; a failure throws',
