@@ -651,12 +651,22 @@ async function scenarioStorm() {
  * look (running pods kept, the fault reported, nothing half-written), clear, and wait, without
  * sending any command, until f-1 runs its new configuration.
  */
+/** Unmounts everything mounted on `dir` (mounts may be stacked), lazily: a sandbox may still hold it. */
+async function unmountAll(dir) {
+  for (let i = 0; i < 10; i++) {
+    const r = await run('mountpoint', ['-q', dir], { timeout: 10_000 }).catch(() => ({ code: 1 }));
+    if (r.code !== 0) return;
+    await run('umount', ['-l', dir]);
+  }
+}
+
 async function scenarioFaults() {
   // The finit dir on a small tmpfs of its own, for ENOSPC and a read-only remount, bound in
   // before Finit starts: Finit watches its directories, and one mounted over later would have
   // its changes go unseen (a reload re-reads the stanzas but restarts nothing).
   const mnt = `/var/tmp/fp-stress-mnt/${STACK}-${PREFIX}-faults`;
   mkdirSync(mnt, { recursive: true });
+  await unmountAll(mnt); // what a run that was killed left mounted there
   await run('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=755', 'fp-stress', mnt]);
   const box = new Box('faults', [`${mnt}:${ENABLED}`]);
   ourPrefix = 'f-';
@@ -865,7 +875,7 @@ async function scenarioFaults() {
   } finally {
     await keepOrDestroy(box);
     if (!env.STRESS_KEEP) {
-      await run('umount', [mnt]);
+      await unmountAll(mnt);
       rmSync(mnt, { recursive: true, force: true });
     }
   }
