@@ -19,7 +19,8 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MAX_STATE_BYTES } from '../lib/limits.js';
-import { FileError, type FileText, readRegularFile } from '../lib/readfile.js';
+import { isAlive } from '../lib/proc.js';
+import { errnoText, FileError, type FileText, readRegularFile } from '../lib/readfile.js';
 
 export { FileError } from '../lib/readfile.js';
 
@@ -40,13 +41,14 @@ export function readFileIfExists(path: string, maxBytes = MAX_STATE_BYTES): File
 
 /** A write that did not happen: the target is as it was. The message names the file. */
 export class WriteError extends Error {
+  readonly code: string;
   constructor(
     readonly path: string,
-    readonly code: string,
-    message: string,
+    cause: unknown,
   ) {
-    super(message);
+    super(`cannot write ${path}: ${errnoText(cause)}`);
     this.name = 'WriteError';
+    this.code = (cause as NodeJS.ErrnoException).code ?? 'EIO';
   }
 }
 
@@ -96,13 +98,7 @@ export function writeAllAtomic(writes: readonly FileWrite[]): void {
     }
   } catch (e) {
     for (const t of tmps) removeQuietly(t);
-    const err = e as NodeJS.ErrnoException;
-    const code = err.code ?? 'EIO';
-    throw new WriteError(
-      current,
-      code,
-      `cannot write ${current}: ${err.message.replace(/, \w+ '.*'$/s, '')}`,
-    );
+    throw new WriteError(current, e);
   }
   const dirs = new Set<string>();
   for (let i = 0; i < writes.length; i++) {
@@ -110,12 +106,7 @@ export function writeAllAtomic(writes: readonly FileWrite[]): void {
       renameSync(tmps[i]!, writes[i]!.path);
     } catch (e) {
       for (const t of tmps.slice(i)) removeQuietly(t);
-      const err = e as NodeJS.ErrnoException;
-      throw new WriteError(
-        writes[i]!.path,
-        err.code ?? 'EIO',
-        `cannot write ${writes[i]!.path}: ${err.message}`,
-      );
+      throw new WriteError(writes[i]!.path, e);
     }
     dirs.add(dirname(writes[i]!.path));
   }
@@ -131,22 +122,13 @@ export function createExclusive(path: string, content: string, mode = 0o600): bo
   try {
     tmp = writeTemp({ path, content, mode });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new WriteError(
-      path,
-      err.code ?? 'EIO',
-      `cannot write ${path}: ${err.message.replace(/, \w+ '.*'$/s, '')}`,
-    );
+    throw new WriteError(path, e);
   }
   try {
     linkSync(tmp, path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new WriteError(
-      path,
-      (e as NodeJS.ErrnoException).code ?? 'EIO',
-      `cannot write ${path}: ${(e as Error).message}`,
-    );
+    throw new WriteError(path, e);
   } finally {
     removeQuietly(tmp);
   }
@@ -173,15 +155,6 @@ export function removeStaleTemps(dir: string): string[] {
     removed.push(join(dir, n));
   }
   return removed;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
 }
 
 export function writeAtomic(path: string, content: string, mode = 0o600): void {

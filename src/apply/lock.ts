@@ -5,29 +5,9 @@
 
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAlive, startTime } from '../lib/proc.js';
 
 export const lockPath = (runDir: string) => join(runDir, 'sync.lock');
-
-/** A process's start time in clock ticks since boot (/proc/PID/stat field 22); '' without /proc. */
-function startTime(pid: number | 'self'): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name (field 2) may hold spaces and parentheses: count from its closing one
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-  } catch {
-    return '';
-  }
-}
-
-function alive(pid: number, start: string): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
-  }
-  // the PID may have been reused by another process since
-  return start === '' || startTime(pid) === '' || startTime(pid) === start;
-}
 
 const readLock = (path: string): string | undefined => {
   try {
@@ -40,7 +20,7 @@ const readLock = (path: string): string | undefined => {
 function ownerIn(text: string | undefined): number | undefined {
   const [pid = '', start = ''] = (text ?? '').trim().split(' ');
   const n = Number(pid);
-  return Number.isInteger(n) && n > 0 && alive(n, start) ? n : undefined;
+  return Number.isInteger(n) && n > 0 && isAlive(n, start) ? n : undefined;
 }
 
 /** The owner of the lock at `path`, or undefined when there is none or it is gone. */

@@ -104,8 +104,12 @@ export function readRegularFile(path: string, maxBytes: number): FileText {
 
 /** A failed call, said as "ENOENT: no such file or directory" (the path is the caller's to name). */
 function sysError(path: string, e: unknown): FileError {
-  const err = e as NodeJS.ErrnoException;
-  return new FileError(path, err.message.replace(/, \w+ '.*'$/s, ''), err.code ?? 'EIO');
+  return new FileError(path, errnoText(e), (e as NodeJS.ErrnoException).code ?? 'EIO');
+}
+
+/** A failed call's message without Node's ", syscall 'path'" tail: the caller names the file. */
+export function errnoText(e: unknown): string {
+  return (e as Error).message.replace(/, \w+ '.*'$/s, '');
 }
 
 function check(path: string, st: Stats, maxBytes: number): void {
