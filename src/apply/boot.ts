@@ -24,6 +24,7 @@ import {
   type Removal,
 } from './cleanup.js';
 import type { Finit } from './finit.js';
+import { withLock } from './lock.js';
 import { type ContainerInfo, podmanCli } from './podman.js';
 import type { Runner } from './run.js';
 import type { Storage } from './storage.js';
@@ -226,7 +227,6 @@ export async function applyLocked(
     units?: readonly UnitResult[];
   } = {},
 ): Promise<{ sync: SyncReport; boot?: BootReport }> {
-  const { withLock } = await import('./lock.js');
   return withLock(
     cfg.runDir,
     async () => {

@@ -23,6 +23,7 @@ import type { FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
 import type { Finit } from '../apply/finit.js';
+import { withLock } from '../apply/lock.js';
 import type { Runner } from '../apply/run.js';
 import type { Storage } from '../apply/storage.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
@@ -168,7 +169,6 @@ export class Daemon {
     const print = unitsFingerprint(this.cfg.unitsDir, this.applied?.archives);
     // loaded here: at boot, boot recovery starts removing before the sync engine is loaded
     const { sync, UnitsDirError } = await import('../apply/sync.js');
-    const { withLock } = await import('../apply/lock.js');
     try {
       rep = await withLock(
         this.cfg.runDir,
@@ -410,7 +410,6 @@ export class Daemon {
       const storage = await this.opts.storage?.();
       if (storage && 'unsupported' in storage)
         this.log.info(`boot recovery asks podman, not its storage files: ${storage.unsupported}`);
-      const { withLock } = await import('../apply/lock.js');
       const r = await withLock(
         this.cfg.runDir,
         async () =>
