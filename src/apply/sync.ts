@@ -292,7 +292,11 @@ export function planSync(
     };
     plan.reports.push(report);
     const created = onDisk.resources[r.name.filename];
-    if (!r.ok || !r.model || r.model.kind === 'container') {
+    if (
+      !r.ok ||
+      !r.model ||
+      (r.model.kind !== 'network' && r.model.kind !== 'volume' && r.model.kind !== 'hostdevice')
+    ) {
       report.state = 'error';
       if (created) plan.resourceState[r.name.filename] = created;
       continue;

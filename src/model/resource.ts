@@ -17,6 +17,8 @@ export interface ResourceModel {
   resource: string;
   /** `podman … create --ignore … NAME` */
   argv: string[];
+  /** `podman network rm …` when NetworkDeleteOnStop= is set. */
+  stopPostArgv?: string[];
   sources: string[];
 }
 

@@ -9,16 +9,40 @@ import {
   type LoadedUnit,
   loadUnit,
   parseUnitName,
-  SUPPORTED_KINDS,
   scanDir,
+  UNIT_KINDS,
+  type UnitKind,
   type UnitName,
 } from '../parse/load.js';
+import { translateArtifact } from './artifact.js';
+import { translateBuild } from './build.js';
+import type { OneShotModel, ServiceUnitModel } from './commands.js';
 import { type ContainerModel, type TranslateOptions, translateContainer } from './container.js';
+import { translateImage } from './image.js';
 import { buildIndex, type UnitInfo } from './index.js';
+import { translateKube } from './kube.js';
 import { podNameProblem } from './names.js';
+import { translatePod } from './pod.js';
 import { type HostDeviceModel, type ResourceModel, translateNetwork, translateVolume } from './resource.js';
 
-export type Model = ContainerModel | ResourceModel | HostDeviceModel;
+export type Model = ContainerModel | ResourceModel | HostDeviceModel | ServiceUnitModel | OneShotModel;
+
+type Translator = (
+  loaded: LoadedUnit,
+  opts: TranslateOptions,
+) => { model?: Model; diagnostics: Diagnostic[] };
+
+/** Each unit kind's translator. */
+const TRANSLATORS: Record<UnitKind, Translator> = {
+  container: translateContainer,
+  network: translateNetwork,
+  volume: translateVolume,
+  pod: translatePod,
+  kube: translateKube,
+  image: translateImage,
+  build: translateBuild,
+  artifact: translateArtifact,
+};
 
 export interface UnitResult {
   name: UnitName;
@@ -90,19 +114,7 @@ function translateUnit(loaded: LoadedUnit, opts: DirOptions & TranslateOptions):
     ];
     return { name, path, diagnostics, ok: false };
   }
-  if (!SUPPORTED_KINDS.has(name.kind)) {
-    r = {
-      diagnostics: [
-        ...loaded.diagnostics,
-        error(
-          { file: path, line: 0 },
-          `.${name.kind} units are not supported yet (finit-pods applies .container, .network and .volume units); this file is skipped`,
-        ),
-      ],
-    };
-  } else if (name.kind === 'container') r = translateContainer(loaded, opts);
-  else if (name.kind === 'network') r = translateNetwork(loaded);
-  else r = translateVolume(loaded);
+  r = TRANSLATORS[name.kind](loaded, opts);
 
   if (r.model?.kind === 'container' && !name.isTemplate) {
     // about the file's name, or about ServiceName= when that is what names the pod
@@ -156,10 +168,7 @@ export function translateFile(path: string, opts: DirOptions = {}): UnitResult {
       },
       path,
       diagnostics: [
-        error(
-          { file: path, line: 0 },
-          'not a unit file: the name must end in .container, .network or .volume',
-        ),
+        error({ file: path, line: 0 }, `not a unit file: the name must end in .${UNIT_KINDS.join(', .')}`),
       ],
       ok: false,
     };

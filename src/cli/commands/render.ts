@@ -3,26 +3,21 @@
 import { parseArgs } from 'node:util';
 import { type Diagnostic, formatDiagnostic } from '../../lib/diagnostics.js';
 import { shellJoin } from '../../lib/shell.js';
-import { podmanArgv } from '../../model/container.js';
-import { type Model, translateFile } from '../../model/translate.js';
+import { commandsOf } from '../../model/commands.js';
+import { translateFile } from '../../model/translate.js';
 import { type Command, dirOptions, err, out, outJson } from '../command.js';
-
-/** The command line a model stands for: `podman run …` for a pod, `podman … create` for the rest. */
-function modelArgv(m: Model): string[] {
-  if (m.kind === 'container') return podmanArgv(m);
-  if (m.kind === 'hostdevice') return [];
-  return m.argv;
-}
 
 export const renderCommand: Command = {
   summary: 'print the podman command line a unit file becomes',
   help: `Usage: finit-pods render [--json] [--finit-version X.Y] FILE
 
-Prints the podman command line for FILE (a .container, .network or .volume unit), shell-quoted,
-with warnings and errors on stderr. Units FILE names (Network=db.network, Volume=data.volume:/d)
+Prints the podman command line FILE's unit runs (podman run, pod create, network create, pull,
+build, kube play…), shell-quoted, with warnings and errors on stderr. Units FILE names (Network=db.network, Volume=data.volume:/d)
 are looked up in FILE's directory.
 
-  --json   print one JSON object: {name, kind, file, pod, argv, warnings, errors}
+  --json   print one JSON object: {name, kind, file, ok, argv, startArgv, stopArgv, stopPostArgv,
+           reloadArgv, workingDirectory, warnings, errors} (the commands a unit does not have
+           are left out)
 Exit status: 0 when the unit is usable, 1 when it is rejected.
 `,
   async run(args) {
@@ -36,7 +31,8 @@ Exit status: 0 when the unit is usable, 1 when it is rejected.
       return 2;
     }
     const r = translateFile(positionals[0]!, dirOptions(values['finit-version']));
-    const argv = r.model ? modelArgv(r.model) : [];
+    const commands = r.model ? commandsOf(r.model) : undefined;
+    const argv = commands?.argv ?? [];
     const fmt = (sev: string) =>
       r.diagnostics.filter((d: Diagnostic) => d.severity === sev).map(formatDiagnostic);
     if (values.json) {
@@ -46,6 +42,7 @@ Exit status: 0 when the unit is usable, 1 when it is rejected.
         file: r.path,
         ok: r.ok,
         argv: r.ok ? argv : null,
+        ...(r.ok ? { ...commands, argv } : {}),
         warnings: fmt('warning'),
         errors: fmt('error'),
       };

@@ -1,0 +1,18 @@
+// [Pod] units. (Being written: issue 16.)
+
+import { type Diagnostic, error } from '../lib/diagnostics.js';
+import type { LoadedUnit } from '../parse/load.js';
+import type { ServiceUnitModel } from './commands.js';
+import type { TranslateOptions } from './container.js';
+
+export function translatePod(
+  loaded: LoadedUnit,
+  _opts: TranslateOptions,
+): { model?: ServiceUnitModel; diagnostics: Diagnostic[] } {
+  return {
+    diagnostics: [
+      ...loaded.diagnostics,
+      error({ file: loaded.unit.path, line: 0 }, '.pod units are not supported yet; this file is skipped'),
+    ],
+  };
+}
