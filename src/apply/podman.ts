@@ -46,7 +46,16 @@ export interface Podman {
   /** Loads an image archive; returns the loaded image's ID. */
   load(path: string): Promise<string>;
   tag(id: string, name: string): Promise<void>;
+  /** An image's label, or undefined when the image is not here (or has no such label). */
+  imageLabel(ref: string, key: string): Promise<string | undefined>;
+  /** Whether an OCI artifact is in local storage; throws NoArtifacts on a podman without them (before 5). */
+  hasArtifact(ref: string): Promise<boolean>;
+  /** Runs a unit's own podman command (pull, build, artifact pull) in `cwd`; throws on failure. */
+  runUnitCommand(argv: readonly string[], timeoutMs: number, cwd?: string): Promise<void>;
 }
+
+/** This podman has no `artifact` command (Podman before 5). */
+export class NoArtifacts extends Error {}
 
 /** A podman call failed: command, exit code and stderr as CommandError carries them. */
 export class PodmanError extends CommandError {}
@@ -247,6 +256,31 @@ export function podmanCli(podman: string, exec: Runner): Podman {
     },
     async tag(id, name) {
       await call(['tag', id, name], 60_000, `podman tag ${id} ${name}`);
+    },
+    async imageLabel(ref, key) {
+      const args = ['image', 'inspect', '--format', `{{index .Labels ${JSON.stringify(key)}}}`, ref];
+      const r = await exec(podman, args, { timeoutMs: 30_000 });
+      if (r.exitCode !== 0 && !r.timedOut && /no such image|image not known/i.test(r.stderr))
+        return undefined;
+      if (r.exitCode !== 0 || r.timedOut) throw failed(args, r, 'podman image inspect');
+      const v = r.stdout.trim();
+      return v === '' || v === '<no value>' ? undefined : v;
+    },
+    async hasArtifact(ref) {
+      const args = ['artifact', 'inspect', ref];
+      const r = await exec(podman, args, { timeoutMs: 30_000 });
+      if (r.exitCode === 0) return true;
+      if (/unrecognized command|unknown command/i.test(r.stderr))
+        throw new NoArtifacts('this podman has no OCI artifacts (podman artifact is in Podman 5.x)');
+      if (!r.timedOut && /not known|no such|not found/i.test(r.stderr)) return false;
+      throw failed(args, r, 'podman artifact inspect');
+    },
+    async runUnitCommand(argv, timeoutMs, cwd) {
+      const [, ...args] = argv; // the unit's /usr/bin/podman is this podman
+      const r = await exec(podman, args, { timeoutMs, ...(cwd ? { cwd } : {}) });
+      const what = `podman ${args.find((a) => !a.startsWith('-')) ?? ''}`.trim();
+      if (r.timedOut) throw new PodmanError(`${what} timed out after ${timeoutMs / 1000} s`, [...argv], r);
+      if (r.exitCode !== 0) throw failed(args, r, what);
     },
   };
 }

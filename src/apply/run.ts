@@ -15,7 +15,7 @@ export interface RunResult {
 export type Runner = (
   file: string,
   args: readonly string[],
-  opts?: { timeoutMs?: number },
+  opts?: { timeoutMs?: number; cwd?: string },
 ) => Promise<RunResult>;
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -57,6 +57,7 @@ export const run: Runner = (file, args, opts = {}) =>
     try {
       child = spawn(file, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
+        ...(opts.cwd ? { cwd: opts.cwd } : {}),
         env: { ...process.env, PODMAN_IGNORE_CGROUPSV1_WARNING: '1' },
       });
     } catch (e) {

@@ -10,16 +10,21 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { type Diagnostic, error, formatDiagnostic, hasErrors } from '../lib/diagnostics.js';
 import { printable } from '../lib/text.js';
+import type { OneShotModel, ServiceUnitModel } from '../model/commands.js';
 import { defaultContainerName } from '../model/names.js';
 import type { HostDeviceModel, ResourceModel } from '../model/resource.js';
 import { translateDir, type UnitResult } from '../model/translate.js';
 import { type FinitCaps, finitCaps } from '../render/finit.js';
+import { LABEL_BUILD } from '../render/labels.js';
 import {
+  fileStem,
   OWNER_MARK,
   READY_CONDITION,
   RUNNER_NAME,
   RUNNER_SCRIPT,
   renderPod,
+  renderServiceUnit,
+  type ServiceIdentity,
   type StanzaPaths,
 } from '../render/stanza.js';
 import {
@@ -33,7 +38,8 @@ import {
   writeIfChanged,
 } from './files.js';
 import type { Finit } from './finit.js';
-import { imagePresent, type LocalImages, type Podman, podmanCli } from './podman.js';
+import { hashInput, type InputHash } from './inputs.js';
+import { imagePresent, type LocalImages, NoArtifacts, type Podman, podmanCli } from './podman.js';
 import type { Runner } from './run.js';
 
 export interface SyncConfig {
@@ -63,7 +69,7 @@ export interface SyncDeps {
   units?: readonly UnitResult[];
 }
 
-export type UnitState = 'applied' | 'unchanged' | 'kept' | 'error' | 'skipped' | 'image-missing';
+export type UnitState = 'applied' | 'unchanged' | 'kept' | 'error' | 'waiting' | 'image-missing';
 
 /** Stanza and argv files: they hold every value of the unit, so only root reads them. */
 const STANZA_MODE = 0o600;
@@ -77,8 +83,11 @@ export interface UnitReport {
   state: UnitState;
   stanza?: string;
   hash?: string;
-  /** What the pod waits for that is not in the units: an image to appear ('image'). */
-  waitingFor?: 'image';
+  /**
+   * What the unit waits for: 'image' (an image to appear in local storage), or the .image,
+   * .build or .artifact unit (its file name) that has not yet made what this unit uses.
+   */
+  waitingFor?: string;
   diagnostics: Diagnostic[];
 }
 
@@ -95,12 +104,14 @@ export interface SyncReport {
   retry: boolean;
   /** Image archives the units name (Image=oci-archive:/path): a new archive is a change too. */
   archives: string[];
+  /** An image, build or artifact was made that other units wait for: plan again. */
+  again?: boolean;
   /** True when every unit is usable and nothing else went wrong. */
   ok: boolean;
 }
 
-const STANZA_RE = /^pod-(.+)\.conf$/;
-const ARGV_RE = /^pod-(.+)\.argv$/;
+const STANZA_RE = /^((?:pod|podman-pod|kube)-.+)\.conf$/;
+const ARGV_RE = /^((?:pod|podman-pod|kube)-.+)\.argv$/;
 
 export const reloadPendingPath = (runDir: string) => join(runDir, 'reload-pending');
 
@@ -125,6 +136,8 @@ export interface OnDisk {
   resources: Readonly<Record<string, string>>;
   /** Each Image= that names an archive → its identity (archiveImage), or why it cannot be had. */
   archives: ReadonlyMap<string, ReturnType<typeof archiveImage>>;
+  /** The files units read when they run (a .build's context, a .kube's YAML) → their content's hash. */
+  inputs: ReadonlyMap<string, InputHash>;
   /** A reload failed and is still owed. */
   reloadPending: boolean;
 }
@@ -137,10 +150,19 @@ export interface ResourceStep {
   hash: string;
 }
 
-/** A pod whose files are written (or whose image is looked at first). */
+/** An .image, .build or .artifact unit to carry out: pull, build or pull the artifact when not present. */
+export interface OneShotStep {
+  report: UnitReport;
+  filename: string;
+  model: OneShotModel;
+  hash: string;
+}
+
+/** A Finit service whose files are written (or whose image is looked at first). */
 export interface PodStep {
   report: UnitReport;
-  pod: string;
+  /** Its files are STEM.conf and STEM.argv (render/stanza.ts fileStem). */
+  stem: string;
   /** The changed files, the argv file first: the runner reads it when Finit starts the pod. */
   files: FileWrite[];
   image: string;
@@ -158,12 +180,16 @@ export interface SyncPlan {
   /** Every unit's report, in the order they are printed; the steps below fill them in. */
   reports: UnitReport[];
   resources: ResourceStep[];
+  /** .image/.build/.artifact units to carry out, after the reload; their users wait for the next pass. */
+  oneShots: OneShotStep[];
+  /** Units waiting for one of `oneShots`: a pass after them applies these. */
+  waiting: number;
   /** resources.json after the sync, before the creations in `resources` are added. */
   resourceState: Record<string, string>;
   pods: PodStep[];
   /** Stanza and argv files (owned, 0644 from an earlier version) to make 0600, unchanged. */
   chmod: string[];
-  /** Pods whose stanza stays: every other owned pod-NAME.conf is removed. */
+  /** File stems of the services whose stanza stays: every other owned stanza is removed. */
   keep: Set<string>;
   /** Owned stanzas whose pod no unit defines any more, with their argv files. */
   remove: { conf: string; argv?: string }[];
@@ -193,14 +219,32 @@ export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport>
   // what a writer killed mid-write left (sync runs under the lock: no other writer is at work)
   removeStaleTemps(cfg.stanzaDir);
   removeStaleTemps(cfg.runDir);
-  const { onDisk, problems } = readOnDisk(cfg, results);
   const paths = { stanzaDir: cfg.stanzaDir, podman: cfg.podman, initctl: deps.finit.initctl };
-  const plan = planSync(results, onDisk, caps, paths, deps.checkImages ?? 'changed');
-  const rep = await carryOut(plan, cfg, deps);
-  rep.problems.unshift(...problems);
-  rep.ok &&= problems.length === 0;
-  rep.finitVersion = version;
-  return rep;
+  // A second pass applies the units that waited for an image, build or artifact the first made.
+  let rep: SyncReport | undefined;
+  for (let pass = 0; pass < 2; pass++) {
+    const { onDisk, problems } = readOnDisk(cfg, results);
+    const plan = planSync(results, onDisk, caps, paths, deps.checkImages ?? 'changed');
+    const now = await carryOut(plan, cfg, deps);
+    now.problems.unshift(...problems);
+    now.ok &&= problems.length === 0;
+    if (rep) {
+      now.written.unshift(...rep.written);
+      now.removed.unshift(...rep.removed);
+      now.reloaded ||= rep.reloaded;
+      now.readySet ||= rep.readySet;
+      now.retry ||= rep.retry;
+      // what the first pass did to a unit the second left as it found it
+      now.units = now.units.map((u) => {
+        const first = rep!.units.find((f) => f.file === u.file);
+        return first && u.state === 'unchanged' && first.state !== 'unchanged' ? first : u;
+      });
+    }
+    rep = now;
+    if (!now.again) break;
+  }
+  rep!.finitVersion = version;
+  return rep!;
 }
 
 const isResourceState = (v: unknown): v is Record<string, string> =>
@@ -233,20 +277,24 @@ export function readOnDisk(
       `${statePath} is corrupt (${read.why}); ${read.setAside ? `moved to ${read.setAside}; ` : ''}networks and volumes are checked again`,
     );
   const archives = new Map<string, ReturnType<typeof archiveImage>>();
+  const inputs = new Map<string, InputHash>();
   for (const r of results) {
     if (r.model?.kind === 'container' && !archives.has(r.model.image))
       archives.set(r.model.image, archiveImage(r.model.image));
+    if (r.ok && r.model && 'inputs' in r.model)
+      for (const f of r.model.inputs ?? []) if (!inputs.has(f)) inputs.set(f, hashInput(f));
   }
   const onDisk = {
     stanzas,
     resources: read.value ?? {},
     archives,
+    inputs,
     reloadPending: existsSync(reloadPendingPath(cfg.runDir)),
   };
   return { onDisk, problems };
 }
 
-const STANZA_FILE_RE = /^pod-.+\.(conf|argv)$/;
+const STANZA_FILE_RE = /^(pod|podman-pod|kube)-.+\.(conf|argv)$/;
 const owned = (f: FoundFile | undefined): f is { text: string; mode: number } =>
   f !== undefined && 'text' in f && f.text.startsWith(OWNER_MARK);
 
@@ -264,6 +312,8 @@ export function planSync(
   const plan: SyncPlan = {
     reports: [],
     resources: [],
+    oneShots: [],
+    waiting: 0,
     resourceState: {},
     pods: [],
     chmod: [],
@@ -278,8 +328,60 @@ export function planSync(
   });
   const broken = new Set<string>(); // unit files that are not usable
   for (const r of results) if (!r.ok) broken.add(r.name.filename);
+  const byFile = new Map(results.map((r) => [r.name.filename, r]));
   const containers = results.filter((r) => r.name.kind === 'container' && !r.name.isTemplate);
   const duplicate = duplicates(containers);
+
+  // Images, builds and artifacts: carried out after this pass's reload; what uses them waits.
+  const pending = new Set<string>();
+  for (const r of results) {
+    if (r.name.kind !== 'image' && r.name.kind !== 'build' && r.name.kind !== 'artifact') continue;
+    const report: UnitReport = {
+      file: r.path,
+      kind: r.name.kind,
+      state: 'unchanged',
+      diagnostics: r.diagnostics,
+    };
+    plan.reports.push(report);
+    const done = onDisk.resources[r.name.filename];
+    if (!r.ok || r.model?.kind !== r.name.kind) {
+      report.state = 'error';
+      if (done) plan.resourceState[r.name.filename] = done;
+      continue;
+    }
+    const model = r.model as OneShotModel;
+    const inputs = (model.inputs ?? []).map((f) => onDisk.inputs.get(f));
+    const unreadable = inputs.find((i) => i && 'error' in i);
+    if (unreadable && 'error' in unreadable) {
+      report.state = 'error';
+      report.diagnostics.push(error({ file: r.path, line: 0 }, `cannot read its input ${unreadable.error}`));
+      broken.add(r.name.filename);
+      continue;
+    }
+    const hash = createHash('sha256')
+      .update(JSON.stringify([model.commands, inputs]))
+      .digest('hex')
+      .slice(0, 16);
+    if (done === hash) plan.resourceState[r.name.filename] = hash;
+    else {
+      plan.oneShots.push({ report, filename: r.name.filename, model, hash });
+      pending.add(r.name.filename);
+    }
+  }
+  /** The image, build or artifact unit a unit waits for (through the units it needs), if any. */
+  const waitsFor = (r: UnitResult, seen = new Set<string>()): string | undefined => {
+    const needs = r.model && 'needs' in r.model ? (r.model.needs ?? []) : [];
+    for (const f of needs) {
+      if (pending.has(f)) return f;
+      const dep = byFile.get(f);
+      if (dep && !seen.has(f)) {
+        seen.add(f);
+        const w = waitsFor(dep, seen);
+        if (w) return w;
+      }
+    }
+    return undefined;
+  };
 
   // Networks and volumes first: pods need them. Created once per boot per definition.
   for (const r of results) {
@@ -292,72 +394,122 @@ export function planSync(
     };
     plan.reports.push(report);
     const created = onDisk.resources[r.name.filename];
-    if (
-      !r.ok ||
-      !r.model ||
-      (r.model.kind !== 'network' && r.model.kind !== 'volume' && r.model.kind !== 'hostdevice')
-    ) {
+    const m = r.model;
+    if (!r.ok || !m || (m.kind !== 'network' && m.kind !== 'volume' && m.kind !== 'hostdevice')) {
       report.state = 'error';
       if (created) plan.resourceState[r.name.filename] = created;
       continue;
     }
-    const hash = resourceHash(r.model);
+    const hash = resourceHash(m);
+    const waiting = waitsFor(r);
     if (created === hash) plan.resourceState[r.name.filename] = hash;
-    else plan.resources.push({ report, filename: r.name.filename, model: r.model, hash });
+    else if (waiting) {
+      report.state = 'waiting';
+      report.waitingFor = waiting;
+      plan.waiting++;
+    } else plan.resources.push({ report, filename: r.name.filename, model: m, hash });
   }
 
-  // Pods whose unit is usable, and the pods they wait for.
-  const podOf = new Map<string, string>();
-  for (const r of containers) if (r.model?.kind === 'container') podOf.set(r.name.filename, r.model.pod);
+  // The Finit service of each container, .pod and .kube unit, by file name: what others wait for.
+  const serviceOf = new Map<string, ServiceIdentity>();
+  for (const r of results) {
+    if (r.model?.kind === 'container' && !r.name.isTemplate)
+      serviceOf.set(r.name.filename, { name: 'pod', id: r.model.pod });
+    else if (r.model?.kind === 'pod')
+      serviceOf.set(r.name.filename, { name: 'podman-pod', id: r.model.resource });
+    else if (r.model?.kind === 'kube') serviceOf.set(r.name.filename, { name: 'kube', id: r.model.resource });
+  }
+  const dependsOnOf = (needs: readonly string[], service: ServiceUnitModel['service']): ServiceIdentity[] => {
+    const out: ServiceIdentity[] = [];
+    for (const f of [...needs, ...service.requires, ...service.after, ...service.wants]) {
+      const s = serviceOf.get(f);
+      if (s && !out.some((o) => o.name === s.name && o.id === s.id)) out.push(s);
+    }
+    return out;
+  };
+
   let runnerNeeded = false;
-  for (const r of containers) {
-    const pod = r.model?.kind === 'container' ? r.model.pod : defaultContainerName(r.name);
-    const confName = `pod-${pod}.conf`;
-    const argvName = `pod-${pod}.argv`;
+  const services = results.filter(
+    (r) =>
+      (r.name.kind === 'container' || r.name.kind === 'pod' || r.name.kind === 'kube') && !r.name.isTemplate,
+  );
+  for (const r of services) {
+    const identity: ServiceIdentity =
+      serviceOf.get(r.name.filename) ??
+      (r.name.kind === 'container'
+        ? { name: 'pod', id: defaultContainerName(r.name) }
+        : { name: r.name.kind === 'pod' ? 'podman-pod' : 'kube', id: r.name.stem });
+    const stem = fileStem(identity);
+    const confName = `${stem}.conf`;
+    const argvName = `${stem}.argv`;
     const report: UnitReport = {
       file: r.path,
-      kind: 'container',
-      pod,
+      kind: r.name.kind,
       state: 'unchanged',
       stanza: join(paths.stanzaDir, confName),
       diagnostics: r.diagnostics,
     };
+    if (r.name.kind === 'container') report.pod = identity.id;
     plan.reports.push(report);
     const at = { file: r.path, line: 0 };
     const dup = duplicate.get(r);
     if (dup) report.diagnostics.push(error(at, dup));
     const oldConf = onDisk.stanzas.get(confName);
     const oldArgv = onDisk.stanzas.get(argvName);
-    const keepOld = () => {
-      // broken: the last good stanza stays (its pod keeps running), and the unit says why
-      report.state = owned(oldConf) ? 'kept' : 'error';
+    const keepOld = (state: UnitState = 'error') => {
+      // broken or waiting: the last good stanza stays (its pod keeps running), and the unit says why
+      report.state = owned(oldConf) ? 'kept' : state;
       if (owned(oldConf)) {
-        plan.keep.add(pod);
+        plan.keep.add(stem);
         runnerNeeded = true;
       }
     };
-    if (r.model?.kind !== 'container' || !r.ok || dup || r.model.needs.some((f) => broken.has(f))) {
+    const m = r.model;
+    if (
+      !m ||
+      (m.kind !== 'container' && m.kind !== 'pod' && m.kind !== 'kube') ||
+      !r.ok ||
+      dup ||
+      m.needs.some((f) => broken.has(f))
+    ) {
       keepOld();
       continue;
     }
-    let m = r.model;
-    const archive = onDisk.archives.get(m.image);
-    if (archive && 'error' in archive) {
-      report.diagnostics.push(error(at, archive.error));
-      keepOld();
+    const waiting = waitsFor(r);
+    if (waiting) {
+      report.waitingFor = waiting;
+      plan.waiting++;
+      keepOld('waiting');
       continue;
     }
-    if (archive) m = { ...m, image: archive.tag };
-    report.container = m.containerName;
-    report.image = m.image;
-    const dependsOn = m.needs.flatMap((f) =>
-      f.endsWith('.container') && podOf.has(f) ? [podOf.get(f)!] : [],
-    );
-    for (const d of [...m.service.requires, ...m.service.after, ...m.service.wants]) {
-      const p = podOf.get(d);
-      if (p && !dependsOn.includes(p)) dependsOn.push(p);
+    let rendered: { conf: string; argv: string; hash: string; diagnostics: Diagnostic[] };
+    let image = '';
+    let archive: { tag: string; path: string } | undefined;
+    if (m.kind === 'container') {
+      let cm = m;
+      const a = onDisk.archives.get(m.image);
+      if (a && 'error' in a) {
+        report.diagnostics.push(error(at, a.error));
+        keepOld();
+        continue;
+      }
+      if (a) {
+        cm = { ...m, image: a.tag };
+        archive = a;
+      }
+      report.container = cm.containerName;
+      report.image = cm.image;
+      image = cm.image;
+      rendered = renderPod(cm, caps, paths, dependsOnOf(m.needs, m.service));
+    } else {
+      const yaml = m.kind === 'kube' && m.inputs?.[0] ? onDisk.inputs.get(m.inputs[0]) : undefined;
+      if (yaml && 'error' in yaml) {
+        report.diagnostics.push(error(at, `cannot read ${yaml.error}`));
+        keepOld();
+        continue;
+      }
+      rendered = renderServiceUnit(m, caps, paths, dependsOnOf(m.needs, m.service), yaml?.sha256);
     }
-    const rendered = renderPod(m, caps, paths, dependsOn);
     report.diagnostics.push(...rendered.diagnostics);
     if (hasErrors(rendered.diagnostics)) {
       keepOld();
@@ -386,7 +538,7 @@ export function planSync(
       continue;
     }
     report.hash = rendered.hash;
-    plan.keep.add(pod);
+    plan.keep.add(stem);
     runnerNeeded = true;
     const files: FileWrite[] = [];
     if (oldArgv?.text !== rendered.argv)
@@ -401,24 +553,21 @@ export function planSync(
       if (owned(old) && (old.mode & 0o077) !== 0 && !files.some((f) => f.path.endsWith(`/${name}`)))
         plan.chmod.push(join(paths.stanzaDir, name));
     }
-    const checkImage = checkImages === 'all' || (checkImages === 'changed' && files.length > 0);
+    const checkImage =
+      m.kind === 'container' && (checkImages === 'all' || (checkImages === 'changed' && files.length > 0));
     if (files.length > 0 || checkImage) {
       const step: PodStep = {
         report,
-        pod,
+        stem,
         files,
-        image: m.image,
+        image,
         checkImage,
         hadStanza: oldConf !== undefined,
-        needs: m.needs.filter((f) => !f.endsWith('.container')),
+        needs: m.needs.filter((f) => f.endsWith('.network') || f.endsWith('.volume')),
       };
       if (archive) step.archive = archive;
       plan.pods.push(step);
     }
-  }
-  for (const r of results) {
-    if (SUPPORTED.has(r.name.kind)) continue;
-    plan.reports.push({ file: r.path, kind: r.name.kind, state: 'skipped', diagnostics: r.diagnostics });
   }
 
   const runner = onDisk.stanzas.get(RUNNER_NAME);
@@ -430,7 +579,7 @@ export function planSync(
   for (const [f, found] of onDisk.stanzas) {
     const m = f.match(STANZA_RE);
     if (!m || plan.keep.has(m[1]!) || !owned(found)) continue;
-    const argv = `pod-${m[1]}.argv`;
+    const argv = `${m[1]}.argv`;
     plan.remove.push({
       conf: join(paths.stanzaDir, f),
       ...(owned(onDisk.stanzas.get(argv)) ? { argv: join(paths.stanzaDir, argv) } : {}),
@@ -438,7 +587,7 @@ export function planSync(
   }
   for (const [f, found] of onDisk.stanzas) {
     const m = f.match(ARGV_RE);
-    if (!m || plan.keep.has(m[1]!) || !owned(found) || onDisk.stanzas.has(`pod-${m[1]}.conf`)) continue;
+    if (!m || plan.keep.has(m[1]!) || !owned(found) || onDisk.stanzas.has(`${m[1]}.conf`)) continue;
     plan.orphans.push(join(paths.stanzaDir, f));
   }
   return plan;
@@ -502,7 +651,7 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
     const at = { file: report.file, line: 0 };
     if (step.needs.some((f) => failedResources.has(f))) {
       report.state = step.hadStanza ? 'kept' : 'error';
-      if (!step.hadStanza) plan.keep.delete(step.pod);
+      if (!step.hadStanza) plan.keep.delete(step.stem);
       continue;
     }
     if (step.checkImage) {
@@ -519,9 +668,9 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
         report.waitingFor = 'image';
         report.diagnostics.push(error(at, `${missing}; the pod is not started`));
         // no stanza: it could only crash-loop; the next sync looks again
-        if (plan.keep.delete(step.pod) && step.hadStanza) {
-          const conf = join(cfg.stanzaDir, `pod-${step.pod}.conf`);
-          plan.remove.push({ conf, argv: join(cfg.stanzaDir, `pod-${step.pod}.argv`) });
+        if (plan.keep.delete(step.stem) && step.hadStanza) {
+          const conf = join(cfg.stanzaDir, `${step.stem}.conf`);
+          plan.remove.push({ conf, argv: join(cfg.stanzaDir, `${step.stem}.argv`) });
         }
         continue;
       }
@@ -535,7 +684,7 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
         ? 'the last stanza is kept and the pod keeps running as it was'
         : 'the pod gets no stanza';
       report.diagnostics.push(error(at, `${(e as Error).message}; ${then}`));
-      if (!step.hadStanza) plan.keep.delete(step.pod);
+      if (!step.hadStanza) plan.keep.delete(step.stem);
       retry = true;
       continue;
     }
@@ -597,6 +746,29 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
     removeIfExists(pending);
     reloaded = true;
   }
+  // Images, builds and artifacts: after the reload, so the pods that need none of them run
+  // meanwhile; what waits for one is applied by the next pass (sync's `again`).
+  let made = false;
+  for (const step of plan.oneShots) {
+    const why = await carryOutOneShot(step, podman, images);
+    if (why) {
+      step.report.state = 'error';
+      step.report.diagnostics.push(error({ file: step.report.file, line: 0 }, why));
+      retry = true;
+      continue;
+    }
+    step.report.state = 'applied';
+    resourceState[step.filename] = step.hash;
+    made = true;
+  }
+  if (plan.oneShots.length > 0) {
+    try {
+      writeIfChanged(join(cfg.runDir, 'resources.json'), `${JSON.stringify(resourceState, null, 1)}\n`);
+    } catch (e) {
+      problems.push(`${(e as Error).message}; images and builds are checked again at the next sync`);
+      retry = true;
+    }
+  }
   let readySet = false;
   if (deps.setReady !== false && !(await deps.finit.condGet(READY_CONDITION))) {
     await deps.finit.condSet(READY_CONDITION);
@@ -605,10 +777,61 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
   const units = plan.reports;
   const ok = problems.length === 0 && units.every((r) => r.state === 'applied' || r.state === 'unchanged');
   const archives = [...plan.archives];
-  return { units, written, removed, reloaded, readySet, finitVersion: '', problems, retry, archives, ok };
+  const again = made && plan.waiting > 0;
+  return {
+    units,
+    written,
+    removed,
+    reloaded,
+    readySet,
+    finitVersion: '',
+    problems,
+    retry,
+    archives,
+    ok,
+    again,
+  };
 }
 
-const SUPPORTED = new Set(['container', 'network', 'volume']);
+/** A pull or a build may take minutes on a slow link or a small board; it still ends. */
+const PULL_TIMEOUT_MS = 30 * 60_000;
+const BUILD_TIMEOUT_MS = 60 * 60_000;
+
+/**
+ * Makes an image, build or artifact present, or says why it could not. Never again once present:
+ * an image is pulled only when it is missing (not at every boot), a build is done again only
+ * when its inputs changed (its image's label says what it was built from).
+ */
+async function carryOutOneShot(
+  step: OneShotStep,
+  podman: Podman,
+  images: ImageCache,
+): Promise<string | undefined> {
+  const { model, hash } = step;
+  const argv = model.commands.argv;
+  try {
+    if (model.kind === 'image') {
+      if (await images.has(model.resource)) return undefined;
+      await podman.runUnitCommand(argv, PULL_TIMEOUT_MS);
+      images.forget();
+      return undefined;
+    }
+    if (model.kind === 'build') {
+      if ((await podman.imageLabel(model.resource, LABEL_BUILD)) === hash) return undefined;
+      const at = argv.indexOf('build') + 1;
+      const labelled = [...argv.slice(0, at), '--label', `${LABEL_BUILD}=${hash}`, ...argv.slice(at)];
+      await podman.runUnitCommand(labelled, BUILD_TIMEOUT_MS, model.commands.workingDirectory);
+      images.forget();
+      return undefined;
+    }
+    if (await podman.hasArtifact(model.resource)) return undefined;
+    await podman.runUnitCommand(argv, PULL_TIMEOUT_MS);
+    return undefined;
+  } catch (e) {
+    if (e instanceof NoArtifacts) return `${e.message}: ${model.resource} cannot be pulled here`;
+    return `${(e as Error).message}; tried again later`;
+  }
+}
 
 const ARCHIVE = /^(oci-archive|docker-archive):(\/[^:]+)(?::.*)?$/;
 
@@ -641,6 +864,10 @@ class ImageCache {
   async has(ref: string): Promise<boolean> {
     this.local ??= await this.list();
     return imagePresent(ref, this.local);
+  }
+  /** The list is read again when next needed (an image was pulled or built). */
+  forget(): void {
+    this.local = undefined;
   }
   async loadAs(path: string, tag: string): Promise<void> {
     const id = await this.podman.load(path);

@@ -28,6 +28,7 @@ import type { Runner } from '../apply/run.js';
 import type { Storage } from '../apply/storage.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import { isIgnoredName, parseUnitName } from '../parse/load.js';
+import { OWN_SERVICE } from '../render/labels.js';
 import { listenControl } from './control.js';
 import { ApplyLoop } from './loop.js';
 import { type DaemonState, readState, stateFromReport, writeState } from './state.js';
@@ -218,10 +219,11 @@ export class Daemon {
             `${what} not applied; its last good stanza is kept and the pod keeps running`,
           );
         }
-      } else if (u.state === 'error' || u.state === 'skipped') {
+      } else if (u.state === 'error') {
         if (JSON.stringify(prev?.messages) !== JSON.stringify(messages))
           this.log.error({ unit: u.file, errors: messages }, `skipped ${what}`);
-      }
+      } else if (u.state === 'waiting' && prev?.state !== 'waiting')
+        this.log.info({ unit: u.file, waitingFor: u.waitingFor }, `${what} waits for ${u.waitingFor}`);
     }
     for (const p of rep.problems) this.log.error(p);
     for (const r of rep.removed) this.log.info({ stanza: r }, `removed ${r}`);
@@ -336,7 +338,7 @@ export class Daemon {
     }
   }
 
-  /** The runner creates RUN_DIR/argv/POD.PID as a pod starts and removes it as it ends. */
+  /** The runner creates RUN_DIR/argv/ID.PID as a service starts and removes it as it ends. */
   private watchRunner(): void {
     const dir = join(this.cfg.runDir, 'argv');
     let timer: NodeJS.Timeout | undefined;
@@ -345,8 +347,11 @@ export class Daemon {
       const w = fsWatch(dir, (_event, file) => {
         // POD.PID gone: that runner ended (the pod stopped, or died and Finit starts it again)
         const m = file?.match(/^(.+)\.(\d+)$/);
-        if (m && !existsSync(join(dir, file!)))
-          this.log.info({ pod: `pod:${m[1]}`, pid: Number(m[2]) }, `pod:${m[1]} ended (runner ${m[2]})`);
+        if (m && !existsSync(join(dir, file!))) {
+          // the runner's ID: a container's pod name, or KIND:NAME (finit-pods-run.sh)
+          const id = m[1]!.includes(':') ? m[1]! : `pod:${m[1]}`;
+          this.log.info({ pod: id, pid: Number(m[2]) }, `${id} ended (runner ${m[2]})`);
+        }
         clearTimeout(timer);
         timer = setTimeout(() => void this.watchPods(), POD_EVENT_MS);
       });
@@ -372,7 +377,7 @@ export class Daemon {
       const services = await this.opts.finit.services(version);
       const seen = new Set<string>();
       for (const s of services) {
-        if (!s.identity.startsWith('pod:')) continue;
+        if (!OWN_SERVICE.test(s.identity)) continue;
         seen.add(s.identity);
         const before = this.podStatus.get(s.identity);
         this.podStatus.set(s.identity, { status: s.status, pid: s.pid });

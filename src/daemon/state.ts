@@ -63,7 +63,7 @@ export function stateFromReport(
     const s: UnitState = {
       kind: u.kind,
       state:
-        errors || u.state === 'error' || u.state === 'kept' || u.state === 'skipped'
+        errors || u.state === 'error' || u.state === 'kept'
           ? 'error'
           : u.diagnostics.length
             ? 'warning'

@@ -32,6 +32,10 @@ export interface ServiceUnitModel {
   service: ServiceModel;
   /** Other units this one needs (networks, volumes, images, builds, configmaps), by file name. */
   needs: string[];
+  /** .kube: the YAML files (Yaml=, ConfigMap=), absolute, whose content kube play reads. */
+  inputs?: string[];
+  /** .kube with [Service] Type=oneshot: kube play only creates resources, so it runs once, unsupervised. */
+  oneshot?: boolean;
   sources: string[];
 }
 

@@ -1,9 +1,15 @@
 #!/bin/sh
 # finit-pods: generated; do not edit: finit-pods sync rewrites it.
-# Usage: finit-pods-run POD HASH   (HASH only makes Finit restart the pod when its config changes)
+# Usage: finit-pods-run ID HASH   (HASH only makes Finit restart the service when its config changes)
+# ID is a container's pod name (files pod-NAME.*), or KIND:NAME for a .pod or .kube unit's
+# service (files KIND-NAME.*).
 dir=${0%/*}
 pod=$1
-f=$dir/pod-$pod.argv
+case $pod in
+*:*) stem=${pod%%:*}-${pod#*:} ;;
+*) stem=pod-$pod ;;
+esac
+f=$dir/$stem.argv
 [ -r "$f" ] || { echo "finit-pods: $f is missing" >&2; exit 1; }
 # Work from a private copy: sync removes or rewrites pod-NAME.argv before Finit stops the pod
 # (on reload), and the pod must still be stopped with the command it was started with.
@@ -79,6 +85,12 @@ trap on_hup HUP
 # a stale container of ours may need a second rm -f after a crash (see finit-pods cleanup)
 run prestart >/dev/null 2>&1 || run prestart >/dev/null 2>&1
 [ -z "$stopping" ] || { rm -f "$snap"; exit 0; }
+# a .pod creates its pod and a .kube plays its YAML first; the run section then stays in the
+# foreground for Finit (attached to the pod's infra container, or to the kube's service container)
+if grep -qx '@create' "$f"; then
+	run create || { rc=$?; rm -f "$snap"; exit "$rc"; }
+	[ -z "$stopping" ] || { run stop; run poststop >/dev/null 2>&1; rm -f "$snap"; exit 0; }
+fi
 run run exec &
 child=$!
 # a SIGTERM between the check above and here found no child to stop
@@ -93,5 +105,7 @@ while :; do
 	if [ -z "$trapped" ] || [ "$rc" -le 128 ]; then break; fi
 done
 if [ -n "$cond" ] && [ -n "$initctl" ]; then "$initctl" cond clear "$cond" >/dev/null 2>&1; fi
+# what the unit made is removed once it ended (a .pod's pod, a .kube's pods)
+run poststop >/dev/null 2>&1
 rm -f "$snap"
 exit "$rc"

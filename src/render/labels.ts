@@ -6,3 +6,11 @@ export const READY_CONDITION = 'finit-pods';
 export const LABEL_MANAGED = 'io.finit-pods.managed';
 export const LABEL_POD = 'io.finit-pods.pod';
 export const LABEL_HASH = 'io.finit-pods.hash';
+/** A .build's image: the hash of what it was built from, so it is built again only when that changes. */
+export const LABEL_BUILD = 'io.finit-pods.build';
+
+/** The Finit service names finit-pods writes: pod:NAME (a container), podman-pod:NAME (.pod), kube:NAME (.kube). */
+export const SERVICE_NAMES = ['pod', 'podman-pod', 'kube'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** A Finit identity (NAME:ID) of a service finit-pods writes. */
+export const OWN_SERVICE = new RegExp(`^(${SERVICE_NAMES.join('|')}):`);

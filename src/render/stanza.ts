@@ -12,9 +12,11 @@ import { readFileSync } from 'node:fs';
 import { type Diagnostic, error, warning } from '../lib/diagnostics.js';
 import { argvTooBig } from '../lib/limits.js';
 import { shellJoin } from '../lib/shell.js';
+import type { ServiceUnitModel } from '../model/commands.js';
 import { type ContainerModel, podmanArgv } from '../model/container.js';
+import type { ServiceModel } from '../model/service.js';
 import type { FinitCaps } from './finit.js';
-import { LABEL_HASH, LABEL_MANAGED, LABEL_POD, READY_CONDITION } from './labels.js';
+import { LABEL_HASH, LABEL_MANAGED, LABEL_POD, READY_CONDITION, type ServiceName } from './labels.js';
 
 export { LABEL_HASH, LABEL_MANAGED, LABEL_POD, READY_CONDITION } from './labels.js';
 export const OWNER_MARK = '# finit-pods: generated';
@@ -48,11 +50,6 @@ export function encodeArg(a: string): string {
 /** One section of pod-NAME.argv: its `@NAME` line, then its arguments, one per line. */
 export function argvSection(name: string, args: readonly string[]): string[] {
   return [`@${name}`, ...args.map(encodeArg)];
-}
-
-/** The condition another pod waits on while this one runs. */
-export function podCondition(pod: string, caps: FinitCaps): string {
-  return caps.serviceConditions ? `service/pod:${pod}/running` : `usr/pod-${pod}`;
 }
 
 // Finit's parser reads the description as text, but '#' and control characters are not safe
@@ -104,34 +101,93 @@ function truncateBytes(s: string, max: number): string {
   return `${out}...`;
 }
 
-export function renderPod(
-  m: ContainerModel,
-  caps: FinitCaps,
-  paths: StanzaPaths,
-  dependsOn: string[],
-): RenderedPod {
+/**
+ * A Finit service finit-pods writes, by its identity NAME:ID: `pod:web` runs a container,
+ * `podman-pod:app` a .pod unit's pod, `kube:demo` a .kube unit. The names differ, so a .pod and a
+ * .container of the same name never share an identity or a file.
+ */
+export interface ServiceIdentity {
+  name: ServiceName;
+  id: string;
+}
+
+export const identityText = (i: ServiceIdentity): string => `${i.name}:${i.id}`;
+/** The service's files are STEM.conf and STEM.argv: `pod-web`, `podman-pod-app`, `kube-demo`. */
+export const fileStem = (i: ServiceIdentity): string => `${i.name}-${i.id}`;
+/** The runner's first argument: a container's pod name alone (as every earlier version wrote it), NAME:ID otherwise. */
+const runnerArg = (i: ServiceIdentity): string => (i.name === 'pod' ? i.id : identityText(i));
+
+/** The condition a service that needs this one waits on while it runs. */
+export function serviceCondition(i: ServiceIdentity, caps: FinitCaps): string {
+  return caps.serviceConditions ? `service/${identityText(i)}/running` : `usr/${fileStem(i)}`;
+}
+
+/** What renderService needs to write one Finit service and its argv file. */
+export interface ServiceDef {
+  identity: ServiceIdentity;
+  sources: readonly string[];
+  description: string;
+  service: ServiceModel;
+  /** Seconds the stop command may take (podman's stop timeout). */
+  stopTimeout: number;
+  /** Services this one waits for. */
+  dependsOn: readonly ServiceIdentity[];
+  settings: readonly [string, string][];
+  /**
+   * The runner's sections (see finit-pods-run.sh), given the hash of everything, which a
+   * container carries as a label: `run` is what Finit supervises; `create` and `prestart` run
+   * before it, `stop` on SIGTERM, `poststop` after it ended, `reload` on SIGHUP.
+   */
+  sections: (hash: string) => [string, readonly string[]][];
+  /** More that defines the service without being in a section (the YAML a .kube plays). */
+  hashExtra?: unknown;
+  /** The hash's input, when it must stay what an earlier version hashed (a container's pod). */
+  hashInput?: (common: HashCommon) => unknown;
+}
+
+/** What every service's hash covers besides its commands. */
+interface HashCommon {
+  settings: [string, string][];
+  conditions: string[];
+  restart: string;
+  description: string;
+  runlevels: string;
+  kill: number;
+}
+
+export interface RenderedService {
+  identity: ServiceIdentity;
+  hash: string;
+  conf: string;
+  argv: string;
+  sections: Map<string, readonly string[]>;
+  diagnostics: Diagnostic[];
+}
+
+/** One Finit service: the stanza (nothing from the unit on its line) and its argv file. */
+export function renderService(def: ServiceDef, caps: FinitCaps, paths: StanzaPaths): RenderedService {
   const diagnostics: Diagnostic[] = [];
-  const at = { file: m.sources[0] ?? m.name.filename, line: 0 };
-  const pod = m.pod;
-  if (pod.length > caps.maxId) {
+  const at = { file: def.sources[0] ?? def.identity.id, line: 0 };
+  const { identity, service } = def;
+  if (identity.id.length > caps.maxId) {
     diagnostics.push(
       error(
         at,
-        `pod name "${pod}" is ${pod.length} characters; Finit ${caps.version} keeps at most ${caps.maxId} of a service :ID`,
+        `${identity.name === 'pod' ? 'pod' : identity.name} name "${identity.id}" is ${identity.id.length} characters; Finit ${caps.version} keeps at most ${caps.maxId} of a service :ID`,
       ),
     );
   }
-  // Finit's kill delay: the runner's `podman stop -t StopTimeout` must finish inside it, so it is
-  // StopTimeout + 5 s, or [Service] TimeoutStopSec= when that is longer.
-  const minimum = m.stopTimeout + 5;
-  const wanted = m.service.timeoutStopSec;
+  // Finit's kill delay: the runner's stop command must finish inside it, so it is the stop
+  // timeout + 5 s, or [Service] TimeoutStopSec= when that is longer.
+  const minimum = def.stopTimeout + 5;
+  const wanted = service.timeoutStopSec;
   let kill = minimum;
   if (wanted !== undefined && Number.isFinite(wanted) && wanted > minimum) kill = Math.ceil(wanted);
   else if (wanted !== undefined) {
     diagnostics.push(
       warning(
         at,
-        `TimeoutStopSec=${wanted} is shorter than StopTimeout=${m.stopTimeout} + 5 s; Finit waits ${minimum} s so podman can stop the container`,
+        `TimeoutStopSec=${wanted} is shorter than StopTimeout=${def.stopTimeout} + 5 s; Finit waits ${minimum} s so podman can stop it`,
       ),
     );
   }
@@ -145,11 +201,11 @@ export function renderPod(
     diagnostics.push(
       error(
         at,
-        `StopTimeout=${m.stopTimeout} is too long for Finit ${caps.version}: its kill delay (stop timeout + 5 s) can be at most ${caps.maxKill} s`,
+        `StopTimeout=${def.stopTimeout} is too long for Finit ${caps.version}: its kill delay (stop timeout + 5 s) can be at most ${caps.maxKill} s`,
       ),
     );
   }
-  if (m.service.environment.size > 0) {
+  if (service.environment.size > 0) {
     diagnostics.push(
       warning(
         at,
@@ -157,7 +213,81 @@ export function renderPod(
       ),
     );
   }
+  const conditions = [`usr/${READY_CONDITION}`, ...def.dependsOn.map((d) => serviceCondition(d, caps))];
+  const restart =
+    service.restart === 'no'
+      ? 'norestart'
+      : service.restart === 'always'
+        ? caps.restartAlways
+          ? 'restart:always'
+          : 'restart:100'
+        : '';
+  const description = truncateBytes(sanitiseDescription(service.description ?? def.description), 63);
+  const settings: [string, string][] = [...def.settings];
+  if (service.restartSec !== undefined) settings.push(['RESTART_SEC', String(Math.ceil(service.restartSec))]);
+  if (!caps.serviceConditions) settings.push(['INITCTL', paths.initctl], ['COND', fileStem(identity)]);
 
+  // Everything that defines the service goes into the hash, so any change restarts it.
+  const common = { settings, conditions, restart, description, runlevels: service.runlevels, kill };
+  const input = def.hashInput?.(common) ?? { sections: def.sections(''), ...common, extra: def.hashExtra };
+  const hash = createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 12);
+  const sections = new Map(def.sections(hash));
+  for (const [name, args] of sections) {
+    const tooBig = argvTooBig(args);
+    if (tooBig) diagnostics.push(error(at, `the ${name} command would have ${tooBig}`));
+  }
+
+  const argvLines = [
+    ...commentLines(`${OWNER_MARK} from `, `${def.sources[0]}; do not edit: finit-pods sync rewrites it.`),
+    '# Read by finit-pods-run: KEY=VALUE settings, then sections whose arguments are one per line,',
+    '# each after one space, with "\\\\" and "\\n" escaped.',
+    ...settings.map(([k, v]) => `${k}=${v}`),
+    ...[...sections].flatMap(([name, args]) => argvSection(name, args)),
+  ];
+  const runner = `${paths.stanzaDir}/${RUNNER_NAME}`;
+  const options = [
+    `[${service.runlevels}]`,
+    `<${conditions.join(',')}>`,
+    `name:${identity.name}`,
+    `:${identity.id}`,
+    `kill:${Math.min(kill, caps.maxKill)}`,
+  ];
+  if (restart) options.push(restart);
+  options.push('log');
+  const line = `service ${options.join(' ')} /bin/sh ${runner} ${runnerArg(identity)} ${hash} -- ${description}`;
+  if (Buffer.byteLength(line) > 1000)
+    diagnostics.push(
+      error(at, `the stanza line would be ${Buffer.byteLength(line)} bytes; Finit reads at most 1024`),
+    );
+  if (Buffer.byteLength(runner) > 63)
+    diagnostics.push(
+      error(at, `the runner path ${runner} is longer than the 63 bytes Finit 4.2 keeps of an argument`),
+    );
+
+  const shown = (name: string, label: string) => {
+    const args = sections.get(name);
+    return args ? commentLines(label, shellJoin(args)) : [];
+  };
+  const conf = [
+    ...commentLines(`${OWNER_MARK} from `, def.sources.join(', ')),
+    `# Do not edit: \`finit-pods sync\` rewrites this file. ${identity.name === 'pod' ? 'The pod runs:' : 'It runs:'}`,
+    ...shown('create', '# first: '),
+    ...shown('run', '#   '),
+    ...shown('stop', '# and stops with: '),
+    ...shown('reload', '# reload (SIGHUP): '),
+    line,
+    '',
+  ].join('\n');
+  return { identity, hash, conf, argv: `${argvLines.join('\n')}\n`, sections, diagnostics };
+}
+
+/** A container's pod: `podman run` supervised as pod:NAME, with its stop and clean-up commands. */
+export function renderPod(
+  m: ContainerModel,
+  caps: FinitCaps,
+  paths: StanzaPaths,
+  dependsOn: readonly (string | ServiceIdentity)[],
+): RenderedPod {
   const base = [paths.podman, ...m.globalArgs];
   const stopArgv = [...base, 'stop', '--ignore', '-t', String(m.stopTimeout), m.containerName];
   // Before each start: remove a container of this pod's name that finit-pods made (a stale one
@@ -177,110 +307,133 @@ export function renderPod(
   let reloadArgv: string[] | undefined;
   if (m.reload && 'command' in m.reload) reloadArgv = [...base, 'exec', m.containerName, ...m.reload.command];
   else if (m.reload) reloadArgv = [...base, 'kill', '--signal', m.reload.signal, m.containerName];
-
-  const conditions = [`usr/${READY_CONDITION}`, ...dependsOn.map((d) => podCondition(d, caps))];
-  const restart =
-    m.service.restart === 'no'
-      ? 'norestart'
-      : m.service.restart === 'always'
-        ? caps.restartAlways
-          ? 'restart:always'
-          : 'restart:100'
-        : '';
-  const description = truncateBytes(
-    sanitiseDescription(m.service.description ?? `Podman container ${m.containerName}`),
-    63,
-  );
-
-  // Everything that defines the pod goes into the hash, so any change restarts it.
   const identity = (hashValue: string) => [
     `--label`,
     `${LABEL_MANAGED}=true`,
     '--label',
-    `${LABEL_POD}=${pod}`,
+    `${LABEL_POD}=${m.pod}`,
     '--label',
     `${LABEL_HASH}=${hashValue}`,
     '--rm',
   ];
-  const unhashedRun = podmanArgv(m, paths.podman, identity(''));
-  const settings: [string, string][] = [
-    ['POD', pod],
-    ['CONTAINER', m.containerName],
-    ['STOP_TIMEOUT', String(m.stopTimeout)],
-  ];
-  if (m.service.restartSec !== undefined)
-    settings.push(['RESTART_SEC', String(Math.ceil(m.service.restartSec))]);
-  if (!caps.serviceConditions) settings.push(['INITCTL', paths.initctl], ['COND', `pod-${pod}`]);
-  const hash = createHash('sha256')
-    .update(
-      JSON.stringify({
-        unhashedRun,
+  const run = (hash: string) => podmanArgv(m, paths.podman, identity(hash));
+  const r = renderService(
+    {
+      identity: { name: 'pod', id: m.pod },
+      sources: m.sources,
+      description: `Podman container ${m.containerName}`,
+      service: m.service,
+      stopTimeout: m.stopTimeout,
+      dependsOn: dependsOn.map((d) => (typeof d === 'string' ? { name: 'pod', id: d } : d)),
+      settings: [
+        ['POD', m.pod],
+        ['CONTAINER', m.containerName],
+        ['STOP_TIMEOUT', String(m.stopTimeout)],
+      ],
+      sections: (hash) => [
+        ['run', run(hash)],
+        ['prestart', prestartArgv],
+        ['stop', stopArgv],
+        ...(reloadArgv ? [['reload', reloadArgv] as [string, string[]]] : []),
+      ],
+      // as versions before .pod and .kube hashed a pod, so that an upgrade restarts none
+      hashInput: (c) => ({
+        unhashedRun: run(''),
         prestartArgv,
         stopArgv,
         reloadArgv,
-        settings,
-        conditions,
-        restart,
-        description,
-        runlevels: m.service.runlevels,
-        kill,
+        settings: c.settings,
+        conditions: c.conditions,
+        restart: c.restart,
+        description: c.description,
+        runlevels: c.runlevels,
+        kill: c.kill,
       }),
-    )
-    .digest('hex')
-    .slice(0, 12);
-  const runArgv = podmanArgv(m, paths.podman, identity(hash));
-  const tooBig = argvTooBig(runArgv);
-  if (tooBig) diagnostics.push(error(at, `the podman run command would have ${tooBig}`));
-
-  const argvLines = [
-    ...commentLines(`${OWNER_MARK} from `, `${m.sources[0]}; do not edit: finit-pods sync rewrites it.`),
-    '# Read by finit-pods-run: KEY=VALUE settings, then sections whose arguments are one per line,',
-    '# each after one space, with "\\\\" and "\\n" escaped.',
-    ...settings.map(([k, v]) => `${k}=${v}`),
-    ...argvSection('run', runArgv),
-    ...argvSection('prestart', prestartArgv),
-    ...argvSection('stop', stopArgv),
-    ...(reloadArgv ? argvSection('reload', reloadArgv) : []),
-  ];
-  const runner = `${paths.stanzaDir}/${RUNNER_NAME}`;
-  const options = [
-    `[${m.service.runlevels}]`,
-    `<${conditions.join(',')}>`,
-    'name:pod',
-    `:${pod}`,
-    `kill:${Math.min(kill, caps.maxKill)}`,
-  ];
-  if (restart) options.push(restart);
-  options.push('log');
-  const line = `service ${options.join(' ')} /bin/sh ${runner} ${pod} ${hash} -- ${description}`;
-  if (Buffer.byteLength(line) > 1000)
-    diagnostics.push(
-      error(at, `the stanza line would be ${Buffer.byteLength(line)} bytes; Finit reads at most 1024`),
-    );
-  if (Buffer.byteLength(runner) > 63)
-    diagnostics.push(
-      error(at, `the runner path ${runner} is longer than the 63 bytes Finit 4.2 keeps of an argument`),
-    );
-
-  const conf = [
-    ...commentLines(`${OWNER_MARK} from `, m.sources.join(', ')),
-    '# Do not edit: `finit-pods sync` rewrites this file. The pod runs:',
-    ...commentLines('#   ', shellJoin(runArgv)),
-    ...commentLines('# and stops with: ', shellJoin(stopArgv)),
-    ...(reloadArgv ? commentLines('# reload (SIGHUP): ', shellJoin(reloadArgv)) : []),
-    line,
-    '',
-  ].join('\n');
+    },
+    caps,
+    paths,
+  );
   return {
-    pod,
+    pod: m.pod,
     container: m.containerName,
-    hash,
-    conf,
-    argv: `${argvLines.join('\n')}\n`,
-    runArgv,
+    hash: r.hash,
+    conf: r.conf,
+    argv: r.argv,
+    runArgv: [...r.sections.get('run')!],
     stopArgv,
-    diagnostics,
+    diagnostics: r.diagnostics,
   };
+}
+
+/** The stop timeout a stop command gives podman (`-t N`, `--time N`, `--time=N`), else podman's 10 s. */
+function stopSeconds(argv: readonly string[] | undefined): number {
+  if (!argv) return 10;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = a.startsWith('--time=') ? a.slice(7) : a === '-t' || a === '--time' ? argv[i + 1] : undefined;
+    if (v !== undefined && /^\d+$/.test(v)) return Number(v);
+  }
+  return 10;
+}
+
+/**
+ * A .pod or .kube unit as a Finit service (podman-pod:NAME, kube:NAME). A .pod creates its pod,
+ * then stays attached to the infra container: members (Pod=NAME.pod) wait for this service, so
+ * they start after it and stop when it stops. A .kube plays its YAML, then stays attached to the
+ * service container podman makes for it (named from the YAML's SHA-256, `yamlSha`), which lives
+ * as long as the YAML's pods; stopping runs `kube down`.
+ */
+export function renderServiceUnit(
+  m: ServiceUnitModel,
+  caps: FinitCaps,
+  paths: StanzaPaths,
+  dependsOn: readonly ServiceIdentity[],
+  yamlSha?: string,
+): RenderedService {
+  const { argv } = m.commands;
+  const sub = m.kind === 'pod' ? 'pod' : 'kube';
+  const global = argv.slice(1, Math.max(1, argv.indexOf(sub)));
+  const base = [paths.podman, ...global];
+  const own = (a: readonly string[]) => [paths.podman, ...a.slice(1)]; // the unit's /usr/bin/podman is this podman
+  let create = own(argv);
+  let run: string[];
+  let stop: string[];
+  let poststop: string[] | undefined;
+  if (m.kind === 'pod') {
+    const i = argv.indexOf('--infra-name');
+    const infra = i > 0 && argv[i + 1] ? argv[i + 1]! : `${m.resource}-infra`;
+    run = [...base, 'start', '--attach', infra];
+    stop = m.commands.stopArgv ? own(m.commands.stopArgv) : [...base, 'pod', 'stop', '--ignore', m.resource];
+    if (m.commands.stopPostArgv) poststop = own(m.commands.stopPostArgv);
+  } else {
+    if (!create.some((a) => a.startsWith('--service-container'))) {
+      const at = create.indexOf('play') + 1;
+      create = [...create.slice(0, at), '--service-container=true', ...create.slice(at)];
+    }
+    run = [...base, 'attach', '--no-stdin', '--sig-proxy=false', `${(yamlSha ?? '').slice(0, 12)}-service`];
+    stop = m.commands.stopPostArgv ? own(m.commands.stopPostArgv) : [...base, 'kube', 'down'];
+  }
+  const identity: ServiceIdentity = { name: m.kind === 'pod' ? 'podman-pod' : 'kube', id: m.resource };
+  return renderService(
+    {
+      identity,
+      sources: m.sources,
+      description: m.kind === 'pod' ? `Podman pod ${m.resource}` : `Podman kube ${m.name.stem}`,
+      service: m.service,
+      stopTimeout: stopSeconds(m.commands.stopArgv),
+      dependsOn,
+      settings: [[m.kind === 'pod' ? 'POD' : 'KUBE', m.resource]],
+      sections: () => [
+        ['create', create],
+        ['run', run],
+        ['stop', stop],
+        ...(poststop ? [['poststop', poststop] as [string, string[]]] : []),
+      ],
+      hashExtra: yamlSha,
+    },
+    caps,
+    paths,
+  );
 }
 
 /**

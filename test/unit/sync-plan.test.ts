@@ -18,6 +18,7 @@ function disk(stanzas: Record<string, FoundFile> = {}, more: Partial<OnDisk> = {
     stanzas: new Map(Object.entries(stanzas)),
     resources: {},
     archives: new Map(),
+    inputs: new Map(),
     reloadPending: false,
     ...more,
   };
@@ -28,9 +29,9 @@ function summary(plan: SyncPlan) {
   return {
     states: plan.reports.map((r) => `${r.pod ?? r.file.split('/').pop()}:${r.state}`),
     writes: plan.pods.flatMap((p) => p.files.map((f) => f.path.split('/').pop())),
-    imageChecks: plan.pods.filter((p) => p.checkImage).map((p) => p.pod),
+    imageChecks: plan.pods.filter((p) => p.checkImage).map((p) => p.stem.replace(/^pod-/, '')),
     resources: plan.resources.map((r) => r.filename),
-    keep: [...plan.keep].sort(),
+    keep: [...plan.keep].map((s) => s.replace(/^pod-/, '')).sort(),
     remove: plan.remove.map((r) => r.conf.split('/').pop()),
     chmod: plan.chmod.map((f) => f.split('/').pop()),
     runner: plan.runner !== undefined,
@@ -160,7 +161,7 @@ t.test('planSync: a broken unit keeps the stanza it has, and has none when it ha
   const results = translateDir(dir).results;
   const plan = planSync(results, disk({ 'pod-web.conf': owned() }), caps, paths, 'changed');
   t.same(summary(plan).states, ['dup:unchanged', 'new:error', 'web:kept']);
-  t.same([...plan.keep].sort(), ['dup', 'web']);
+  t.same([...plan.keep].sort(), ['pod-dup', 'pod-web']);
   t.same(plan.remove, [], 'the kept stanza is not removed');
 
   const twice = t.testdir({ 'a.container': `${web}ServiceName=x\n`, 'b.container': `${web}ServiceName=x\n` });
