@@ -2,6 +2,7 @@
 // the exact argv it must produce, references to other units, templates, and values with shell
 // metacharacters that must reach podman exactly as written.
 
+import { resolve } from 'node:path';
 import t from 'tap';
 import type { Diagnostic } from '../../src/lib/diagnostics.js';
 import { type ContainerModel, podmanArgv, translateContainer } from '../../src/model/container.js';
@@ -79,20 +80,25 @@ const CASES: Record<string, Case[]> = {
       lines: 'Image=app.image',
       others: { 'app.image': '[Image]\nImage=quay.io/x/app:1\n' },
       argv: [P, 'run', '--name', 'test', 'quay.io/x/app:1'],
-      warnings: [/\.image units are not applied by finit-pods yet/],
+      model: (m) => m.needs.includes('app.image'),
+    },
+    {
+      noImage: true,
+      lines: 'Image=app.image',
+      others: { 'app.image': '[Image]\nImage=quay.io/x/app:1\nImageTag=localhost/app:pinned\n' },
+      argv: [P, 'run', '--name', 'test', 'localhost/app:pinned'],
     },
     {
       noImage: true,
       lines: 'Image=app.build',
       others: { 'app.build': '[Build]\nImageTag=localhost/app:dev\nImageTag=localhost/app:2\n' },
       argv: [P, 'run', '--name', 'test', 'localhost/app:dev'],
-      warnings: [/\.build units are not applied/],
+      model: (m) => m.needs.includes('app.build'),
     },
     {
       noImage: true,
       lines: 'Image=missing.image',
       errors: [/Image=: Quadlet unit missing\.image was not found in \/units/],
-      warnings: [/not applied/],
     },
     { noImage: true, lines: 'Exec=true', errors: [/no Image= or Rootfs= key/] },
   ],
@@ -161,8 +167,6 @@ const CASES: Record<string, Case[]> = {
   Memory: [{ lines: 'Memory=512m', want: ['--memory', '512m'] }],
   Retry: [{ lines: 'Retry=5', want: ['--retry', '5'] }],
   RetryDelay: [{ lines: 'RetryDelay=10s', want: ['--retry-delay', '10s'] }],
-  ImageVolume: [{ lines: 'ImageVolume=tmpfs', want: ['--image-volume', 'tmpfs'] }],
-  Umask: [{ lines: 'Umask=0027', want: ['--umask', '0027'] }],
   NetworkAlias: [
     {
       lines: 'NetworkAlias=web\nNetworkAlias=www',
@@ -421,9 +425,11 @@ const CASES: Record<string, Case[]> = {
   Unmask: [{ lines: 'Unmask=ALL', want: ['--security-opt', 'unmask=ALL'] }],
   EnvironmentFile: [
     {
-      lines: 'EnvironmentFile=-/etc/present.env -/etc/missing.env -./here.env',
-      exists: (p) => p === '/etc/present.env' || p === '/units/here.env',
-      want: ['--env-file', '/etc/present.env', '--env-file', '/units/here.env'],
+      // Quadlet has no systemd "-" prefix: "-PATH" is a relative path like any other
+      lines: 'EnvironmentFile=-/etc/app.env -./here.env',
+      exists: () => true,
+      want: ['--env-file', '/units/-/etc/app.env', '--env-file', '/units/-./here.env'],
+      warnings: [/EnvironmentFile=-\/etc\/app\.env: "-" does not mean "may be missing"/, /-\.\/here\.env/],
     },
     { lines: 'EnvironmentFile=./dir/../x.env', want: ['--env-file', '/units/x.env'] },
     {
@@ -605,6 +611,30 @@ for (const [key, cases] of Object.entries(CASES)) {
     }
   });
 }
+
+t.test('relative paths are absolute when the units directory was given as a relative path', async (t) => {
+  const self = loadUnit(
+    'test.container',
+    '[Container]\nImage=img\nEnvironmentFile=app.env\nVolume=./data:/data:z\nMount=type=bind,source=./conf,destination=/conf\n',
+    'rel/units',
+  );
+  const r = translateContainer(self, { index: buildIndex([self]), exists: () => false });
+  const dir = resolve('rel/units');
+  t.same(r.diagnostics, []);
+  t.same(podmanArgv(r.model!), [
+    P,
+    'run',
+    '--name',
+    'test',
+    '-v',
+    `${dir}/data:/data:z`,
+    '--env-file',
+    `${dir}/app.env`,
+    '--mount',
+    `type=bind,source=${dir}/conf,destination=/conf`,
+    'img',
+  ]);
+});
 
 t.test('errors about references name the file and the line of the key', async (t) => {
   const r = render(

@@ -1,172 +1,28 @@
-// The daemon's parts that need no machine: the apply loop (coalescing, one apply at a time, every
-// request answered by an apply that started after it), which paths in the units directory matter
-// (isRelevant), the text log format, and the control socket (mode 0600, stale socket replaced,
-// a second daemon refused).
+// The daemon (src/daemon/daemon.ts) without a machine: which paths in the units directory matter
+// (isRelevant), the Daemon over a real watch with a fake Finit and Podman, a start that fails,
+// the units' fingerprint, and the daemon at rest.
 
-import { spawnSync } from 'node:child_process';
 import {
   existsSync,
-  lstatSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
-  statSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Finit } from '../../src/apply/finit.js';
 import type { SyncReport } from '../../src/apply/sync.js';
-import { listenControl, ping, request } from '../../src/daemon/control.js';
+import { ping, request } from '../../src/daemon/control.js';
 import { controlPath, Daemon, isRelevant, unitsFingerprint } from '../../src/daemon/daemon.js';
-import { makeLogger, textLine } from '../../src/daemon/log.js';
-import { ApplyLoop } from '../../src/daemon/loop.js';
+import { makeLogger } from '../../src/daemon/log.js';
 import { readState } from '../../src/daemon/state.js';
 import { tempConfig } from '../helpers/config.js';
 import { fakeHost } from '../helpers/fakes.js';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** A promise and its resolver, to hold an apply in progress until the test lets it finish. */
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((r) => {
-    open = r;
-  });
-  return { promise, open };
-}
-
-/** Polls until `f()` is true (at most 5 s). */
-async function until(f: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!f()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
-
-t.test('ApplyLoop', async (t) => {
-  t.test('requests before the delay ends are one apply, all answered with its result', async (t) => {
-    const calls: string[][] = [];
-    const loop = new ApplyLoop(async (reasons) => {
-      calls.push(reasons);
-      return calls.length;
-    }, 20);
-    const answers = await Promise.all([loop.request('a'), loop.request('b'), loop.request('a')]);
-    t.same(answers, [1, 1, 1], 'every request gets the result of the one apply');
-    t.same(calls, [['a', 'b']], 'one apply, reasons deduplicated in order');
-    t.equal(loop.count, 1, 'count is 1');
-    await loop.stop();
-  });
-
-  t.test('N requests during one apply give exactly one more apply', async (t) => {
-    const g = gate();
-    const calls: string[][] = [];
-    let running = 0;
-    const loop = new ApplyLoop(async (reasons) => {
-      calls.push(reasons);
-      running++;
-      if (calls.length === 1) await g.promise;
-      running--;
-      return calls.length;
-    }, 5);
-    const first = loop.request('first');
-    await until(() => running === 1, 'the first apply to start');
-    const during = Array.from({ length: 10 }, (_, i) => loop.request(`during-${i}`));
-    await sleep(30); // far longer than the delay: the loop must still not start a second apply
-    t.equal(calls.length, 1, 'no second apply while the first runs');
-    g.open();
-    t.equal(await first, 1, 'the first request is answered by the first apply');
-    t.same(await Promise.all(during), Array(10).fill(2), 'the 10 later ones by the second apply');
-    t.equal(calls.length, 2, 'two applies in all');
-    t.same(
-      calls[1],
-      Array.from({ length: 10 }, (_, i) => `during-${i}`),
-      'the second apply carries the 10 reasons',
-    );
-    await sleep(30);
-    t.equal(loop.count, 2, 'and nothing runs afterwards');
-    await loop.stop();
-  });
-
-  t.test('never two applies at once; each request answered by an apply that started after it', async (t) => {
-    let clock = 0; // a logical clock: request and apply-start events in order
-    let running = 0;
-    let maxRunning = 0;
-    const starts: number[] = []; // apply i started at starts[i - 1]
-    const loop = new ApplyLoop(async () => {
-      running++;
-      maxRunning = Math.max(maxRunning, running);
-      starts.push(++clock);
-      const n = starts.length;
-      await sleep(1 + ((n * 7) % 5));
-      running--;
-      return n;
-    }, 1);
-    const pending: Promise<void>[] = [];
-    const checks: { at: number; apply: number }[] = [];
-    for (let i = 0; i < 60; i++) {
-      const at = ++clock;
-      pending.push(
-        loop.request(`r${i}`).then((apply) => {
-          checks.push({ at, apply });
-        }),
-      );
-      await sleep((i * 13) % 4);
-    }
-    await Promise.all(pending);
-    t.equal(maxRunning, 1, 'at most one apply at a time');
-    t.equal(checks.length, 60, 'every request answered');
-    const late = checks.filter((c) => starts[c.apply - 1]! <= c.at);
-    t.same(late, [], 'every answer comes from an apply that started after the request');
-    t.ok(loop.count < 60, `requests were coalesced (${loop.count} applies for 60 requests)`);
-    await loop.stop();
-  });
-
-  t.test('a failed apply rejects its requests; the next request applies again', async (t) => {
-    let n = 0;
-    const loop = new ApplyLoop(async () => {
-      n++;
-      if (n === 1) throw new Error('boom');
-      return n;
-    }, 1);
-    await t.rejects(Promise.all([loop.request('a'), loop.request('b')]), /boom/, 'both rejected');
-    t.equal(await loop.request('c'), 2, 'the loop keeps working');
-    await loop.stop();
-  });
-
-  t.test('stop() waits for the apply in progress and refuses new requests', async (t) => {
-    const g = gate();
-    let finished = false;
-    const loop = new ApplyLoop(async () => {
-      await g.promise;
-      finished = true;
-      return 1;
-    }, 1);
-    const first = loop.request('a');
-    await sleep(10);
-    const stopped = loop.stop();
-    g.open();
-    await stopped;
-    t.ok(finished, 'the apply in progress finished before stop() returned');
-    t.equal(await first, 1, 'and its request was answered');
-    await t.rejects(loop.request('b'), /stopping/, 'new requests are refused');
-  });
-
-  t.test('stop() rejects requests still waiting for their apply', async (t) => {
-    const loop = new ApplyLoop(async () => 1, 1_000);
-    const p = loop.request('a');
-    await loop.stop();
-    await t.rejects(p, /stopping/, 'rejected');
-    t.equal(loop.count, 0, 'no apply ran');
-  });
-});
+import { sleep, until } from '../helpers/wait.js';
 
 t.test('isRelevant', async (t) => {
   const dir = '/cfg/containers';
@@ -224,166 +80,6 @@ t.test('isRelevant', async (t) => {
   ];
   for (const p of yes) t.equal(isRelevant(dir, p), true, `relevant: ${p}`);
   for (const p of no) t.equal(isRelevant(dir, p), false, `ignored: ${p}`);
-});
-
-t.test('textLine and makeLogger', async (t) => {
-  t.equal(
-    textLine(
-      '{"level":30,"time":1700000000000,"unit":"/cfg/containers/web.container","msg":"applied pod:web"}',
-    ),
-    'info: applied pod:web unit=/cfg/containers/web.container\n',
-    'level word, message, key=value; the time is left out (syslog adds it)',
-  );
-  t.equal(textLine('{"level":50,"msg":"boom"}'), 'error: boom\n', 'no fields: no trailing space');
-  t.equal(textLine('{"level":40,"msg":"w","n":3,"ok":true}'), 'warn: w n=3 ok=true\n', 'numbers, booleans');
-  t.equal(
-    textLine('{"level":30,"msg":"initctl reload","reasons":["add /cfg/containers/a.container","relist"]}'),
-    'info: initctl reload reasons="[\\"add /cfg/containers/a.container\\",\\"relist\\"]"\n',
-    'arrays as JSON, quoted because of the space and quotes',
-  );
-  t.equal(
-    textLine('{"level":30,"msg":"m","a":"two words","b":"x=y","c":"","d":"say \\"hi\\""}'),
-    'info: m a="two words" b="x=y" c="" d="say \\"hi\\""\n',
-    'spaces, = and quotes are quoted; an empty value is ""',
-  );
-  t.equal(textLine('{"level":35}'), '35: \n', 'unknown level: its number; no message: empty');
-  for (const [n, w] of [
-    [10, 'trace'],
-    [20, 'debug'],
-    [60, 'fatal'],
-  ] as const)
-    t.equal(textLine(`{"level":${n},"msg":"x"}`), `${w}: x\n`, `level ${n} is ${w}`);
-
-  const text: string[] = [];
-  const tl = makeLogger('text', { write: (s: string) => text.push(s) });
-  tl.info({ unit: 'a.container' }, 'applied pod:a');
-  tl.debug('not shown at the default level');
-  tl.error({ errors: ['a.container:3: error: x'] }, 'skipped a.container');
-  t.same(
-    text,
-    [
-      'info: applied pod:a unit=a.container\n',
-      'error: skipped a.container errors="[\\"a.container:3: error: x\\"]"\n',
-    ],
-    'text logger: one line per event, no pid/hostname/time',
-  );
-
-  const json: string[] = [];
-  const jl = makeLogger('json', { write: (s: string) => json.push(s) });
-  jl.info({ reasons: ['start'] }, 'initctl reload');
-  t.equal(json.length, 1, 'json logger: one line');
-  t.ok(json[0]!.endsWith('\n'), 'ending in a newline');
-  const rec = JSON.parse(json[0]!) as Record<string, unknown>;
-  t.same(
-    { level: rec.level, msg: rec.msg, reasons: rec.reasons },
-    { level: 30, msg: 'initctl reload', reasons: ['start'] },
-    'pino JSON with level, msg and the fields',
-  );
-  t.type(rec.time, 'number', 'with a time');
-  t.notOk('pid' in rec || 'hostname' in rec, 'without pid and hostname');
-});
-
-t.test('control socket', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'fp-control-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const sock = join(dir, 'control.sock');
-
-  t.test('no daemon: request() answers undefined, ping() false', async (t) => {
-    t.equal(await request(join(dir, 'absent.sock'), { cmd: 'status' }, 1_000), undefined, 'undefined');
-    t.equal(await ping(join(dir, 'absent.sock')), false, 'ping false');
-  });
-
-  t.test('requests and answers, mode 0600, umask restored', async (t) => {
-    const umask = process.umask();
-    const seen: string[] = [];
-    const server = await listenControl(sock, async (req) => {
-      seen.push(req.cmd);
-      if (req.cmd === 'ping') return { ok: true };
-      if (req.cmd === 'fail') throw new Error('it failed');
-      return { echo: req.cmd };
-    });
-    t.teardown(() => new Promise<void>((r) => server.close(() => r())));
-    t.equal(process.umask(), umask, 'the process umask is restored');
-    const st = lstatSync(sock);
-    t.ok(st.isSocket(), 'a UNIX socket');
-    t.equal(st.mode & 0o777, 0o600, 'mode 0600');
-    t.same(await request(sock, { cmd: 'status' }, 2_000), { echo: 'status' }, 'answer to status');
-    t.equal(await ping(sock), true, 'ping true');
-    t.same(
-      await request(sock, { cmd: 'fail' }, 2_000),
-      { error: 'it failed' },
-      'a handler error is an answer',
-    );
-    t.same(seen, ['status', 'ping', 'fail'], 'the handler saw each request');
-
-    // raw: two requests in one write, a line that is not JSON, a request split over writes
-    const lines = await new Promise<string[]>((resolve, reject) => {
-      const c = connect(sock);
-      let buf = '';
-      c.setEncoding('utf8');
-      c.on('data', (d: string) => {
-        buf += d;
-        const got = buf.split('\n').filter(Boolean);
-        if (got.length === 4) {
-          c.end();
-          resolve(got);
-        }
-      });
-      c.on('error', reject);
-      c.write('{"cmd":"a"}\n{"cmd":"b"}\nnot json\n{"cmd":');
-      setTimeout(() => c.write('"c"}\n'), 20);
-    });
-    t.same(
-      lines.map((l) => JSON.parse(l)).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
-      [{ echo: 'a' }, { echo: 'b' }, { echo: 'c' }, { error: 'not JSON' }].sort((x, y) =>
-        JSON.stringify(x).localeCompare(JSON.stringify(y)),
-      ),
-      'one JSON answer per line, including for a line that is not JSON',
-    );
-
-    // a second daemon on the same socket is refused, and the first keeps answering
-    await t.rejects(
-      listenControl(sock, async () => ({ other: true })),
-      /another finit-pods daemon answers on/,
-      'a second listener is refused',
-    );
-    t.same(await request(sock, { cmd: 'x' }, 2_000), { echo: 'x' }, 'the first still answers');
-  });
-
-  t.test('a handler that never answers: request() times out', async (t) => {
-    const path = join(dir, 'slow.sock');
-    const server = await listenControl(path, () => new Promise(() => undefined));
-    t.teardown(() => new Promise<void>((r) => server.close(() => r())));
-    await t.rejects(request(path, { cmd: 'sync' }, 200), /did not answer within 0.2 s/, 'rejected');
-  });
-
-  t.test('a stale socket (its daemon was killed) is replaced', async (t) => {
-    const path = join(dir, 'stale.sock');
-    // a process that listens and dies by SIGKILL leaves its socket file behind
-    const r = spawnSync(
-      process.execPath,
-      [
-        '-e',
-        `require('node:net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`,
-      ],
-      { timeout: 10_000 },
-    );
-    t.equal(r.signal, 'SIGKILL', 'the first daemon was killed');
-    t.ok(existsSync(path) && lstatSync(path).isSocket(), 'its socket file is left behind');
-    t.equal(await ping(path), false, 'nothing answers on it');
-    const server = await listenControl(path, async () => ({ fresh: true }));
-    t.teardown(() => new Promise<void>((r) => server.close(() => r())));
-    t.same(await request(path, { cmd: 'status' }, 2_000), { fresh: true }, 'the new daemon answers');
-    t.equal(statSync(path).mode & 0o777, 0o600, 'mode 0600');
-  });
-
-  t.test('a plain file in the way is replaced too', async (t) => {
-    const path = join(dir, 'file.sock');
-    writeFileSync(path, 'junk');
-    const server = await listenControl(path, async () => ({ ok: 1 }));
-    t.teardown(() => new Promise<void>((r) => server.close(() => r())));
-    t.same(await request(path, { cmd: 'x' }, 2_000), { ok: 1 }, 'answers');
-  });
 });
 
 // ------------------------------------------------------------------ the Daemon, with fakes

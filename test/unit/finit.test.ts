@@ -1,9 +1,13 @@
-// The Finit adapter (src/apply/finit.ts): what Finit's condition files say.
+// The Finit adapter (src/apply/finit.ts): what Finit's condition files say, services() (JSON on
+// 4.4+, the table otherwise; it fails rather than answer "no services") and restart().
 
 import { join } from 'node:path';
 import t from 'tap';
-import { condFromFiles } from '../../src/apply/finit.js';
+import { condFromFiles, FinitError, initctlFinit } from '../../src/apply/finit.js';
+import { CommandError, type Runner } from '../../src/apply/run.js';
 import { READY_CONDITION as READY } from '../../src/render/stanza.js';
+import { fakeRunner } from '../helpers/fakes.js';
+import { JSON_412, TABLE_42 } from '../helpers/initctl.js';
 
 t.test("condFromFiles: what Finit's condition files say about usr/NAME", async (t) => {
   const on = t.testdir({ usr: { [READY]: t.fixture('symlink', '/dev/null') } });
@@ -16,4 +20,60 @@ t.test("condFromFiles: what Finit's condition files say about usr/NAME", async (
     undefined,
     'no condition directory: cannot tell',
   );
+});
+
+t.test(
+  'Finit services(): JSON on 4.4+, the table on 4.2 and when the JSON is broken; a failure throws',
+  async (t) => {
+    const table = { stdout: TABLE_42 };
+    const services = (exec: Runner, version: string) => initctlFinit('initctl', exec).services(version);
+    let exec = fakeRunner({ 'initctl -j status': { stdout: JSON_412 }, 'initctl -p -t status': table });
+    t.equal((await services(exec, '4.12')).find((s) => s.identity === 'pod:web')?.restarts, 10);
+    t.same(exec.calls, ['initctl -j status'], 'one call');
+
+    exec = fakeRunner({ 'initctl -j status': { stdout: JSON_412 }, 'initctl -p -t status': table });
+    t.equal((await services(exec, '4.2')).length, 4, '4.2: the table');
+    t.same(exec.calls, ['initctl -p -t status'], '4.2: -j is not tried');
+
+    exec = fakeRunner({
+      'initctl -j status': { stdout: '[{"description":"a "b""}]' },
+      'initctl -p -t status': table,
+    });
+    t.equal((await services(exec, '4.12')).length, 4, 'broken JSON (before 4.16): the table');
+
+    // a failed call is not "no services": it throws the typed error
+    exec = fakeRunner({
+      'initctl -j status': { exitCode: 1, stderr: 'initctl: failed connecting to finit' },
+      'initctl -p -t status': table,
+    });
+    const e = await services(exec, '4.12').catch((x: unknown) => x);
+    t.ok(e instanceof FinitError && e instanceof CommandError, '-j exits non-zero: a FinitError');
+    t.match(e, {
+      message: 'initctl -j status failed: initctl: failed connecting to finit',
+      command: ['initctl', '-j', 'status'],
+      exitCode: 1,
+      stderr: 'initctl: failed connecting to finit',
+    });
+    exec = fakeRunner({ 'initctl -p -t status': { exitCode: 255, stdout: '' } });
+    await t.rejects(
+      services(exec, '4.2'),
+      { message: 'initctl -p -t status failed: exit 255' },
+      '4.2: the table fails',
+    );
+    exec = fakeRunner({ 'initctl -j status': { exitCode: 1, stdout: '[]' } });
+    await t.rejects(services(exec, '4.12'), FinitError, 'even with output that reads as no services');
+  },
+);
+
+t.test('Finit restart(): initctl restart IDENT; a failure throws', async (t) => {
+  let exec = fakeRunner({ 'initctl restart pod:web': {} });
+  await initctlFinit('initctl', exec).restart('pod:web');
+  t.same(exec.calls, ['initctl restart pod:web']);
+  exec = fakeRunner({
+    'initctl restart pod:web': { exitCode: 1, stderr: 'initctl: no such task or service(s): pod:web' },
+  });
+  await t.rejects(initctlFinit('initctl', exec).restart('pod:web'), {
+    message: 'initctl restart pod:web failed: initctl: no such task or service(s): pod:web',
+    exitCode: 1,
+  });
 });

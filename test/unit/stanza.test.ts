@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { type ContainerModel, translateContainer } from '../../src/model/container.js';
 import { buildIndex } from '../../src/model/index.js';
-import { finitCaps, parseFinitVersion } from '../../src/render/finit.js';
+import { finitCaps } from '../../src/render/finit.js';
 import {
   argvSection,
   commentLines,
@@ -30,22 +30,6 @@ function model(text: string, filename = 'web.container'): ContainerModel {
 }
 
 const serviceLine = (conf: string) => conf.split('\n').find((l) => l.startsWith('service '))!;
-
-t.test('Finit capabilities by version', async (t) => {
-  t.same(finitCaps('4.2'), {
-    version: '4.2',
-    maxId: 15,
-    maxKill: 60,
-    serviceConditions: false,
-    restartAlways: false,
-  });
-  t.match(finitCaps('4.12'), { maxId: 15, maxKill: 60, serviceConditions: true, restartAlways: true });
-  t.match(finitCaps('4.14'), { maxId: 15, maxKill: 300 });
-  t.match(finitCaps('4.17'), { maxId: 64, maxKill: 300, serviceConditions: true });
-  t.equal(parseFinitVersion('Finit 4.12\nBug report address: x'), '4.12');
-  t.equal(parseFinitVersion('Finit v4.17.1'), '4.17.1');
-  t.equal(parseFinitVersion('nothing'), undefined);
-});
 
 t.test('the stanza line carries nothing from the unit but validated names', async (t) => {
   const hostile = `[Unit]

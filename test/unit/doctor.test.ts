@@ -1,0 +1,285 @@
+// doctor (src/inspect/doctor.ts) without a machine: published and listening ports, the findings'
+// text, a container of ours whose unit is gone, and what doctor makes of a listing that fails:
+// a finding, and no remedy applied on its strength.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import type { Runner, RunResult } from '../../src/apply/run.js';
+import type { SyncReport } from '../../src/apply/sync.js';
+import {
+  type DoctorDeps,
+  doctor,
+  type Finding,
+  formatFindings,
+  listeningPorts,
+  publishedHostPorts,
+} from '../../src/inspect/doctor.js';
+import { fakeRunner } from '../helpers/fakes.js';
+import { adapters, INITCTL, inspectConfig, PODMAN, psRow } from '../helpers/inspect.js';
+
+t.test('publishedHostPorts: the host side of every --publish', async (t) => {
+  t.same(publishedHostPorts(['--publish', '8080:80']), [8080], 'host:ctr');
+  t.same(publishedHostPorts(['-p', '127.0.0.1:8081:81']), [8081], 'ip:host:ctr');
+  t.same(publishedHostPorts(['--publish', '[::1]:8082:82']), [8082], '[ipv6]:host:ctr');
+  t.same(
+    publishedHostPorts(['--publish', '8083:83/udp', '--publish', '8084:84/tcp']),
+    [8083, 8084],
+    '/proto',
+  );
+  t.same(publishedHostPorts(['--publish', '80']), [], 'a bare container port has no fixed host port');
+  t.same(publishedHostPorts(['--publish', '127.0.0.1::80']), [], 'ip::ctr: a random host port');
+  t.same(publishedHostPorts(['--publish', '8000-8001:80-81']), [], 'a range is not one port');
+  t.same(
+    publishedHostPorts(['--name', 'web', '--label', 'p=8080:80', 'img', '-p']),
+    [],
+    'only --publish/-p values',
+  );
+  t.same(
+    publishedHostPorts(['--name', 'web', '-p', '8080:8080', 'localhost/busybox:latest', 'httpd']),
+    [8080],
+    'among other arguments',
+  );
+});
+
+t.test('listeningPorts: TCP LISTEN sockets from a /proc/net directory', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'finit-pods-procnet-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const head4 =
+    '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+  const head6 =
+    '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+  writeFileSync(
+    join(dir, 'tcp'),
+    `${head4}` +
+      // 0.0.0.0:8080 LISTEN
+      '   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n' +
+      // 127.0.0.1:53 LISTEN
+      '   1: 0100007F:0035 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0 100 0 0 10 0\n' +
+      // 127.0.0.1:40000 -> 127.0.0.1:8080 ESTABLISHED: not a listener
+      '   2: 0100007F:9C40 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 3 1 0 20 4 30 10 -1\n',
+  );
+  writeFileSync(
+    join(dir, 'tcp6'),
+    `${head6}` +
+      // [::]:8443 LISTEN
+      '   0: 00000000000000000000000000000000:20FB 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4 1 0 100 0 0 10 0\n' +
+      // TIME_WAIT on 9000
+      '   1: 00000000000000000000000000000000:2328 00000000000000000000000000000000:0000 06 00000000:00000000 00:00000000 00000000     0        0 5 1 0 100 0 0 10 0\n',
+  );
+  t.same(
+    [...listeningPorts(dir)].sort((a, b) => a - b),
+    [53, 8080, 8443],
+  );
+
+  rmSync(join(dir, 'tcp6'));
+  t.same(
+    [...listeningPorts(dir)].sort((a, b) => a - b),
+    [53, 8080],
+    'no tcp6 (IPv6 disabled)',
+  );
+  t.same([...listeningPorts(join(dir, 'nope'))], [], 'no /proc/net at all');
+  t.ok(listeningPorts() instanceof Set, 'the real /proc/net reads');
+});
+
+t.test('formatFindings', async (t) => {
+  t.equal(formatFindings([], false), 'every pod is running\n');
+  t.equal(formatFindings([], true), 'every pod is running\n');
+  const fs: Finding[] = [
+    {
+      pod: 'web',
+      problem: 'name "web" is held by a lingering container 69597810f5ab (created)',
+      remedy: 'remove container 69597810f5ab',
+    },
+    { pod: 'db', problem: 'port 5432 is already taken by another process or container' },
+  ];
+  t.equal(
+    formatFindings(fs, false),
+    'pod:web: name "web" is held by a lingering container 69597810f5ab (created)\n' +
+      '    fix: remove container 69597810f5ab; run finit-pods doctor --fix\n' +
+      'pod:db: port 5432 is already taken by another process or container\n',
+    'the remedy, and how to apply it',
+  );
+  t.equal(
+    formatFindings([{ ...fs[0]!, done: 'removed 69597810f5ab; initctl restart pod:web' }, fs[1]!], true),
+    'pod:web: name "web" is held by a lingering container 69597810f5ab (created)\n' +
+      '    fixed: removed 69597810f5ab; initctl restart pod:web\n' +
+      'pod:db: port 5432 is already taken by another process or container\n',
+    'with --fix: what was done; nothing said where nothing safe can be done',
+  );
+  t.equal(
+    formatFindings([fs[0]!], true),
+    'pod:web: name "web" is held by a lingering container 69597810f5ab (created)\n' +
+      '    not fixed: remove container 69597810f5ab\n',
+    'with --fix, a remedy that was not applied says so',
+  );
+});
+
+/** doctor's adapters; `applied` counts the syncs --fix ran (each reports `units`). */
+function doctorDeps(
+  version: string,
+  ready: boolean,
+  exec: Runner,
+  units: SyncReport['units'] = [],
+): DoctorDeps & { applied: () => number } {
+  let applied = 0;
+  return {
+    ...adapters(version, ready, exec),
+    apply: async () => {
+      applied++;
+      return { sync: { units, readySet: false } as unknown as SyncReport };
+    },
+    applied: () => applied,
+  };
+}
+
+t.test('doctor: a container of ours whose unit is gone is named; --fix stops and removes it', async (t) => {
+  const { cfg, unit } = inspectConfig(t);
+  unit('web.container', '[Container]\nImage=localhost/busybox:latest\nExec=httpd -f\n');
+  const ps = [
+    psRow('aaaaaaaaaaaa', 'web', 'running'),
+    psRow('bbbbbbbbbbbb', 'gone', 'running'), // its unit removed, Finit no longer runs it
+    psRow('cccccccccccc', 'going', 'running'), // its unit removed, Finit still stopping it
+    psRow('dddddddddddd', 'hand', 'running', { Labels: { 'io.finit-pods.pod': 'hand' } }), // not ours
+  ];
+  const answers = {
+    [`${INITCTL} -j status`]: {
+      stdout: JSON.stringify([
+        { identity: 'pod:web', status: 'running', pid: 301, restarts: 0 },
+        { identity: 'pod:going', status: 'stopping', pid: 302, restarts: 0 },
+      ]),
+    },
+    [`${PODMAN} ps -a --format json`]: { stdout: JSON.stringify(ps) },
+    [`${PODMAN} images --format json`]: {
+      stdout: JSON.stringify([{ Id: 'f'.repeat(64), Names: ['localhost/busybox:latest'] }]),
+    },
+    [`${PODMAN} rm -f -t 10 ${'bbbbbbbbbbbb'.padEnd(64, '0')}`]: {},
+  };
+
+  const exec = fakeRunner(answers);
+  const found = await doctor(cfg, doctorDeps('4.12', true, exec));
+  t.same(
+    found,
+    [
+      {
+        pod: 'gone',
+        problem:
+          'container bbbbbbbbbbbb (running) was started by finit-pods, but no unit defines pod:gone any more',
+        remedy: 'stop and remove container bbbbbbbbbbbb',
+      },
+    ],
+    'only the one nobody stops: not the one Finit is stopping, nor one finit-pods did not start',
+  );
+  t.notOk(
+    exec.calls.some((c) => c.includes(' rm ')),
+    'without --fix nothing is removed',
+  );
+
+  const fixExec = fakeRunner(answers);
+  const fixed = await doctor(cfg, doctorDeps('4.12', true, fixExec), { fix: true });
+  t.equal(fixed[0]?.done, 'stopped and removed bbbbbbbbbbbb', 'says what it did');
+  t.same(
+    fixExec.calls.filter((c) => c.includes(' rm ')),
+    [`${PODMAN} rm -f -t 10 ${'bbbbbbbbbbbb'.padEnd(64, '0')}`],
+    'stopped gently (SIGKILL only after 10 s) and removed',
+  );
+  t.equal(
+    formatFindings(fixed, true),
+    'pod:gone: container bbbbbbbbbbbb (running) was started by finit-pods, but no unit defines pod:gone any more\n' +
+      '    fixed: stopped and removed bbbbbbbbbbbb\n',
+  );
+});
+
+t.test('doctor: a failed listing is a finding, and --fix acts on nothing that depends on it', async (t) => {
+  const { cfg, unit } = inspectConfig(t);
+  unit('net.container', '[Container]\nImage=localhost/busybox:latest\nExec=sleep 1000\nNetwork=mynet\n');
+  const base = (o: Record<string, Partial<RunResult>> = {}) =>
+    fakeRunner({
+      [`${INITCTL} -j status`]: {
+        stdout: JSON.stringify([{ identity: 'pod:net', status: 'crashed', pid: 0, restarts: 10 }]),
+      },
+      [`${PODMAN} ps -a --format json`]: { stdout: '[]' },
+      [`${PODMAN} images --format json`]: {
+        stdout: JSON.stringify([{ Id: 'f'.repeat(64), Names: ['localhost/busybox:latest'] }]),
+      },
+      [`${PODMAN} network ls --format {{.Name}}`]: { stdout: 'podman' },
+      [`${INITCTL} restart pod:net`]: {},
+      ...o,
+    });
+  const acted = (exec: { calls: string[] }) =>
+    exec.calls.filter((c) => / (rm|restart|network create)( |$)/.test(c));
+
+  // control: network ls answers, mynet is not there: recreated (sync) and the pod restarted
+  let exec = base();
+  let deps = doctorDeps('4.12', true, exec, [{ pod: 'net', state: 'ok' }] as unknown as SyncReport['units']);
+  let found = await doctor(cfg, deps, { fix: true });
+  t.match(found, [
+    { pod: 'net', problem: 'network mynet is missing', remedy: 'recreate it (finit-pods sync)' },
+  ]);
+  t.equal(deps.applied(), 1, 'control: --fix syncs');
+  t.same(acted(exec), [`${INITCTL} restart pod:net`], 'control: and restarts the pod');
+
+  // podman network ls fails: nothing recreated, nothing restarted
+  exec = base({
+    [`${PODMAN} network ls --format {{.Name}}`]: { exitCode: 125, stderr: 'Error: database is locked' },
+  });
+  deps = doctorDeps('4.12', true, exec);
+  found = await doctor(cfg, deps, { fix: true });
+  t.same(
+    found,
+    [
+      { problem: 'cannot tell: podman network ls failed: Error: database is locked' },
+      {
+        pod: 'net',
+        problem:
+          'cannot tell whether network mynet exists: podman network ls failed: Error: database is locked',
+      },
+    ],
+    'the failure is a finding, with no remedy',
+  );
+  t.equal(deps.applied(), 0, 'no sync: no network recreated');
+  t.same(acted(exec), [], 'no pod restarted, nothing removed');
+  t.equal(
+    formatFindings(found, true),
+    'finit-pods: cannot tell: podman network ls failed: Error: database is locked\n' +
+      'pod:net: cannot tell whether network mynet exists: podman network ls failed: Error: database is locked\n',
+  );
+
+  // podman ps fails: no container removed, no pod restarted
+  exec = base({ [`${PODMAN} ps -a --format json`]: { exitCode: 125, stderr: 'Error: database is locked' } });
+  deps = doctorDeps('4.12', true, exec);
+  found = await doctor(cfg, deps, { fix: true });
+  t.same(
+    found,
+    [
+      { problem: 'cannot tell: podman ps failed: Error: database is locked' },
+      {
+        pod: 'net',
+        problem: 'cannot tell which container holds its name: podman ps failed: Error: database is locked',
+      },
+    ],
+    'ps failed: findings without remedies',
+  );
+  t.equal(deps.applied(), 0, 'no sync');
+  t.same(acted(exec), [], 'nothing removed or restarted');
+
+  // initctl status fails: no restart on a guess
+  exec = base({ [`${INITCTL} -j status`]: { exitCode: 255, stderr: 'initctl: timeout' } });
+  deps = doctorDeps('4.12', true, exec);
+  found = await doctor(cfg, deps, { fix: true });
+  t.same(found, [
+    { problem: 'cannot tell: initctl -j status failed: initctl: timeout' },
+    { pod: 'net', problem: 'cannot tell why it is not running: initctl -j status failed: initctl: timeout' },
+  ]);
+  t.equal(deps.applied(), 0, 'no sync');
+  t.same(acted(exec), [], 'nothing removed or restarted');
+
+  // a restart that fails says so (and so doctor exits 1)
+  exec = base({
+    [`${PODMAN} network ls --format {{.Name}}`]: { stdout: 'podman\nmynet' },
+    [`${INITCTL} restart pod:net`]: { exitCode: 1, stderr: 'initctl: no such task' },
+  });
+  found = await doctor(cfg, doctorDeps('4.12', true, exec), { fix: true });
+  t.equal(found[0]?.done, 'initctl restart pod:net failed: initctl: no such task');
+});
