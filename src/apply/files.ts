@@ -54,7 +54,8 @@ export class WriteError extends Error {
 
 export interface FileWrite {
   path: string;
-  content: string;
+  /** Text (written as UTF-8) or bytes, as they are. */
+  content: string | Uint8Array;
   /** Permission bits, set exactly (the umask does not apply); default 0600. */
   mode?: number;
 }
@@ -67,7 +68,7 @@ function writeTemp(w: FileWrite): string {
   const fd = openSync(tmp, 'wx', w.mode ?? 0o600);
   try {
     fchmodSync(fd, w.mode ?? 0o600);
-    const bytes = Buffer.from(w.content, 'utf8');
+    const bytes = typeof w.content === 'string' ? Buffer.from(w.content, 'utf8') : w.content;
     // write(2) may write less than asked (a full file system): every byte is checked
     for (let off = 0; off < bytes.length; ) {
       const n = writeSync(fd, bytes, off, bytes.length - off);
@@ -134,6 +135,40 @@ export function createExclusive(path: string, content: string, mode = 0o600): bo
   }
   syncDir(dirname(path));
   return true;
+}
+
+/**
+ * Creates every file whole (as writeAllAtomic), only where nothing has its name, or none of them:
+ * all temporary files first, then each is linked into place, which fails when the name is taken;
+ * then the files it had created are removed again. Throws WriteError naming the file (code
+ * EEXIST when its name was taken).
+ */
+export function createAllExclusive(writes: readonly FileWrite[]): void {
+  const tmps: string[] = [];
+  let current = writes[0]?.path ?? '';
+  try {
+    for (const w of writes) {
+      current = w.path;
+      tmps.push(writeTemp(w));
+    }
+  } catch (e) {
+    for (const t of tmps) removeQuietly(t);
+    throw new WriteError(current, e);
+  }
+  const dirs = new Set<string>();
+  let i = 0;
+  try {
+    for (; i < writes.length; i++) {
+      linkSync(tmps[i]!, writes[i]!.path);
+      dirs.add(dirname(writes[i]!.path));
+    }
+  } catch (e) {
+    for (const w of writes.slice(0, i)) removeQuietly(w.path);
+    throw new WriteError(writes[i]!.path, e);
+  } finally {
+    for (const t of tmps) removeQuietly(t);
+  }
+  for (const d of dirs) syncDir(d);
 }
 
 /**

@@ -272,7 +272,7 @@ export function podmanCli(podman: string, exec: Runner): Podman {
       if (r.exitCode === 0) return true;
       if (/unrecognized command|unknown command/i.test(r.stderr))
         throw new NoArtifacts('this podman has no OCI artifacts (podman artifact is in Podman 5.x)');
-      if (!r.timedOut && /not known|no such|not found/i.test(r.stderr)) return false;
+      if (!r.timedOut && /no artifact found|not known|no such|not found/i.test(r.stderr)) return false;
       throw failed(args, r, 'podman artifact inspect');
     },
     async runUnitCommand(argv, timeoutMs, cwd) {

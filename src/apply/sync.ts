@@ -419,9 +419,26 @@ export function planSync(
       serviceOf.set(r.name.filename, { name: 'podman-pod', id: r.model.resource });
     else if (r.model?.kind === 'kube') serviceOf.set(r.name.filename, { name: 'kube', id: r.model.resource });
   }
-  const dependsOnOf = (needs: readonly string[], service: ServiceUnitModel['service']): ServiceIdentity[] => {
+  // Before=X on unit U: X waits for U, as if X said After=U
+  const before = new Map<string, string[]>();
+  for (const r of results) {
+    const b = r.model && 'service' in r.model ? r.model.service.before : [];
+    for (const x of b) before.set(x, [...(before.get(x) ?? []), r.name.filename]);
+  }
+  const dependsOnOf = (
+    filename: string,
+    needs: readonly string[],
+    service: ServiceUnitModel['service'],
+  ): ServiceIdentity[] => {
     const out: ServiceIdentity[] = [];
-    for (const f of [...needs, ...service.requires, ...service.after, ...service.wants]) {
+    const all = [
+      ...needs,
+      ...service.requires,
+      ...service.after,
+      ...service.wants,
+      ...(before.get(filename) ?? []),
+    ];
+    for (const f of all) {
       const s = serviceOf.get(f);
       if (s && !out.some((o) => o.name === s.name && o.id === s.id)) out.push(s);
     }
@@ -500,7 +517,7 @@ export function planSync(
       report.container = cm.containerName;
       report.image = cm.image;
       image = cm.image;
-      rendered = renderPod(cm, caps, paths, dependsOnOf(m.needs, m.service));
+      rendered = renderPod(cm, caps, paths, dependsOnOf(r.name.filename, m.needs, m.service));
     } else {
       const yaml = m.kind === 'kube' && m.inputs?.[0] ? onDisk.inputs.get(m.inputs[0]) : undefined;
       if (yaml && 'error' in yaml) {
@@ -508,7 +525,13 @@ export function planSync(
         keepOld();
         continue;
       }
-      rendered = renderServiceUnit(m, caps, paths, dependsOnOf(m.needs, m.service), yaml?.sha256);
+      rendered = renderServiceUnit(
+        m,
+        caps,
+        paths,
+        dependsOnOf(r.name.filename, m.needs, m.service),
+        yaml?.sha256,
+      );
     }
     report.diagnostics.push(...rendered.diagnostics);
     if (hasErrors(rendered.diagnostics)) {
@@ -750,11 +773,11 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
   // meanwhile; what waits for one is applied by the next pass (sync's `again`).
   let made = false;
   for (const step of plan.oneShots) {
-    const why = await carryOutOneShot(step, podman, images);
-    if (why) {
+    const failed = await carryOutOneShot(step, podman, images);
+    if (failed) {
       step.report.state = 'error';
-      step.report.diagnostics.push(error({ file: step.report.file, line: 0 }, why));
-      retry = true;
+      step.report.diagnostics.push(error({ file: step.report.file, line: 0 }, failed.error));
+      retry ||= failed.retry;
       continue;
     }
     step.report.state = 'applied';
@@ -806,7 +829,7 @@ async function carryOutOneShot(
   step: OneShotStep,
   podman: Podman,
   images: ImageCache,
-): Promise<string | undefined> {
+): Promise<{ error: string; retry: boolean } | undefined> {
   const { model, hash } = step;
   const argv = model.commands.argv;
   try {
@@ -828,8 +851,10 @@ async function carryOutOneShot(
     await podman.runUnitCommand(argv, PULL_TIMEOUT_MS);
     return undefined;
   } catch (e) {
-    if (e instanceof NoArtifacts) return `${e.message}: ${model.resource} cannot be pulled here`;
-    return `${(e as Error).message}; tried again later`;
+    // a podman without artifacts will not have them later: said once, not retried
+    if (e instanceof NoArtifacts)
+      return { error: `${e.message}: ${model.resource} cannot be pulled here`, retry: false };
+    return { error: `${(e as Error).message}; tried again later`, retry: true };
   }
 }
 

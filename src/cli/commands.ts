@@ -17,6 +17,7 @@ export const commands = new Map<string, () => Promise<Command>>([
   ['show', async () => (await import('./commands/show.js')).showCommand],
   ['doctor', async () => (await import('./commands/doctor.js')).doctorCommand],
   ['import', async () => (await import('./commands/import.js')).importCommand],
+  ['quadlet', async () => (await import('./commands/quadlet.js')).quadletCommand],
 ]);
 
 /** The overview: one line per command, with its summary (so it loads every command). */

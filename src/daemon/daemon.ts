@@ -222,7 +222,7 @@ export class Daemon {
       } else if (u.state === 'error') {
         if (JSON.stringify(prev?.messages) !== JSON.stringify(messages))
           this.log.error({ unit: u.file, errors: messages }, `skipped ${what}`);
-      } else if (u.state === 'waiting' && prev?.state !== 'waiting')
+      } else if (u.state === 'waiting' && prev?.last !== 'waiting')
         this.log.info({ unit: u.file, waitingFor: u.waitingFor }, `${what} waits for ${u.waitingFor}`);
     }
     for (const p of rep.problems) this.log.error(p);

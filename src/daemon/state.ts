@@ -12,9 +12,11 @@ export interface UnitState {
   pod?: string;
   /** ok, warning or error (error also when the last good stanza is kept). */
   state: 'ok' | 'warning' | 'error';
-  /** What the last apply did: applied, unchanged, kept, error, skipped. */
+  /** What the last apply did: applied, unchanged, kept, error, waiting, image-missing. */
   last: string;
   messages: string[];
+  /** What the unit waits for (SyncReport's waitingFor). */
+  waitingFor?: string;
   hash?: string;
   stanza?: string;
   /** When this configuration (hash) was applied. */
@@ -73,6 +75,7 @@ export function stateFromReport(
     };
     if (u.pod) s.pod = u.pod;
     if (u.stanza) s.stanza = u.stanza;
+    if (u.waitingFor) s.waitingFor = u.waitingFor;
     const old = prev?.units[u.file];
     if (u.hash) {
       s.hash = u.hash;

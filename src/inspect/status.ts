@@ -14,6 +14,7 @@ import { formatDiagnostic } from '../lib/diagnostics.js';
 import { printable } from '../lib/text.js';
 import { defaultContainerName } from '../model/names.js';
 import { translateDir, type UnitResult } from '../model/translate.js';
+import type { UnitKind } from '../parse/load.js';
 import { finitCaps } from '../render/finit.js';
 import { LABEL_POD, READY_CONDITION } from '../render/stanza.js';
 
@@ -21,9 +22,12 @@ import { LABEL_POD, READY_CONDITION } from '../render/stanza.js';
 export const UNKNOWN = 'unknown';
 
 export interface PodView {
-  /** Pod name (Finit identity pod:NAME); for networks and volumes, the resource name. */
+  /**
+   * Pod name (Finit identity pod:NAME); for a .pod or .kube unit the NAME of its Finit service
+   * podman-pod:NAME or kube:NAME; for the other kinds what the unit makes (network, volume, image).
+   */
   name: string;
-  kind: 'container' | 'network' | 'volume' | 'other';
+  kind: UnitKind;
   file: string;
   unit: { state: 'ok' | 'warning' | 'error'; messages: string[] };
   /** `pid` is absent only with status `unknown`: Finit's services could not be listed. */
@@ -34,6 +38,8 @@ export interface PodView {
   image?: { ref: string; present?: boolean };
   /** Seconds the container has been running. */
   uptime?: number;
+  /** What the unit waits for, as the daemon's last apply said: an image, or an .image/.build/.artifact unit. */
+  waitingFor?: string;
   healthy: boolean;
   /** One sentence when not healthy. */
   problem?: string;
@@ -101,7 +107,7 @@ export async function collectStatusWith(
   const containers = await attempt(() => podman.containers());
   if ('value' in containers) readings.containers = containers.value;
   else readings.errors.containers = containers.error;
-  if (results.some((r) => r.model?.kind === 'container')) {
+  if (results.some((r) => ['container', 'image', 'build'].includes(r.model?.kind ?? ''))) {
     const images = await attempt(() => podman.images());
     if ('value' in images) readings.images = images.value;
     else readings.errors.images = images.error;
@@ -156,14 +162,44 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
           : ('ok' as const),
     messages: [...r.diagnostics.map(formatDiagnostic), ...applyErrors],
   };
-  const kind =
-    r.name.kind === 'container' || r.name.kind === 'network' || r.name.kind === 'volume'
-      ? r.name.kind
-      : 'other';
+  const kind = r.name.kind;
+  const waiting = read.lastApply?.units[r.path]?.waitingFor;
+  if (r.model?.kind === 'pod' || r.model?.kind === 'kube') {
+    // a Finit service of its own: healthy while Finit runs it
+    const name = r.model.resource;
+    const v: PodView = { name, kind, file: r.path, unit, healthy: false };
+    const svc = read.services?.find((s) => s.identity === `${serviceName(kind)}:${name}`);
+    if (!read.services) v.finit = { status: UNKNOWN };
+    else if (svc)
+      v.finit = {
+        status: svc.status,
+        pid: svc.pid,
+        ...(svc.restarts !== undefined ? { restarts: svc.restarts } : {}),
+      };
+    v.healthy = r.ok && v.finit?.status === 'running' && applyErrors.length === 0;
+    if (waiting) v.waitingFor = waiting;
+    if (!v.healthy)
+      v.problem = !r.ok
+        ? problemOf(v, r, ready, read.errors)
+        : applyErrors.length > 0
+          ? `not applied: ${applyErrors[0]}`
+          : waiting
+            ? `waiting for ${waiting}`
+            : problemOf(v, r, ready, read.errors);
+    return v;
+  }
   if (r.model?.kind !== 'container') {
     const name = r.model && 'resource' in r.model ? r.model.resource : r.name.stem;
-    const v: PodView = { name, kind, file: r.path, unit, healthy: r.ok };
+    const v: PodView = { name, kind, file: r.path, unit, healthy: r.ok && applyErrors.length === 0 };
+    if ((r.model?.kind === 'image' || r.model?.kind === 'build') && name)
+      v.image = read.images ? { ref: name, present: imagePresent(name, read.images) } : { ref: name };
+    if (waiting) v.waitingFor = waiting;
     if (!r.ok) v.problem = `unit invalid: ${errors[0] ? formatDiagnostic(errors[0]) : 'not supported'}`;
+    else if (applyErrors.length > 0) v.problem = `not applied: ${applyErrors[0]}`;
+    else if (waiting) {
+      v.healthy = false;
+      v.problem = `waiting for ${waiting}`;
+    }
     return v;
   }
   const m = r.model;
@@ -192,6 +228,7 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
   const ref = archive && 'tag' in archive ? archive.tag : m.image;
   if (ref) view.image = read.images ? { ref, present: imagePresent(ref, read.images) } : { ref };
 
+  if (waiting) view.waitingFor = waiting;
   const running = view.finit?.status === 'running' && view.container?.state === 'running';
   view.healthy = r.ok && running && applyErrors.length === 0;
   // what the unit itself says, or a missing image, before what the last apply could not do
@@ -203,10 +240,21 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
   return view;
 }
 
+/** The Finit service name a unit kind runs under (pod:NAME for a container). */
+const serviceName = (kind: UnitKind): string =>
+  kind === 'pod' ? 'podman-pod' : kind === 'kube' ? 'kube' : 'pod';
+
+/** How a unit is named in status's table: its Finit identity, or KIND:NAME. */
+const shownName = (u: PodView): string =>
+  u.kind === 'container' || u.kind === 'pod' || u.kind === 'kube'
+    ? `${serviceName(u.kind)}:${printable(u.name)}`
+    : `${u.kind}:${printable(u.name)}`;
+
 function problemOf(v: PodView, r: UnitResult, ready: boolean, failed: StatusReadings['errors']): string {
   const err = r.diagnostics.find((d) => d.severity === 'error');
   if (err) return `unit invalid: ${formatDiagnostic(err)}`;
-  if (v.image?.present === false) return `image missing: ${v.image.ref} is not in local storage`;
+  if (v.image?.present === false)
+    return `image missing: ${v.image.ref} is not in local storage${v.waitingFor && v.waitingFor !== 'image' ? ` (waiting for ${v.waitingFor})` : ''}`;
   if (failed.services) return `Finit's state is unknown: ${failed.services}`;
   if (!v.finit) return 'no Finit stanza yet: run finit-pods sync (or start the daemon)';
   if (!ready)
@@ -231,7 +279,7 @@ const fmtUptime = (s?: number) =>
 export function formatStatus(v: StatusView): string {
   const head = ['UNIT', 'STATE', 'FINIT', 'RESTARTS', 'CONTAINER', 'ID', 'IMAGE', 'UPTIME'];
   const rows = v.units.map((u) => [
-    u.kind === 'container' ? `pod:${printable(u.name)}` : `${u.kind}:${printable(u.name)}`,
+    shownName(u),
     u.unit.state,
     u.finit?.status ?? '-',
     u.finit?.restarts === undefined ? '-' : String(u.finit.restarts),
@@ -250,7 +298,7 @@ export function formatStatus(v: StatusView): string {
   for (const u of v.units) {
     if (u.problem)
       out.push(
-        `${u.kind === 'container' ? `pod:${printable(u.name)}` : printable(u.file)}: ${printable(u.problem)}`,
+        `${u.kind === 'container' || u.kind === 'pod' || u.kind === 'kube' ? shownName(u) : printable(u.file)}: ${printable(u.problem)}`,
       );
     for (const m of u.unit.messages) if (!u.problem?.includes(m)) out.push(`    ${printable(m)}`);
   }

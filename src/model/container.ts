@@ -3,10 +3,11 @@
 // written; the only file-system look-ups are the injected `exists` for AddDevice=-/dev/x.
 
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { type Diagnostic, error, nearest, type Origin, warning } from '../lib/diagnostics.js';
 import { type LoadedUnit, UNIT_FILE_NAME, type UnitName } from '../parse/load.js';
 import { expandSpecifiers, type SpecifierContext } from '../parse/specifiers.js';
+import type { UnitFile } from '../parse/unitfile.js';
 import type { UnitIndex } from './index.js';
 import { CONTAINER_KEYS, type ContainerSpecialKey, type KeyRule, QUADLET_KEYS } from './keys.js';
 import { defaultContainerName, podName } from './names.js';
@@ -48,7 +49,7 @@ export interface ContainerModel {
 const KEY_LIST: readonly (readonly [string, KeyRule])[] = [...CONTAINER_KEYS];
 const KEY_INDEX: ReadonlyMap<string, number> = new Map(KEY_LIST.map((e, i) => [e[0], i]));
 
-const DEPENDENCY_KEYS = ['Requires', 'BindsTo', 'Wants', 'After'];
+const DEPENDENCY_KEYS = ['Requires', 'Requisite', 'BindsTo', 'PartOf', 'Wants', 'After', 'Before'];
 
 /** The sections a .container unit may have. */
 const CONTAINER_SECTIONS = ['Container', 'Unit', 'Service', 'Install', 'Quadlet'];
@@ -64,6 +65,90 @@ const PODMAN_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 function templateResource(ref: string, from: UnitName): string {
   const stem = ref.replace(/\.[a-z]+$/, '');
   return `${stem.slice(0, -1)}-${from.instance}`;
+}
+
+/** What a unit's reference to another unit means: `db.network` → the name of what it creates. */
+export type ResolveRef = (ref: string, at: Origin, what: string) => string | undefined;
+
+/**
+ * Resolves the Quadlet units a unit names (`db.network`, `data.volume`) against its directory's
+ * index, noting each in `needs`; a missing one is an error at the line naming it.
+ */
+export function unitResolver(
+  { unit, name }: LoadedUnit,
+  spec: SpecifierContext,
+  index: UnitIndex,
+  needs: Set<string>,
+  diagnostics: Diagnostic[],
+): ResolveRef {
+  return (ref, at, what) => {
+    const info = index.get(ref);
+    if (!info) {
+      diagnostics.push(error(at, `${what} ${ref} was not found in ${dirname(unit.path)}`));
+      return undefined;
+    }
+    needs.add(ref);
+    if (info.name.isTemplate) {
+      if (name.instance === '') {
+        diagnostics.push(
+          error(at, `${ref} is a template: only a template instance (NAME@INSTANCE) can use it`),
+        );
+        return undefined;
+      }
+      // An explicit NetworkName=/VolumeName= of the template is expanded for this instance (%i).
+      if (info.templateName !== undefined) {
+        try {
+          return expandSpecifiers(info.templateName, spec);
+        } catch (e) {
+          diagnostics.push(error(at, `${ref}: its name ${info.templateName}: ${(e as Error).message}`));
+          return undefined;
+        }
+      }
+      return templateResource(ref, name);
+    }
+    if (!info.resource) diagnostics.push(error(at, `cannot tell the name of what ${ref} creates`));
+    return info.resource;
+  };
+}
+
+/**
+ * A path as Quadlet resolves it: relative to the unit's directory, cleaned as Go's filepath.Join
+ * does; absolute even when the units directory was given as a relative path.
+ */
+export const absoluteFrom =
+  (unitPath: string) =>
+  (p: string): string =>
+    isAbsolute(p) ? p : resolve(dirname(unitPath), p);
+
+/**
+ * Each Quadlet unit named in [Unit] Requires=/BindsTo=/Wants=/After= must exist (Quadlet fails
+ * to translate the dependency otherwise): noted in `needs`, or reported once at the line naming it.
+ */
+export function checkDependencies(
+  unit: UnitFile,
+  spec: SpecifierContext,
+  index: UnitIndex,
+  needs: Set<string>,
+  diagnostics: Diagnostic[],
+): void {
+  const depsAt = new SectionReader(unit, 'Unit', spec, []); // (readService reported split problems)
+  const reported = new Set<string>();
+  const named: Value[] = [];
+  for (const k of DEPENDENCY_KEYS) {
+    if (depsAt.has(k)) for (const v of depsAt.strv(k)) named.push(v);
+  }
+  named.sort((a, b) => a.at.line - b.at.line); // first mention in the file (stable within a line)
+  for (const v of named) {
+    const dep = v.value;
+    if (!UNIT_FILE_NAME.test(dep)) continue;
+    if (index.has(dep)) needs.add(dep);
+    else if (!reported.has(dep)) {
+      reported.add(dep);
+      diagnostics.push(
+        error(v.at, `unable to translate dependency for ${dep}: no such unit in ${dirname(unit.path)}`),
+      );
+    }
+  }
 }
 
 export function translateContainer(
@@ -96,37 +181,8 @@ export function translateContainer(
   warnUnknownSections(unit, CONTAINER_SECTIONS, diagnostics);
   const containerAt = unit.headers.get('Container') ?? fileAt;
 
-  const resolveRef = (ref: string, at: Origin, what: string): string | undefined => {
-    const info = opts.index.get(ref);
-    if (!info) {
-      diagnostics.push(error(at, `${what} ${ref} was not found in ${dirname(unit.path)}`));
-      return undefined;
-    }
-    needs.add(ref);
-    if (info.name.isTemplate) {
-      if (name.instance === '') {
-        diagnostics.push(
-          error(at, `${ref} is a template: only a template instance (NAME@INSTANCE) can use it`),
-        );
-        return undefined;
-      }
-      // An explicit NetworkName=/VolumeName= of the template is expanded for this instance (%i).
-      if (info.templateName !== undefined) {
-        try {
-          return expandSpecifiers(info.templateName, spec);
-        } catch (e) {
-          diagnostics.push(error(at, `${ref}: its name ${info.templateName}: ${(e as Error).message}`));
-          return undefined;
-        }
-      }
-      return templateResource(ref, name);
-    }
-    if (!info.resource) diagnostics.push(error(at, `cannot tell the name of what ${ref} creates`));
-    return info.resource;
-  };
-  // a relative path is joined to the unit's directory and cleaned, as Go's filepath.Join does
-  const absolute = (p: string): string =>
-    isAbsolute(p) ? p : join(dirname(unit.path), p).replace(/(.)\/+$/, '$1');
+  const resolveRef = unitResolver(loaded, spec, opts.index, needs, diagnostics);
+  const absolute = absoluteFrom(unit.path);
 
   // Image or Rootfs: exactly one.
   const image = r.nonEmpty('Image');
@@ -134,16 +190,10 @@ export function translateContainer(
   if (!image && !rootfs && unit.sections.has('Container'))
     diagnostics.push(error(containerAt, 'no Image= or Rootfs= key in [Container]: a container needs one'));
   if (image && rootfs) diagnostics.push(error(rootfs.at, 'Image= and Rootfs= conflict: set only one'));
+  // NAME.image/NAME.build: that unit's image, and the unit goes into needs (applied first)
   let imageRef = image?.value ?? '';
-  if (image && /\.(image|build)$/.test(image.value)) {
+  if (image && /\.(image|build)$/.test(image.value))
     imageRef = resolveRef(image.value, image.at, `Image=: Quadlet unit`) ?? image.value;
-    diagnostics.push(
-      warning(
-        image.at,
-        `Image=${image.value}: .${image.value.split('.').pop()} units are not applied by finit-pods yet; the image ${imageRef} must already be present`,
-      ),
-    );
-  }
 
   const containerName = r.nonEmpty('ContainerName')?.value ?? defaultContainerName(name);
   if (!PODMAN_NAME.test(containerName)) {
@@ -209,25 +259,7 @@ export function translateContainer(
   }
 
   const service = readService(reader('Unit'), reader('Service'), reader('Install'));
-  // Each Quadlet unit named in a dependency must exist; reported once, at the line naming it.
-  const depsAt = new SectionReader(unit, 'Unit', spec, []); // (readService reported split problems)
-  const reported = new Set<string>();
-  const named: Value[] = [];
-  for (const k of DEPENDENCY_KEYS) {
-    if (depsAt.has(k)) for (const v of depsAt.strv(k)) named.push(v);
-  }
-  named.sort((a, b) => a.at.line - b.at.line); // first mention in the file (stable within a line)
-  for (const v of named) {
-    const dep = v.value;
-    if (!UNIT_FILE_NAME.test(dep)) continue;
-    if (opts.index.has(dep)) needs.add(dep);
-    else if (!reported.has(dep)) {
-      reported.add(dep);
-      diagnostics.push(
-        error(v.at, `unable to translate dependency for ${dep}: no such unit in ${dirname(unit.path)}`),
-      );
-    }
-  }
+  checkDependencies(unit, spec, opts.index, needs, diagnostics);
 
   if (name.isTemplate) {
     diagnostics.push(
@@ -256,20 +288,23 @@ export function translateContainer(
   return { model, diagnostics };
 }
 
-/** What a key's handler works with: the unit's [Container] reader and what the translator knows. */
-interface KeyContext {
+/**
+ * What a key's handler works with: the reader of the unit's own section ([Container], or [Pod]
+ * and [Kube] for the keys they share with it) and what the translator knows.
+ */
+export interface KeyContext {
   r: SectionReader;
   add: Add;
   diagnostics: Diagnostic[];
   /** A Quadlet unit this one names (`db.network`) → the name of what it creates, or undefined (said). */
-  resolveRef: (ref: string, at: Origin, what: string) => string | undefined;
+  resolveRef: ResolveRef;
   /** A path as Quadlet resolves it: relative to the unit's directory. */
   absolute: (p: string) => string;
   exists: (path: string) => boolean;
   readOnly: ReturnType<SectionReader['bool']>;
 }
 
-type KeyHandler = (c: KeyContext) => void;
+export type KeyHandler = (c: KeyContext) => void;
 
 /**
  * How each special [Container] key is translated: its handler (named as Quadlet names them:
@@ -318,7 +353,7 @@ const HANDLERS: {
   ServiceName: { model: "the pod's name" },
 };
 
-function handleNetworks({ r, add, diagnostics, resolveRef }: KeyContext): void {
+export function handleNetworks({ r, add, diagnostics, resolveRef }: KeyContext): void {
   for (const v of r.all('Network')) {
     const colon = v.value.indexOf(':');
     const ref = colon < 0 ? v.value : v.value.slice(0, colon);
@@ -379,11 +414,11 @@ function handleUser({ r, add, diagnostics }: KeyContext): void {
   else if (user) add('--user', group ? `${user.value}:${group.value}` : user.value);
 }
 
-function handleUserMappings({ r, add, diagnostics }: KeyContext): void {
+export function handleUserMappings({ r, add, diagnostics }: KeyContext): void {
   userMappings(r, add, diagnostics);
 }
 
-function addVolumes({ r, add, resolveRef, absolute }: KeyContext): void {
+export function addVolumes({ r, add, resolveRef, absolute }: KeyContext): void {
   for (const v of r.all('Volume')) {
     // [SOURCE:]DEST[:OPTIONS]
     const text = v.value;
@@ -423,7 +458,7 @@ function handleAutoUpdate({ r, add, diagnostics }: KeyContext): void {
   );
 }
 
-function handlePublishPorts({ r, add, diagnostics }: KeyContext): void {
+export function handlePublishPorts({ r, add, diagnostics }: KeyContext): void {
   for (const v of r.all('PublishPort')) {
     const port = v.value.trim();
     if (port.includes('$')) {
@@ -457,14 +492,18 @@ function handleExposeHostPorts({ r, add, diagnostics }: KeyContext): void {
   }
 }
 
-function handleEnvironmentFiles({ r, add, absolute, exists }: KeyContext): void {
+function handleEnvironmentFiles({ r, add, diagnostics, absolute }: KeyContext): void {
   for (const v of r.args('EnvironmentFile')) {
-    // systemd's "-PATH": the file may be missing. podman before 6 reads "-PATH" as a relative
-    // path, so the file is passed when it exists and left out when it does not.
-    if (v.value.startsWith('-')) {
-      const path = absolute(v.value.slice(1));
-      if (exists(path)) add('--env-file', path);
-    } else add('--env-file', absolute(v.value));
+    // Quadlet has no systemd "-PATH" (may be missing): "-PATH" is a relative path like any other.
+    const path = absolute(v.value);
+    if (v.value.startsWith('-'))
+      diagnostics.push(
+        warning(
+          v.at,
+          `EnvironmentFile=${v.value}: "-" does not mean "may be missing" in Quadlet; the file is ${path}`,
+        ),
+      );
+    add('--env-file', path);
   }
 }
 
@@ -489,7 +528,7 @@ function handleNotify({ r, diagnostics }: KeyContext): void {
     );
 }
 
-function handlePodmanArgs({ r, add }: KeyContext): void {
+export function handlePodmanArgs({ r, add }: KeyContext): void {
   for (const a of r.args('PodmanArgs')) add(a.value);
 }
 
@@ -512,7 +551,11 @@ export function podmanArgv(
   return argv;
 }
 
-function userMappings(r: SectionReader, add: Add, ds: Diagnostic[]): void {
+/**
+ * The user namespace keys (UserNS=, UIDMap=, …, the deprecated Remap*=) as Quadlet's
+ * handleUserMappings reads them; [Kube] has no RemapUsers=manual (`podman kube play` has no --uidmap).
+ */
+export function userMappings(r: SectionReader, add: Add, ds: Diagnostic[], supportManual = true): void {
   let defined = false;
   const userns = r.nonEmpty('UserNS');
   if (userns) {
@@ -552,6 +595,10 @@ function userMappings(r: SectionReader, add: Add, ds: Diagnostic[]): void {
       if (remapGid.length > 0) ds.push(error(remapGid[0]!.at, 'RemapGid= is set without RemapUsers='));
       break;
     case 'manual':
+      if (!supportManual) {
+        ds.push(error(at!, `RemapUsers=manual is not supported in [${r.section}]`));
+        break;
+      }
       for (const v of remapUid) add('--uidmap', v.value);
       for (const v of remapGid) add('--gidmap', v.value);
       break;

@@ -12,7 +12,7 @@ const SPECIAL: Record<DocTable, Record<string, string>> = {
   Container: {
     ContainerName: '`--name NAME`; default: the unit name, `PREFIX_INSTANCE` for a template instance',
     Image:
-      "the image, after every option; `NAME.image`/`NAME.build` use that unit's image name (the image must already be present: those units are not applied yet)",
+      "the image, after every option; `NAME.image`/`NAME.build` → that unit's image (ImageTag= or Image=; a build's first ImageTag=), and that unit runs first",
     Rootfs: '`--rootfs PATH` in place of the image; exactly one of Image= and Rootfs=',
     GlobalArgs: 'words (quotes, C escapes) before `run`',
     ContainersConfModule: '`--module=PATH` before `run`, every value',
@@ -44,7 +44,7 @@ const SPECIAL: Record<DocTable, Record<string, string>> = {
       '`--publish VALUE` per value, `[[IP:][HOSTPORT]:]CONTAINERPORT[/tcp|/udp|/sctp]` (any other form is an error); a `$` in it is a warning: nothing expands variables under Finit',
     ExposeHostPort: '`--expose PORT[-PORT][/tcp|/udp]` per value; any other form is an error',
     EnvironmentFile:
-      '`--env-file PATH` per word, relative paths from the unit\'s directory; `-PATH` (systemd\'s "may be missing"): passed only when the file exists',
+      "`--env-file PATH` per word, relative paths from the unit's directory; `-PATH` is such a relative path, as in Quadlet (a warning says so)",
     Mount:
       '`--mount CSV` per word; `source=./rel` → absolute, `source=NAME.volume` → its name; type=image/bind/… without source: error',
     Pod: '`--pod NAME` for `NAME.pod` (error for anything else; .pod units are not applied yet)',
@@ -63,7 +63,8 @@ const SPECIAL: Record<DocTable, Record<string, string>> = {
     Gateway: '`--gateway IP` after the subnet of the same position; more than subnets: error',
     IPRange: '`--ip-range RANGE` after the subnet of the same position; more than subnets: error',
     PodmanArgs: 'words (quotes, C escapes) before the name',
-    NetworkDeleteOnStop: 'no effect (warning): networks stay while their unit exists',
+    NetworkDeleteOnStop:
+      '`podman network rm NAME` as the stop command (`render`); no effect under finit-pods (warning): a network never stops, it stays while its unit exists',
     ServiceName: 'no effect on the network',
   },
   Volume: {
@@ -71,9 +72,9 @@ const SPECIAL: Record<DocTable, Record<string, string>> = {
     GlobalArgs: 'words before `volume create`',
     ContainersConfModule: '`--module=PATH` before `volume create`',
     Driver: '`--driver NAME`; `image` takes Image=',
-    Image: 'with Driver=image: `--opt image=NAME` (required)',
-    User: '`uid=N` in `--opt o=…`',
-    Group: '`gid=N` in `--opt o=…`',
+    Image: "with Driver=image: `--opt image=NAME` (required); `NAME.image`/`NAME.build` → that unit's image",
+    User: '`uid=N` in `--opt o=…`: a number (`0x` hex, leading `0` octal); anything else is 0, as in Quadlet (a warning)',
+    Group: '`gid=N` in `--opt o=…`, read like User=',
     Copy: '`--opt copy` / `--opt nocopy`',
     Device: '`--opt device=DEV`',
     Type: '`--opt type=TYPE` (needs Device=)',

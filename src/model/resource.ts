@@ -6,6 +6,7 @@
 import { type Diagnostic, error, nearest, type Origin, warning } from '../lib/diagnostics.js';
 import type { LoadedUnit, UnitName } from '../parse/load.js';
 import type { SpecifierContext } from '../parse/specifiers.js';
+import { type TranslateOptions, unitResolver } from './container.js';
 import { NETWORK_KEYS, QUADLET_KEYS, VOLUME_KEYS } from './keys.js';
 import { type Add, applyKeyRule, SectionReader } from './reader.js';
 import { warnUnknownSections } from './service.js';
@@ -19,6 +20,8 @@ export interface ResourceModel {
   argv: string[];
   /** `podman network rm …` when NetworkDeleteOnStop= is set. */
   stopPostArgv?: string[];
+  /** Other units this one needs (a volume's Image=NAME.image or NAME.build), by file name. */
+  needs?: string[];
   sources: string[];
 }
 
@@ -37,7 +40,7 @@ export interface HostDeviceModel {
 
 export const HOSTDEVICE_KEYS = new Set(['Device', 'Address', 'Gateway', 'NetworkName']);
 
-function unknownKeys(
+export function unknownKeys(
   loaded: LoadedUnit,
   section: string,
   known: ReadonlyMap<string, unknown> | ReadonlySet<string>,
@@ -55,17 +58,30 @@ function unknownKeys(
 
 const INFORMATIONAL = new Set(['Description', 'Documentation', 'SourcePath']);
 
-function warnSystemdSections(loaded: LoadedUnit, own: string, ds: Diagnostic[]) {
+/** Warns about every systemd key but the informational ones and the [Service] keys the translator uses. */
+export function warnSystemdSections(
+  loaded: LoadedUnit,
+  own: string,
+  ds: Diagnostic[],
+  serviceUsed: ReadonlySet<string> = new Set(),
+) {
+  const article = /^[aeiou]/.test(loaded.name.kind) ? 'an' : 'a';
   for (const s of ['Unit', 'Service', 'Install']) {
     for (const e of loaded.unit.keys(s)) {
       if (s === 'Unit' && INFORMATIONAL.has(e.key)) continue;
-      ds.push(warning(e, `${e.key}= in [${s}] has no effect on a ${loaded.name.kind} unit under finit-pods`));
+      if (s === 'Service' && serviceUsed.has(e.key)) continue;
+      ds.push(
+        warning(
+          e,
+          `${e.key}= in [${s}] has no effect on ${article} ${loaded.name.kind} unit under finit-pods`,
+        ),
+      );
     }
   }
   warnUnknownSections(loaded.unit, [own, 'Unit', 'Service', 'Install', 'Quadlet'], ds);
 }
 
-function setup(loaded: LoadedUnit, section: string) {
+export function setup(loaded: LoadedUnit, section: string) {
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
   const serviceName = loaded.unit.lookup(section, 'ServiceName')?.value || loaded.name.stem;
   const spec: SpecifierContext = { filename: loaded.name.filename, path: loaded.unit.path, serviceName };
@@ -115,20 +131,28 @@ export function translateNetwork(loaded: LoadedUnit): {
     );
   }
   for (const key of late) applyKeyRule(r, key, NETWORK_KEYS.get(key)!, add);
+  for (const a of r.args('PodmanArgs')) add(a.value);
+  add(resource);
+  const model: ResourceModel = {
+    kind: 'network',
+    name: loaded.name,
+    resource,
+    argv,
+    sources: loaded.sources,
+  };
+  // Quadlet removes the network when its service stops; a network under finit-pods is no service
+  // and never stops, so the command is stated (render) but apply has no moment to run it.
   const del = r.bool('NetworkDeleteOnStop');
-  if (del?.value)
+  if (del?.value) {
+    model.stopPostArgv = [...base, 'network', 'rm', resource];
     diagnostics.push(
       warning(
         del.at,
-        'NetworkDeleteOnStop= has no effect: finit-pods keeps networks while their units exist',
+        'NetworkDeleteOnStop= has no effect: finit-pods never stops a network, it stays while its unit exists',
       ),
     );
-  for (const a of r.args('PodmanArgs')) add(a.value);
-  add(resource);
-  return {
-    model: { kind: 'network', name: loaded.name, resource, argv, sources: loaded.sources },
-    diagnostics,
-  };
+  }
+  return { model, diagnostics };
 }
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$|^[0-9a-fA-F:]+\/\d{1,3}$/;
@@ -144,6 +168,12 @@ function translateHostDevice(loaded: LoadedUnit): { model?: HostDeviceModel; dia
   }
   warnSystemdSections(loaded, 'HostDevice', diagnostics);
   const fileAt: Origin = { file: loaded.unit.path, line: 0 };
+  diagnostics.push(
+    warning(
+      loaded.unit.headers.get('HostDevice') ?? fileAt,
+      '[HostDevice] is a finit-pods extension (Quadlet has no such section): this file works only with finit-pods',
+    ),
+  );
   const resource = r.nonEmpty('NetworkName')?.value ?? loaded.name.stem;
   const device = r.nonEmpty('Device');
   if (!device)
@@ -191,7 +221,26 @@ function translateHostDevice(loaded: LoadedUnit): { model?: HostDeviceModel; dia
   return { model, diagnostics };
 }
 
-export function translateVolume(loaded: LoadedUnit): { model?: ResourceModel; diagnostics: Diagnostic[] } {
+/**
+ * Quadlet's LookupUint32 for [Volume] User=/Group=: a number as strtol reads it (0x hex, leading 0
+ * octal), and 0 for anything else, user names included; undefined says it was not a number.
+ */
+function quadletUint32(text: string): number | undefined {
+  const v = text.replace(/^[+-]/, '');
+  const n = /^0[xX][0-9a-fA-F]+$/.test(v)
+    ? Number.parseInt(v.slice(2), 16)
+    : /^0[0-7]*$/.test(v)
+      ? Number.parseInt(v, 8)
+      : /^[1-9][0-9]*$/.test(v)
+        ? Number(v)
+        : undefined;
+  return n === undefined || (text.startsWith('-') && n !== 0) || n > 0xffffffff ? undefined : n;
+}
+
+export function translateVolume(
+  loaded: LoadedUnit,
+  opts: TranslateOptions,
+): { model?: ResourceModel; diagnostics: Diagnostic[] } {
   const { diagnostics, r, base } = setup(loaded, 'Volume');
   unknownKeys(loaded, 'Volume', VOLUME_KEYS, diagnostics);
   warnSystemdSections(loaded, 'Volume', diagnostics);
@@ -209,15 +258,31 @@ export function translateVolume(loaded: LoadedUnit): { model?: ResourceModel; di
   if (driver) add('--driver', driver.value);
   const o: string[] = [];
   let imageOpt: string | undefined;
+  const needs = new Set<string>();
   if (driver?.value === 'image') {
     const image = r.str('Image');
     if (!image) diagnostics.push(error(driver.at, 'the key Image is mandatory when using the image driver'));
-    else imageOpt = `image=${image.value}`;
+    else if (/\.(image|build)$/.test(image.value)) {
+      const resolveRef = unitResolver(loaded, r.specifiers, opts.index, needs, diagnostics);
+      imageOpt = `image=${resolveRef(image.value, image.at, 'Image=: Quadlet image') ?? image.value}`;
+    } else imageOpt = `image=${image.value}`;
   } else {
-    const user = r.str('User');
-    if (user) o.push(`uid=${user.value}`);
-    const group = r.str('Group');
-    if (group) o.push(`gid=${group.value}`);
+    for (const [key, opt] of [
+      ['User', 'uid'],
+      ['Group', 'gid'],
+    ] as const) {
+      const v = r.str(key);
+      if (!v) continue;
+      const n = quadletUint32(v.value);
+      if (n === undefined && v.value !== 'root')
+        diagnostics.push(
+          warning(
+            v.at,
+            `${key}=${v.value} is not a number: ${opt}=0 is used, as Quadlet does; give the numeric ${opt}`,
+          ),
+        );
+      o.push(`${opt}=${n ?? 0}`);
+    }
     const copy = r.bool('Copy');
     if (copy) add('--opt', copy.value ? 'copy' : 'nocopy');
     const dev = r.nonEmpty('Device');
@@ -236,8 +301,7 @@ export function translateVolume(loaded: LoadedUnit): { model?: ResourceModel; di
   applyKeyRule(r, 'Label', { kind: 'keyval', flag: '--label' }, add);
   for (const a of r.args('PodmanArgs')) add(a.value);
   add(resource);
-  return {
-    model: { kind: 'volume', name: loaded.name, resource, argv, sources: loaded.sources },
-    diagnostics,
-  };
+  const model: ResourceModel = { kind: 'volume', name: loaded.name, resource, argv, sources: loaded.sources };
+  if (needs.size > 0) model.needs = [...needs];
+  return { model, diagnostics };
 }

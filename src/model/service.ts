@@ -5,7 +5,7 @@
 import { type Diagnostic, nearest, warning } from '../lib/diagnostics.js';
 import { UNIT_FILE_NAME } from '../parse/load.js';
 import type { UnitFile } from '../parse/unitfile.js';
-import { INSTALL_KEYS_MAPPED, SERVICE_KEYS_MAPPED, UNIT_KEYS_MAPPED } from './keys.js';
+import { INSTALL_KEYS_MAPPED, SERVICE_KEYS_MAPPED, SYSTEMD_NO_EFFECT, UNIT_KEYS_MAPPED } from './keys.js';
 import type { SectionReader } from './reader.js';
 
 export type RestartPolicy = 'default' | 'no' | 'always' | 'on-failure';
@@ -16,6 +16,8 @@ export interface ServiceModel {
   requires: string[];
   wants: string[];
   after: string[];
+  /** Units that wait for this one (Before=): Finit orders by what a service waits for, so they get the condition. */
+  before: string[];
   restart: RestartPolicy;
   /** Seconds between restarts, when set. */
   restartSec?: number;
@@ -113,6 +115,11 @@ function warnUnmapped(r: SectionReader, mapped: ReadonlySet<string>, why: string
   for (let i = 0; i < keys.length; i++) {
     const e = keys[i]!;
     if (mapped.has(e.key)) continue;
+    const meaning = SYSTEMD_NO_EFFECT[`${r.section}.${e.key}`];
+    if (meaning) {
+      ds.push(warning(e, `${e.key}= in [${r.section}] has no effect under finit-pods: ${meaning}`));
+      continue;
+    }
     const near = nearest(e.key, mapped);
     const hint = near && near !== e.key ? ` (did you mean ${near}=?)` : '';
     ds.push(warning(e, `${e.key}= in [${r.section}] ${why}; ignored${hint}`));
@@ -139,16 +146,18 @@ export function readService(
         ds.push(
           warning(
             v.at,
-            `${key}=${v.value}: finit-pods orders pods only after NAME.container/.network/.volume units of this directory; ignored`,
+            `${key}=${v.value}: finit-pods orders units only by the Quadlet units of this directory (NAME.container, .pod, .kube, …); ignored`,
           ),
         );
     }
     return out;
   };
   const model: ServiceModel = {
-    requires: words('BindsTo', words('Requires')),
+    // PartOf= and Requisite= stop or hold this one with the other, as BindsTo= does: a condition
+    requires: words('Requisite', words('PartOf', words('BindsTo', words('Requires')))),
     wants: words('Wants'),
     after: words('After'),
+    before: words('Before'),
     restart: 'default',
     runlevels: '2345',
     environment: new Map(),

@@ -156,8 +156,8 @@ const BAD: Record<string, { text: string; errors: [number, RegExp][] }> = {
     ],
   },
   'x.pod': {
-    text: '[Pod]\n',
-    errors: [[0, /^\.pod units are not supported yet/]],
+    text: '[Pod]\nPodNme=a\n',
+    errors: [[2, /^unsupported key PodNme= in \[Pod\] \(did you mean PodName=\?\)$/]],
   },
   'badname!.container': {
     text: '[Container]\nImage=x\n',
@@ -263,11 +263,15 @@ t.test(
         t.match(text, /^\/.*\.(container|network|volume|pod): error: /);
         continue;
       }
-      t.match(text, /^\/.*\.(container|network|volume):\d+: error: /, 'FILE:LINE');
+      t.match(
+        text,
+        /^\/.*\.(container|network|volume|pod|kube|image|build|artifact):\d+: error: /,
+        'FILE:LINE',
+      );
       if (SYNTAX.some((re) => re.test(d.message))) continue;
       t.match(
         d.message,
-        /\[(Container|Network|Volume|HostDevice|Unit|Service|Install|Quadlet)\]/,
+        /\[(Container|Network|Volume|Pod|Kube|Image|Build|Artifact|HostDevice|Unit|Service|Install|Quadlet)\]/,
         `section named: ${text}`,
       );
       t.match(d.message, /\b[A-Z][A-Za-z0-9]*=/, `key named: ${text}`);
@@ -286,7 +290,7 @@ t.test('an unknown key is an error, never a warning', async (t) => {
     const [r] = translateDir(dir).results;
     t.notOk(r!.ok, file);
     t.same(
-      r!.diagnostics.map((d) => [d.severity, d.line]),
+      r!.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.severity, d.line]),
       [['error', text.split('\n').indexOf('NoSuchKey=1') + 1]],
       file,
     );

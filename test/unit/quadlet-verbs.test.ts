@@ -151,6 +151,26 @@ t.test('install: an existing name is refused without --replace, and replaced wit
   t.equal(readFileSync(join(s.units, 'web.container'), 'utf8'), WEB, 'the installed unit stays');
 });
 
+t.test('install: refused when it would make a unit already there stop working', async (t) => {
+  const s = sandbox(
+    t,
+    { 'web.container': WEB },
+    {
+      app: { 'cache.volume': '[Volume]\n', 'web.container.d': { '10-bad.conf': '[Container]\nImagee=x\n' } },
+    },
+  );
+  const r = s.q('install', join(s.src, 'app'));
+  t.equal(r.code, 1);
+  t.match(
+    r.stderr,
+    `${join(s.src, 'app', 'web.container.d', '10-bad.conf')}:2: error:`,
+    'the drop-in, by its source',
+  );
+  t.match(r.stderr, `${join(s.units, 'web.container')} would stop working`);
+  t.same(tree(s.units), ['web.container'], 'nothing copied');
+  t.same(leftovers(s), []);
+});
+
 t.test('install: an application directory: units, a drop-in directory and the files they use', async (t) => {
   const s = sandbox(
     t,
@@ -257,7 +277,7 @@ t.test('list: one line per unit, whether it checks, and what it makes', async (t
   t.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   t.match(lines[0], /^NAME\s+KIND\s+CHECK\s+MAKES$/);
-  t.match(lines[1], /^bad\.container\s+container\s+\d+ errors?\s+-$/);
+  t.match(lines[1], /^bad\.container\s+container\s+1 error\s+pod:bad$/, 'what it would make, errors and all');
   t.match(lines[2], /^db\.network\s+network\s+ok\s+db$/);
   t.match(lines[3], /^web\.container\s+container\s+ok\s+pod:web$/);
   t.equal(lines.length, 4);
@@ -267,7 +287,7 @@ t.test('list: one line per unit, whether it checks, and what it makes', async (t
   t.same(
     json.map((u) => [u.name, u.kind, u.ok, u.pod, u.resource]),
     [
-      ['bad.container', 'container', false, undefined, undefined],
+      ['bad.container', 'container', false, 'bad', undefined],
       ['db.network', 'network', true, undefined, 'db'],
       ['web.container', 'container', true, 'web', undefined],
     ],

@@ -3,6 +3,7 @@
 
 import t, { type Test } from 'tap';
 import type { Diagnostic } from '../../src/lib/diagnostics.js';
+import { buildIndex } from '../../src/model/index.js';
 import { NETWORK_KEYS, VOLUME_KEYS } from '../../src/model/keys.js';
 import {
   HOSTDEVICE_KEYS,
@@ -28,8 +29,18 @@ function network(text: string, file = 'db.network') {
     ...split(r.diagnostics),
   };
 }
+/** Units beside every volume under test, for Image=NAME.image / NAME.build. */
+const BESIDE = [
+  loadUnit('app.image', '[Image]\nImage=quay.io/x/app:1\n'),
+  loadUnit('tagged.image', '[Image]\nImage=quay.io/x/app:1\nImageTag=localhost/app:pinned\n'),
+  loadUnit(
+    'app.build',
+    '[Build]\nImageTag=localhost/app:dev\nImageTag=localhost/app:2\nSetWorkingDirectory=unit\n',
+  ),
+];
 function volume(text: string, file = 'data.volume') {
-  const r = translateVolume(loadUnit(file, text));
+  const self = loadUnit(file, text);
+  const r = translateVolume(self, { index: buildIndex([self, ...BESIDE]) });
   return { model: r.model, argv: r.model?.argv, ...split(r.diagnostics) };
 }
 
@@ -41,6 +52,7 @@ interface Case {
   errors?: RegExp[];
   warnings?: RegExp[];
   resource?: string;
+  model?: (m: ResourceModel) => unknown;
 }
 
 const NET_CASES: Record<string, Case[]> = {
@@ -110,8 +122,19 @@ const NET_CASES: Record<string, Case[]> = {
   ],
   PodmanArgs: [{ lines: 'PodmanArgs=--opt=vlan=5 --x', want: ['--opt=vlan=5', '--x'] }],
   NetworkDeleteOnStop: [
-    { lines: 'NetworkDeleteOnStop=true', want: [], warnings: [/NetworkDeleteOnStop= has no effect/] },
-    { lines: 'NetworkDeleteOnStop=false', want: [] },
+    {
+      lines: 'NetworkDeleteOnStop=true',
+      want: [],
+      warnings: [/NetworkDeleteOnStop= has no effect: finit-pods never stops a network/],
+      model: (m) => m.stopPostArgv?.join(' ') === `${P} network rm db`,
+    },
+    {
+      lines: 'NetworkName=web-net\nGlobalArgs=--debug\nNetworkDeleteOnStop=yes',
+      argv: [P, '--debug', 'network', 'create', '--ignore', 'web-net'],
+      warnings: [/NetworkDeleteOnStop= has no effect/],
+      model: (m) => m.stopPostArgv?.join(' ') === `${P} --debug network rm web-net`,
+    },
+    { lines: 'NetworkDeleteOnStop=false', want: [], model: (m) => m.stopPostArgv === undefined },
   ],
   ServiceName: [{ lines: 'ServiceName=dbnet', want: [], resource: 'db' }],
 };
@@ -140,12 +163,47 @@ const VOL_CASES: Record<string, Case[]> = {
   Image: [
     { lines: 'Driver=image', errors: [/the key Image is mandatory when using the image driver/] },
     {
+      lines: 'Driver=image\nImage=app.image',
+      want: ['--driver', 'image', '--opt', 'image=quay.io/x/app:1'],
+      model: (m) => m.needs?.join() === 'app.image',
+    },
+    {
+      lines: 'Driver=image\nImage=tagged.image',
+      want: ['--driver', 'image', '--opt', 'image=localhost/app:pinned'],
+    },
+    {
+      lines: 'Driver=image\nImage=app.build',
+      want: ['--driver', 'image', '--opt', 'image=localhost/app:dev'],
+      model: (m) => m.needs?.join() === 'app.build',
+    },
+    {
+      lines: 'Driver=image\nImage=gone.build',
+      errors: [/^\[Volume\] Image=: Quadlet image gone\.build was not found in \/units$/],
+    },
+    { lines: 'Driver=image\nImage=quay.io/x/data:1', model: (m) => m.needs === undefined },
+    {
       lines: 'Driver=image\nImage=quay.io/x/data:1\nUser=1000\nCopy=true',
       want: ['--driver', 'image', '--opt', 'image=quay.io/x/data:1'],
     },
   ],
-  User: [{ lines: 'User=1000\nGroup=100', want: ['--opt', 'o=uid=1000,gid=100'] }],
-  Group: [{ lines: 'Group=100', want: ['--opt', 'o=gid=100'] }],
+  User: [
+    { lines: 'User=1000\nGroup=100', want: ['--opt', 'o=uid=1000,gid=100'] },
+    // read as Quadlet's LookupUint32 (strtol): hex, octal, and 0 for anything else
+    { lines: 'User=0x10\nGroup=010', want: ['--opt', 'o=uid=16,gid=8'] },
+    { lines: 'User=root\nGroup=11\nOptions=rw', want: ['--opt', 'o=uid=0,gid=11,rw'] },
+    {
+      lines: 'User=postgres',
+      want: ['--opt', 'o=uid=0'],
+      warnings: [/User=postgres is not a number: uid=0 is used, as Quadlet does/],
+    },
+    { lines: 'User=-5', want: ['--opt', 'o=uid=0'], warnings: [/User=-5 is not a number/] },
+    { lines: 'User=4294967296', want: ['--opt', 'o=uid=0'], warnings: [/not a number/] },
+    { lines: 'User=08', want: ['--opt', 'o=uid=0'], warnings: [/not a number/] },
+  ],
+  Group: [
+    { lines: 'Group=100', want: ['--opt', 'o=gid=100'] },
+    { lines: 'Group=wheel', want: ['--opt', 'o=gid=0'], warnings: [/Group=wheel is not a number: gid=0/] },
+  ],
   Copy: [
     { lines: 'Copy=false', want: ['--opt', 'nocopy'] },
     { lines: 'Copy=true', want: ['--opt', 'copy'] },
@@ -202,6 +260,7 @@ function runCases(
         if (c.want) t.same(r.argv, [...head, ...c.want, name], `${label}: argv`);
         if (c.argv) t.same(r.argv, c.argv, `${label}: argv`);
         if (c.resource) t.equal(r.model?.resource, c.resource, `${label}: resource name`);
+        if (c.model) t.ok(c.model(r.model as ResourceModel), `${label}: model`);
       }
     });
   }

@@ -25,7 +25,7 @@ t.test('collectStatus + formatStatus: every state, checked against docs/status.s
   unit('bad.container', '[Container]\nImgae=localhost/busybox:latest\n');
   unit(
     'warn.container',
-    '[Unit]\nBefore=web.container\n\n[Container]\nImage=localhost/busybox:latest\nContainerName=warned\n',
+    '[Unit]\nConflicts=web.container\n\n[Container]\nImage=localhost/busybox:latest\nContainerName=warned\n',
   );
   unit('idle.container', '[Container]\nImage=localhost/busybox:latest\nExec=sleep 1000\n');
   unit('app.network', '[Network]\n');
@@ -68,7 +68,7 @@ t.test('collectStatus + formatStatus: every state, checked against docs/status.s
       'container:noimg',
       'container:warn',
       'container:web',
-      'other:x',
+      'kube:x',
     ],
     'one entry per unit file, sorted by file name',
   );
@@ -100,7 +100,7 @@ t.test('collectStatus + formatStatus: every state, checked against docs/status.s
 
   const warn = by('warn');
   t.equal(warn.unit.state, 'warning');
-  t.match(warn.unit.messages[0], /warn\.container:2: warning: Before=/, 'FILE:LINE of the warning');
+  t.match(warn.unit.messages[0], /warn\.container:2: warning: Conflicts=/, 'FILE:LINE of the warning');
   t.same(warn.container?.name, 'warned', 'ContainerName= is the container looked for');
   t.equal(warn.container?.state, 'exited', "podman's state in lower case");
   t.equal(warn.problem, 'the container is exited');
@@ -115,7 +115,7 @@ t.test('collectStatus + formatStatus: every state, checked against docs/status.s
     healthy: true,
   });
   t.equal(by('the-data').kind, 'volume', 'VolumeName= names the volume');
-  t.equal(by('x').kind, 'other');
+  t.equal(by('x').kind, 'kube');
 
   const text = formatStatus(view);
   const lines = text.split('\n');
@@ -131,7 +131,7 @@ t.test('collectStatus + formatStatus: every state, checked against docs/status.s
   t.notMatch(text, /^ {4}.*bad\.container:2:/m, 'the message the problem quotes is not repeated');
   t.match(text, /^ {4}.*warn\.container:2: warning: /m, 'warnings are shown');
   t.notMatch(text, /not set/, 'no note while the condition is set');
-  const widths = lines.filter((l) => /^(pod|network|volume|other):/.test(l) && !/: /.test(l));
+  const widths = lines.filter((l) => /^(pod|network|volume|kube):/.test(l) && !/: /.test(l));
   t.equal(widths.length, 9, 'one row per unit');
   t.equal(text.endsWith('\n'), true);
 
