@@ -14,10 +14,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 testbed=$here/testbed
 stacks=${FINIT_PODS_STACKS:-bookworm trixie}
 
-# The podman stack as the reference recipes install it (with recommends), and shellcheck for
+# The podman stack as the reference recipes install it (with recommends), docker-registry (a real
+# registry on loopback for .image units), and shellcheck for
 # `npm run lint` (the runner script and these tools).
 PKGS=(podman crun conmon busybox-static containernetworking-plugins catatonit iproute2 curl
-	debootstrap gcc libc6-dev shellcheck)
+	debootstrap gcc libc6-dev shellcheck docker-registry)
 # Finit WITHOUT recommends: finit recommends finit-sysv, which would take over the host's /sbin/init.
 PKGS_NO_RECOMMENDS=(finit finit-plugins)
 APT_OPTS=(-o Acquire::Retries=3 -o Acquire::http::Timeout=30 -o DPkg::Lock::Timeout=300
