@@ -54,15 +54,17 @@ export class WriteError extends Error {
 
 export interface FileWrite {
   path: string;
-  /** Text (written as UTF-8) or bytes, as they are. */
-  content: string | Uint8Array;
+  content: string;
   /** Permission bits, set exactly (the umask does not apply); default 0600. */
   mode?: number;
 }
 
+/** A write of text (as UTF-8) or of bytes, as they are (a copied file). */
+export type BytesWrite = Omit<FileWrite, 'content'> & { content: string | Uint8Array };
+
 const tmpName = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
 
-function writeTemp(w: FileWrite): string {
+function writeTemp(w: BytesWrite): string {
   const tmp = tmpName(w.path);
   removeIfExists(tmp); // left by a process of this PID before a power cut
   const fd = openSync(tmp, 'wx', w.mode ?? 0o600);
@@ -89,7 +91,7 @@ function writeTemp(w: FileWrite): string {
  * Writes every file whole, or none of them: all temporary files first, then the renames, in
  * order. Throws WriteError naming the file that could not be written.
  */
-export function writeAllAtomic(writes: readonly FileWrite[]): void {
+export function writeAllAtomic(writes: readonly BytesWrite[]): void {
   const tmps: string[] = [];
   let current = writes[0]?.path ?? '';
   try {
@@ -143,7 +145,7 @@ export function createExclusive(path: string, content: string, mode = 0o600): bo
  * then the files it had created are removed again. Throws WriteError naming the file (code
  * EEXIST when its name was taken).
  */
-export function createAllExclusive(writes: readonly FileWrite[]): void {
+export function createAllExclusive(writes: readonly BytesWrite[]): void {
   const tmps: string[] = [];
   let current = writes[0]?.path ?? '';
   try {

@@ -176,6 +176,17 @@ function fakePodman(initial: ContainerInfo[], failRemoves = 0) {
     async tag() {
       calls.push({ op: 'tag' });
     },
+    async imageLabel() {
+      calls.push({ op: 'image inspect' });
+      return undefined;
+    },
+    async hasArtifact() {
+      calls.push({ op: 'artifact inspect' });
+      return false;
+    },
+    async runUnitCommand() {
+      calls.push({ op: 'unit command' });
+    },
     async removeLabelled(key, value) {
       calls.push({ op: 'rm --filter label' });
       const ids = present.filter((c) => c.labels[key] === value).map((c) => c.id);

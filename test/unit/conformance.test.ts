@@ -1,5 +1,6 @@
-// Quadlet's own golden cases (../shared/quadlet-cases, see its README): finit-pods must turn at
-// least 95% of them into the podman command line Quadlet produces.
+// Quadlet's own golden cases for every unit kind (../shared/quadlet-suite, see its README):
+// finit-pods must turn at least 95% of them into the podman commands Quadlet produces, and at
+// least 90% of each kind's.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,8 +9,9 @@ import t from 'tap';
 import { ensureBuilt, ROOT } from '../helpers/build.js';
 
 const root = ROOT;
-const checker = resolve(root, '../shared/quadlet-cases/conformance.mjs');
+const checker = resolve(root, '../shared/quadlet-suite/conformance.mjs');
 const MIN = 0.95;
+const MIN_KIND = 0.9;
 
 t.test(`Quadlet golden cases: at least ${MIN * 100}% pass`, async (t) => {
   if (!existsSync(checker)) {
@@ -32,4 +34,8 @@ t.test(`Quadlet golden cases: at least ${MIN * 100}% pass`, async (t) => {
     pass / total >= MIN,
     `${pass}/${total} = ${((100 * pass) / total).toFixed(1)}% (need ${MIN * 100}%); failing:\n${r.stdout}`,
   );
+  const kinds = [...r.stdout.matchAll(/(\w+) (\d+)\/(\d+) \(\d+%\)/g)];
+  t.equal(kinds.length, 8, `a figure for each of the 8 kinds:\n${r.stdout}`);
+  for (const [, kind, p, n] of kinds)
+    t.ok(Number(p) / Number(n) >= MIN_KIND, `${kind}: ${p}/${n} (need ${MIN_KIND * 100}%)`);
 });

@@ -31,7 +31,13 @@ function render(version: string): Map<string, string> {
   // relative, so the files name examples/NAME wherever the repository is
   process.chdir(root);
   const { results } = translateDir('examples', { maxPodName: caps.maxId });
-  const onDisk = { stanzas: new Map(), resources: {}, archives: new Map(), reloadPending: false };
+  const onDisk = {
+    stanzas: new Map(),
+    resources: {},
+    archives: new Map(),
+    inputs: new Map(),
+    reloadPending: false,
+  };
   const plan = planSync(results, onDisk, caps, paths, 'none');
   const problems = plan.reports.flatMap((r) => r.diagnostics.map(formatDiagnostic));
   if (problems.length > 0)

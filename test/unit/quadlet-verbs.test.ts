@@ -33,7 +33,10 @@ interface Sandbox {
 }
 
 /** A units directory, a run directory and a source directory, under one temporary directory. */
-function sandbox(t: Test, units: Record<string, string> = {}, src: Record<string, unknown> = {}): Sandbox {
+/** What t.testdir makes: file names and their text, or a directory's such entries. */
+type Fixture = NonNullable<Parameters<Test['testdir']>[0]>;
+
+function sandbox(t: Test, units: Record<string, string> = {}, src: Fixture = {}): Sandbox {
   const root = t.testdir({ units, run: {}, src });
   const s = { root, units: join(root, 'units'), run: join(root, 'run'), src: join(root, 'src') };
   const q = (...args: string[]): Run => {

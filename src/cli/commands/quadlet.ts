@@ -30,8 +30,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import {
+  type BytesWrite,
   createAllExclusive,
-  type FileWrite,
   syncDir,
   WriteError,
   writeAllAtomic,
@@ -506,7 +506,7 @@ const install: Verb = {
  */
 function copyIn(unitsDir: string, items: readonly Item[], replace: boolean): void {
   const ordered = [...items.filter((i) => !i.unit), ...items.filter((i) => i.unit)];
-  const writes: FileWrite[] = ordered.map((i) => ({
+  const writes: BytesWrite[] = ordered.map((i) => ({
     path: join(unitsDir, i.rel),
     content: i.bytes,
     mode: i.mode,
