@@ -87,11 +87,8 @@ function writeTemp(w: BytesWrite): string {
   return tmp;
 }
 
-/**
- * Writes every file whole, or none of them: all temporary files first, then the renames, in
- * order. Throws WriteError naming the file that could not be written.
- */
-export function writeAllAtomic(writes: readonly BytesWrite[]): void {
+/** A temporary file for each write, each whole, or none (those written are removed); throws WriteError. */
+function writeTemps(writes: readonly BytesWrite[]): string[] {
   const tmps: string[] = [];
   let current = writes[0]?.path ?? '';
   try {
@@ -103,6 +100,15 @@ export function writeAllAtomic(writes: readonly BytesWrite[]): void {
     for (const t of tmps) removeQuietly(t);
     throw new WriteError(current, e);
   }
+  return tmps;
+}
+
+/**
+ * Writes every file whole, or none of them: all temporary files first, then the renames, in
+ * order. Throws WriteError naming the file that could not be written.
+ */
+export function writeAllAtomic(writes: readonly BytesWrite[]): void {
+  const tmps = writeTemps(writes);
   const dirs = new Set<string>();
   for (let i = 0; i < writes.length; i++) {
     try {
@@ -146,17 +152,7 @@ export function createExclusive(path: string, content: string, mode = 0o600): bo
  * EEXIST when its name was taken).
  */
 export function createAllExclusive(writes: readonly BytesWrite[]): void {
-  const tmps: string[] = [];
-  let current = writes[0]?.path ?? '';
-  try {
-    for (const w of writes) {
-      current = w.path;
-      tmps.push(writeTemp(w));
-    }
-  } catch (e) {
-    for (const t of tmps) removeQuietly(t);
-    throw new WriteError(current, e);
-  }
+  const tmps = writeTemps(writes);
   const dirs = new Set<string>();
   let i = 0;
   try {

@@ -306,6 +306,19 @@ export interface KeyContext {
 
 export type KeyHandler = (c: KeyContext) => void;
 
+/** The user-namespace keys, read together by UserNS='s handler ([Container] and [Pod]). */
+export const USER_NAMESPACE_HANDLERS = {
+  UserNS: handleUserMappings,
+  UIDMap: { with: 'UserNS' },
+  GIDMap: { with: 'UserNS' },
+  SubUIDMap: { with: 'UserNS' },
+  SubGIDMap: { with: 'UserNS' },
+  RemapUsers: { with: 'UserNS' },
+  RemapUid: { with: 'UserNS' },
+  RemapGid: { with: 'UserNS' },
+  RemapUidSize: { with: 'UserNS' },
+} as const;
+
 /**
  * How each special [Container] key is translated: its handler (named as Quadlet names them:
  * handlePublishPorts, addVolumes…), `{ with: KEY }` for a key that KEY's handler reads, or
@@ -329,15 +342,7 @@ const HANDLERS: {
   VolatileTmp: handleVolatileTmp,
   User: handleUser,
   Group: { with: 'User' },
-  UserNS: handleUserMappings,
-  UIDMap: { with: 'UserNS' },
-  GIDMap: { with: 'UserNS' },
-  SubUIDMap: { with: 'UserNS' },
-  SubGIDMap: { with: 'UserNS' },
-  RemapUsers: { with: 'UserNS' },
-  RemapUid: { with: 'UserNS' },
-  RemapGid: { with: 'UserNS' },
-  RemapUidSize: { with: 'UserNS' },
+  ...USER_NAMESPACE_HANDLERS,
   Volume: addVolumes,
   AutoUpdate: handleAutoUpdate,
   ExposeHostPort: handleExposeHostPorts,
