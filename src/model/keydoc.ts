@@ -3,10 +3,53 @@
 // test/unit/docs.test.ts fails when they differ. Keys handled by name ("special") are described
 // here; a new special key without a description fails that test too.
 
-import { CONTAINER_KEYS, type KeyRule, NETWORK_KEYS, VOLUME_KEYS } from './keys.js';
+import {
+  ARTIFACT_KEYS,
+  BUILD_KEYS,
+  CONTAINER_KEYS,
+  IMAGE_KEYS,
+  type KeyRule,
+  KUBE_KEYS,
+  NETWORK_KEYS,
+  POD_KEYS,
+  VOLUME_KEYS,
+} from './keys.js';
 import { HOSTDEVICE_KEYS } from './resource.js';
 
-export type DocTable = 'Container' | 'Network' | 'Volume' | 'HostDevice';
+export type DocTable =
+  | 'Container'
+  | 'Network'
+  | 'Volume'
+  | 'Pod'
+  | 'Kube'
+  | 'Image'
+  | 'Build'
+  | 'Artifact'
+  | 'HostDevice';
+
+/** The tables the translator runs on, by section. */
+const TABLES: Record<Exclude<DocTable, 'HostDevice'>, ReadonlyMap<string, KeyRule>> = {
+  Container: CONTAINER_KEYS,
+  Network: NETWORK_KEYS,
+  Volume: VOLUME_KEYS,
+  Pod: POD_KEYS,
+  Kube: KUBE_KEYS,
+  Image: IMAGE_KEYS,
+  Build: BUILD_KEYS,
+  Artifact: ARTIFACT_KEYS,
+};
+
+const USERNS = {
+  UserNS: '`--userns VALUE`',
+  UIDMap: '`--uidmap MAP` per word',
+  GIDMap: '`--gidmap MAP` per word',
+  SubUIDMap: '`--subuidname NAME`',
+  SubGIDMap: '`--subgidname NAME`',
+  RemapUsers: 'deprecated, as in [Container]',
+  RemapUid: 'with RemapUsers=, per word',
+  RemapGid: 'with RemapUsers=, per word',
+  RemapUidSize: 'with RemapUsers=auto: `size=N`',
+};
 
 const SPECIAL: Record<DocTable, Record<string, string>> = {
   Container: {
@@ -82,6 +125,66 @@ const SPECIAL: Record<DocTable, Record<string, string>> = {
     PodmanArgs: 'words (quotes, C escapes) before the name',
     ServiceName: 'no effect on the volume',
   },
+  Pod: {
+    ServiceName: 'the Finit service `podman-pod:NAME` is named by it instead of the unit name',
+    GlobalArgs: "words before `pod create` (and the pod's other commands)",
+    ContainersConfModule: '`--module=PATH` before `pod create`',
+    ExitPolicy: '`--exit-policy stop` (default) or `continue`; anything else is an error',
+    ...USERNS,
+    PublishPort: '`--publish VALUE` per value, checked as in [Container]',
+    Network: '`--network VALUE` per value; `NAME.network` → that network, which is created first',
+    Volume: '`-v SRC:DST[:OPTS]` per value; `NAME.volume` → that volume; `./rel` → absolute',
+    PodName: "`--name NAME`: the pod's name (default: the unit name), what members' `--pod` names",
+    PodmanArgs: 'words (quotes, C escapes) at the end of `pod create`',
+    StopTimeout: '`pod stop --time=N` (default 10); Finit waits N + 5 s',
+  },
+  Kube: {
+    ServiceName: 'the Finit service `kube:NAME` is named by it instead of the unit name',
+    GlobalArgs: 'words before `kube play` and `kube down`',
+    ContainersConfModule: '`--module=PATH` before `kube play`',
+    ExitCodePropagation: '`--service-exit-code-propagation=all|any|none`',
+    UserNS: '`--userns VALUE`',
+    RemapUsers: 'deprecated: `auto`/`keep-id` as in [Container]; `manual` is an error',
+    RemapUid: 'with RemapUsers=, per word',
+    RemapGid: 'with RemapUsers=, per word',
+    RemapUidSize: 'with RemapUsers=auto: `size=N`',
+    Network: '`--network VALUE` per value; `NAME.network` → that network',
+    AutoUpdate: '`--annotation io.containers.autoupdate…=VALUE` per value',
+    ConfigMap: "`--configmap PATH` per value, relative paths from the unit's directory",
+    PublishPort: '`--publish VALUE` per value',
+    PodmanArgs: 'words (quotes, C escapes) before the YAML files',
+    Yaml: "the YAML file played (required), last; relative from the unit's directory; a change to it restarts the service",
+    KubeDownForce: '`kube down --force`: also removes the volumes',
+    SetWorkingDirectory: "`yaml` or `unit`: the commands run in the YAML's or the unit's directory",
+  },
+  Image: {
+    Image:
+      'the image pulled (required), last; `oci-archive:`/`docker-archive:` paths work as podman pull takes them',
+    ImageTag: 'what units naming `NAME.image` use instead of Image=',
+    GlobalArgs: 'words before `image pull`',
+    ContainersConfModule: '`--module=PATH` before `image pull`',
+    PodmanArgs: 'words (quotes, C escapes) before the image',
+    ServiceName: 'no effect: the pull is carried out by finit-pods, not a Finit service',
+  },
+  Build: {
+    GlobalArgs: 'words before `build`',
+    ContainersConfModule: '`--module=PATH` before `build`',
+    Pull: '`--pull=POLICY`',
+    Network: '`--network VALUE` per value; `NAME.network` → that network',
+    Volume: '`-v SRC:DST[:OPTS]` per value; `NAME.volume` → that volume',
+    File: '`--file PATH`; relative from the working directory; its content is an input (a change builds again)',
+    SetWorkingDirectory:
+      "the build context: `unit` (the unit's directory), `file` (File='s directory), a path or URL; a change to it builds again",
+    PodmanArgs: 'words (quotes, C escapes) before the context',
+    ServiceName: 'no effect: the build is carried out by finit-pods, not a Finit service',
+  },
+  Artifact: {
+    Artifact: 'the artifact pulled (required), last (Podman 5 and later; an error on Podman 4)',
+    ServiceName: 'no effect: the pull is carried out by finit-pods, not a Finit service',
+    GlobalArgs: 'words before `artifact pull`',
+    ContainersConfModule: '`--module=PATH` before `artifact pull`',
+    PodmanArgs: 'words (quotes, C escapes) before the artifact',
+  },
   HostDevice: {
     Device: 'the host interface handed to the container (required), e.g. `veth0b`',
     Address: 'static addresses with prefix length, per word, e.g. `192.168.0.42/24`',
@@ -123,7 +226,7 @@ export function undocumented(table: DocTable): string[] {
 }
 
 function tableKeys(table: Exclude<DocTable, 'HostDevice'>): ReadonlyMap<string, KeyRule> {
-  return table === 'Container' ? CONTAINER_KEYS : table === 'Network' ? NETWORK_KEYS : VOLUME_KEYS;
+  return TABLES[table];
 }
 
 /** The Markdown table of one section's keys, in the order their arguments appear. */
@@ -143,7 +246,17 @@ export function keyTable(table: DocTable): string {
   return rows.join('\n');
 }
 
-export const DOC_TABLES: readonly DocTable[] = ['Container', 'Network', 'Volume', 'HostDevice'];
+export const DOC_TABLES: readonly DocTable[] = [
+  'Container',
+  'Network',
+  'Volume',
+  'Pod',
+  'Kube',
+  'Image',
+  'Build',
+  'Artifact',
+  'HostDevice',
+];
 const marker = (t: DocTable, end: boolean) =>
   `<!-- keys:${t}:${end ? 'end' : 'start'} (tools/units-doc.mjs) -->`;
 

@@ -24,8 +24,6 @@ export const UNIT_KINDS = [
 export type UnitKind = (typeof UNIT_KINDS)[number];
 /** A name ending in a Quadlet unit type: a unit file, or a unit another one names. */
 export const UNIT_FILE_NAME = new RegExp(`\\.(${UNIT_KINDS.join('|')})$`);
-/** The kinds finit-pods turns into pods, networks and volumes; the others are reported as not supported yet. */
-export const SUPPORTED_KINDS: ReadonlySet<UnitKind> = new Set(['container', 'network', 'volume']);
 
 export interface UnitName {
   filename: string;
