@@ -31,6 +31,8 @@ export interface DoctorDeps {
 export interface Finding {
   /** The pod it is about; absent for a finding about the whole system (a listing that failed). */
   pod?: string;
+  /** Another kind of unit it is about (`podman-pod:NAME`, `kube:NAME`, `image:REF`…, as status names it). */
+  unit?: string;
   problem: string;
   /** What --fix does about it (absent: nothing safe to do). */
   remedy?: string;
@@ -71,6 +73,22 @@ export function publishedHostPorts(runArgs: readonly string[]): number[] {
   return out;
 }
 
+/**
+ * A unit that is not a container: its problem as status says it (a pull that failed, what it
+ * waits for, a pod or kube service that crashed), and what to run; the daemon tries failed pulls
+ * and builds again by itself.
+ */
+function otherUnitFinding(u: PodView): Finding {
+  const service = u.kind === 'pod' ? 'podman-pod' : u.kind === 'kube' ? 'kube' : undefined;
+  const unit = `${service ?? u.kind}:${u.name}`;
+  const f: Finding = { unit, problem: u.problem ?? 'not healthy' };
+  if (u.unit.state === 'error' && !u.problem?.startsWith('not applied')) return f;
+  if (service && u.finit?.status === 'crashed') f.remedy = `initctl restart ${unit}`;
+  else if (!service)
+    f.remedy = 'finit-pods sync (the daemon also tries again by itself)';
+  return f;
+}
+
 /** An adapter call's failure as text; anything but a failed call (a bug) is thrown. */
 function failure(e: unknown): string {
   if (e instanceof CommandError) return e.message;
@@ -107,7 +125,11 @@ export async function doctor(
   const restart: string[] = [];
 
   for (const u of view.units) {
-    if (u.kind !== 'container' || u.healthy) continue;
+    if (u.healthy) continue;
+    if (u.kind !== 'container') {
+      findings.push(otherUnitFinding(u));
+      continue;
+    }
     const m = models.get(u.name);
     const f = (problem: string, remedy?: string) => {
       const x: Finding = { pod: u.name, problem };
@@ -125,8 +147,9 @@ export async function doctor(
     }
     if (u.image?.present === false) {
       const archive = /^(oci|docker)-archive:/.test(m.image);
+      const waiting = u.waitingFor && u.waitingFor !== 'image' ? ` (waiting for ${u.waitingFor})` : '';
       f(
-        `image missing: ${u.image.ref}`,
+        `image missing: ${u.image.ref}${waiting}`,
         archive ? 'load the image from its archive (finit-pods sync)' : undefined,
       );
       if (archive) needSync = true;
@@ -290,7 +313,13 @@ export function formatFindings(fs: Finding[], fixed: boolean): string {
   if (fs.length === 0) return 'every pod is running\n';
   return `${fs
     .map((f) => {
-      let s = `${f.pod === undefined ? 'finit-pods' : `pod:${printable(f.pod)}`}: ${printable(f.problem)}`;
+      const who =
+        f.pod !== undefined
+          ? `pod:${printable(f.pod)}`
+          : f.unit !== undefined
+            ? printable(f.unit)
+            : 'finit-pods';
+      let s = `${who}: ${printable(f.problem)}`;
       if (f.done) s += `\n    fixed: ${printable(f.done)}`;
       else if (f.remedy)
         s += `\n    ${fixed ? 'not fixed' : 'fix'}: ${f.remedy}${fixed ? '' : '; run finit-pods doctor --fix'}`;

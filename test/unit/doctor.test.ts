@@ -2,12 +2,13 @@
 // text, a container of ours whose unit is gone, and what doctor makes of a listing that fails:
 // a finding, and no remedy applied on its strength.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Runner, RunResult } from '../../src/apply/run.js';
 import type { SyncReport } from '../../src/apply/sync.js';
+import { writeState } from '../../src/daemon/state.js';
 import {
   type DoctorDeps,
   doctor,
@@ -283,3 +284,52 @@ t.test('doctor: a failed listing is a finding, and --fix acts on nothing that de
   found = await doctor(cfg, doctorDeps('4.12', true, exec), { fix: true });
   t.equal(found[0]?.done, 'initctl restart pod:net failed: initctl: no such task');
 });
+
+t.test(
+  'doctor: an image unit whose pull failed, what waits for it, and a crashed .pod are named',
+  async (t) => {
+    const { cfg, unit, units } = inspectConfig(t);
+    unit('bb.image', '[Image]\nImage=registry.example:5000/bb:v1\n');
+    unit('web.container', '[Container]\nImage=bb.image\nExec=httpd -f\n');
+    unit('shop.pod', '[Pod]\nPublishPort=8090:8080\n');
+    // the daemon's last apply, a second after the units were written
+    const at = new Date(Date.now() + 1000).toISOString();
+    mkdirSync(cfg.runDir, { recursive: true });
+    const pull = `${join(units, 'bb.image')}: error: podman image pull failed: connection refused; tried again later`;
+    writeState(cfg.runDir, {
+      updatedAt: at,
+      units: {
+        [join(units, 'bb.image')]: { kind: 'image', state: 'error', last: 'error', messages: [pull] },
+        [join(units, 'web.container')]: {
+          kind: 'container',
+          state: 'ok',
+          last: 'waiting',
+          messages: [],
+          waitingFor: 'bb.image',
+        },
+      },
+    });
+    const exec = fakeRunner({
+      [`${INITCTL} -j status`]: {
+        stdout: JSON.stringify([{ identity: 'podman-pod:shop', status: 'crashed', pid: 0, restarts: 10 }]),
+      },
+      [`${PODMAN} ps -a --format json`]: { stdout: '[]' },
+      [`${PODMAN} images --format json`]: { stdout: '[]' },
+    });
+    const found = await doctor(cfg, doctorDeps('4.12', true, exec));
+    const about = (u: string) => found.find((f) => f.unit === u || f.pod === u);
+    t.match(about('image:registry.example:5000/bb:v1'), {
+      problem: /^not applied: .*podman image pull failed: connection refused/,
+      remedy: /^finit-pods sync/,
+    });
+    t.match(
+      about('web')?.problem,
+      /image missing: registry\.example:5000\/bb:v1 .*\(waiting for bb\.image\)/,
+    );
+    t.match(about('podman-pod:shop'), {
+      problem: 'Finit gave up restarting it (crashed)',
+      remedy: 'initctl restart podman-pod:shop',
+    });
+    t.match(formatFindings(found, false), /^podman-pod:shop: Finit gave up restarting it \(crashed\)$/m);
+  },
+);
