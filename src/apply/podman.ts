@@ -32,6 +32,15 @@ export interface Podman {
   /** Stops containers gently (SIGTERM, SIGKILL after `seconds`) and removes them (`rm -f -t SECONDS`). */
   stopAndRemove(ids: string[], seconds: number): Promise<void>;
   /**
+   * Runs a container's health check once (`healthcheck run`): whether it passed, and what podman
+   * said. A check that ran and failed is 'unhealthy'; a call that failed (no such container, no
+   * healthcheck, podman not answering within `timeoutMs`) throws, so it is never read as either.
+   */
+  healthcheckRun(
+    name: string,
+    timeoutMs: number,
+  ): Promise<{ status: 'healthy' | 'unhealthy'; output: string }>;
+  /**
    * Force-removes every container carrying the label `key=value` (`rm -f -t 0 --filter label=…`),
    * without listing them first: the IDs podman removed. On failure a RemovalError, which carries
    * the IDs it removed all the same.
@@ -52,6 +61,42 @@ export interface Podman {
   hasArtifact(ref: string): Promise<boolean>;
   /** Runs a unit's own podman command (pull, build, artifact pull) in `cwd`; throws on failure. */
   runUnitCommand(argv: readonly string[], timeoutMs: number, cwd?: string): Promise<void>;
+  /** A container by name or ID (`container inspect`), or undefined when there is none. */
+  inspectContainer(name: string): Promise<ContainerDetail | undefined>;
+  /** An image by reference or ID (`image inspect`), or undefined when it is not here. */
+  inspectImage(ref: string): Promise<ImageDetail | undefined>;
+  /**
+   * The manifest digest a registry offers for `ref` on this platform, read without pulling (a
+   * manifest list of ours holds it for a moment: `manifest add` takes the registry options on 4.3).
+   */
+  remoteDigest(ref: string, options: readonly string[]): Promise<string>;
+  /** Pulls `ref` with registry options (`pull -q`): the pulled image's ID. */
+  pull(ref: string, options: readonly string[], timeoutMs: number): Promise<string>;
+  /** Removes one name from its image (`untag`); a name that is not there is not an error. */
+  untag(name: string): Promise<void>;
+  /** This podman's version (`podman --version`), e.g. 4.3.1. */
+  version(): Promise<string>;
+}
+
+/** What `container inspect` says of one container, as updates need it. */
+export interface ContainerDetail {
+  id: string;
+  /** The ID of the image it runs. */
+  imageId: string;
+  state: string;
+  /** When it started (ms since the epoch), if it has. */
+  startedAt?: number;
+  labels: Record<string, string>;
+  /** Whether it has a healthcheck (its own or its image's). */
+  hasHealthcheck: boolean;
+}
+
+/** What `image inspect` says of one image. */
+export interface ImageDetail {
+  id: string;
+  /** Every manifest digest it is known by (Digest and RepoDigests), `sha256:…`. */
+  digests: string[];
+  names: string[];
 }
 
 /** This podman has no `artifact` command (Podman before 5). */
@@ -144,6 +189,49 @@ export function parseRemoveEvents(
   return m;
 }
 
+interface InspectRow {
+  Id?: string;
+  Image?: string;
+  State?: { Status?: string; StartedAt?: string };
+  Config?: { Labels?: Record<string, string> | null; Healthcheck?: { Test?: string[] | null } | null };
+  Digest?: string;
+  RepoDigests?: string[] | null;
+  RepoTags?: string[] | null;
+}
+
+/** `container inspect --format json`'s first row. */
+export function parseContainerInspect(json: string): ContainerDetail {
+  const r = ((JSON.parse(json) as InspectRow[])[0] ?? {}) as InspectRow;
+  if (!r.Id || !r.Image) throw new Error('no container ID or image ID in it');
+  const started = Date.parse(r.State?.StartedAt ?? '');
+  const test = r.Config?.Healthcheck?.Test ?? [];
+  return {
+    id: r.Id,
+    imageId: r.Image,
+    state: (r.State?.Status ?? '').toLowerCase(),
+    // podman gives 0001-01-01 for a container that never started
+    ...(started > 0 ? { startedAt: started } : {}),
+    labels: r.Config?.Labels ?? {},
+    hasHealthcheck: test.length > 0 && test[0] !== 'NONE',
+  };
+}
+
+/** `image inspect --format json`'s first row. */
+export function parseImageInspect(json: string): ImageDetail {
+  const r = ((JSON.parse(json) as InspectRow[])[0] ?? {}) as InspectRow;
+  if (!r.Id) throw new Error('no image ID in it');
+  const digests = new Set<string>();
+  if (r.Digest) digests.add(r.Digest);
+  for (const d of r.RepoDigests ?? []) digests.add(d.slice(d.indexOf('@') + 1));
+  return { id: r.Id, digests: [...digests], names: r.RepoTags ?? [] };
+}
+
+/** What podman says when the container or image asked about is not there. */
+const NOT_THERE = /no such (container|image|object)|image not known|not found in local storage/i;
+
+/** The registry options `manifest add` takes (it has no --retry). */
+const PROBE_OPTIONS = ['--tls-verify', '--authfile', '--cert-dir', '--creds'];
+
 export function podmanCli(podman: string, exec: Runner): Podman {
   const failed = (args: string[], r: RunResult, what = `podman ${args[0]}`) =>
     new PodmanError(`${what} failed: ${failureText(r)}`, [podman, ...args], r);
@@ -179,6 +267,21 @@ export function podmanCli(podman: string, exec: Runner): Podman {
     async stopAndRemove(ids, seconds) {
       if (ids.length === 0) return;
       await call(['rm', '-f', '-t', String(seconds), ...ids], 120_000 + seconds * 1000);
+    },
+    async healthcheckRun(name, timeoutMs) {
+      const args = ['healthcheck', 'run', name];
+      const r = await exec(podman, args, { timeoutMs });
+      // 0: the check passed; 1: it ran and failed (podman prints unhealthy, or starting during a
+      // startup check); anything else (125) is podman failing to run it
+      if (!r.timedOut && (r.exitCode === 0 || r.exitCode === 1))
+        return { status: r.exitCode === 0 ? 'healthy' : 'unhealthy', output: (r.stdout || r.stderr).trim() };
+      throw r.timedOut
+        ? new PodmanError(
+            `podman healthcheck run timed out after ${timeoutMs / 1000} s`,
+            [podman, ...args],
+            r,
+          )
+        : failed(args, r, `podman healthcheck run ${name}`);
     },
     async removeLabelled(key, value) {
       const args = ['rm', '-f', '-t', '0', '--filter', `label=${key}=${value}`];
@@ -282,7 +385,69 @@ export function podmanCli(podman: string, exec: Runner): Podman {
       if (r.timedOut) throw new PodmanError(`${what} timed out after ${timeoutMs / 1000} s`, [...argv], r);
       if (r.exitCode !== 0) throw failed(args, r, what);
     },
+    async inspectContainer(name) {
+      return inspectOne(['container', 'inspect', '--format', 'json', name], parseContainerInspect);
+    },
+    async inspectImage(ref) {
+      return inspectOne(['image', 'inspect', '--format', 'json', ref], parseImageInspect);
+    },
+    async remoteDigest(ref, options) {
+      const list = `localhost/finit-pods/probe-${process.pid}`;
+      const create = ['manifest', 'create', list];
+      const made = await exec(podman, create, { timeoutMs: 30_000 });
+      if (made.exitCode !== 0 || made.timedOut) {
+        // one left by a process of the same PID that was killed before it removed it
+        await exec(podman, ['manifest', 'rm', list], { timeoutMs: 30_000 });
+        await call(create, 30_000, 'podman manifest create');
+      }
+      try {
+        const probe = options.filter((o) => PROBE_OPTIONS.some((p) => o === p || o.startsWith(`${p}=`)));
+        await call(
+          ['manifest', 'add', ...probe, list, `docker://${ref}`],
+          300_000,
+          `podman manifest add ${ref}`,
+        );
+        const args = ['manifest', 'inspect', list];
+        return parse(args, await call(args, 30_000, 'podman manifest inspect'), (out) => {
+          const d = (JSON.parse(out) as { manifests?: { digest?: string }[] }).manifests?.[0]?.digest;
+          if (!d?.startsWith('sha256:')) throw new Error('no manifest digest in it');
+          return d;
+        });
+      } finally {
+        await exec(podman, ['manifest', 'rm', list], { timeoutMs: 30_000 });
+      }
+    },
+    async pull(ref, options, timeoutMs) {
+      const args = ['pull', '-q', ...options, ref];
+      return parse(args, await call(args, timeoutMs, `podman pull ${ref}`), (out) => {
+        const id = out.split('\n').findLast((l) => /^[0-9a-f]{64}$/.test(l.trim()));
+        if (!id) throw new Error(`no image ID in "${out.trim()}"`);
+        return id.trim();
+      });
+    },
+    async untag(name) {
+      const args = ['untag', name, name];
+      const r = await exec(podman, args, { timeoutMs: 30_000 });
+      if (r.exitCode !== 0 && !r.timedOut && NOT_THERE.test(r.stderr)) return;
+      if (r.exitCode !== 0 || r.timedOut) throw failed(args, r, `podman untag ${name}`);
+    },
+    async version() {
+      const args = ['--version'];
+      return parse(args, await call(args, 30_000, 'podman --version'), (out) => {
+        const v = out.match(/(\d+\.\d+(?:\.\d+)?)/)?.[1];
+        if (!v) throw new Error(`no version in "${out.trim()}"`);
+        return v;
+      });
+    },
   };
+
+  /** One object's `inspect`: undefined when podman says it is not there, a failure otherwise. */
+  async function inspectOne<T>(args: string[], read: (out: string) => T): Promise<T | undefined> {
+    const r = await exec(podman, args, { timeoutMs: 30_000 });
+    if (r.exitCode !== 0 && !r.timedOut && NOT_THERE.test(r.stderr)) return undefined;
+    if (r.exitCode !== 0 || r.timedOut) throw failed(args, r, `podman ${args[0]} inspect`);
+    return parse(args, r, read);
+  }
 }
 
 /** Whether an image reference is among the local images (short names match any registry). */

@@ -105,3 +105,9 @@ export class CommandError extends Error {
 
 /** What a failed call said: its error text (its output, else its exit code, when it said nothing). */
 export const failureText = (r: RunResult): string => (r.stderr || r.stdout).trim() || `exit ${r.exitCode}`;
+
+/** A failed adapter call's message; anything else (a bug) is thrown again. */
+export function callFailure(e: unknown): string {
+  if (e instanceof CommandError) return e.message;
+  throw e;
+}

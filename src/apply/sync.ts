@@ -6,7 +6,7 @@
 // values. A reload that failed is owed until one succeeds (RUN_DIR/reload-pending).
 
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Diagnostic, error, formatDiagnostic, hasErrors } from '../lib/diagnostics.js';
 import { printable } from '../lib/text.js';
@@ -27,6 +27,7 @@ import {
   type ServiceIdentity,
   type StanzaPaths,
 } from '../render/stanza.js';
+import { podArchive } from './archive.js';
 import {
   type FileWrite,
   readFileIfExists,
@@ -49,6 +50,8 @@ export interface SyncConfig {
   runDir: string;
   cniDir: string;
   podman: string;
+  /** Persistent state (auto-update's updates.json), beside podman's storage. */
+  stateDir?: string;
 }
 
 export interface SyncDeps {
@@ -122,6 +125,9 @@ function resourceHash(m: ResourceModel | HostDeviceModel): string {
     .slice(0, 16);
 }
 
+/** An archive a pod's image is loaded from (podArchive). */
+type Archive = Exclude<ReturnType<typeof podArchive>, { error: string } | undefined>;
+
 /** The units directory cannot be read (missing, renamed, unmounted): sync changed nothing. */
 export class UnitsDirError extends Error {}
 
@@ -134,8 +140,8 @@ export interface OnDisk {
   stanzas: ReadonlyMap<string, FoundFile>;
   /** resources.json: unit file name → hash of the network or volume created this boot. */
   resources: Readonly<Record<string, string>>;
-  /** Each Image= that names an archive → its identity (archiveImage), or why it cannot be had. */
-  archives: ReadonlyMap<string, ReturnType<typeof archiveImage>>;
+  /** Each container unit whose Image= names an archive (by unit path) → its tags (podArchive), or why it cannot be had. */
+  archives: ReadonlyMap<string, ReturnType<typeof podArchive>>;
   /** The files units read when they run (a .build's context, a .kube's YAML) → their content's hash. */
   inputs: ReadonlyMap<string, InputHash>;
   /** A reload failed and is still owed. */
@@ -166,7 +172,7 @@ export interface PodStep {
   /** The changed files, the argv file first: the runner reads it when Finit starts the pod. */
   files: FileWrite[];
   image: string;
-  archive?: { tag: string; path: string };
+  archive?: Archive;
   /** Whether the pod's image is looked for before its files are written. */
   checkImage: boolean;
   /** Its stanza is on disk now (a failure keeps it; without one a failure leaves no stanza). */
@@ -276,11 +282,11 @@ export function readOnDisk(
     problems.push(
       `${statePath} is corrupt (${read.why}); ${read.setAside ? `moved to ${read.setAside}; ` : ''}networks and volumes are checked again`,
     );
-  const archives = new Map<string, ReturnType<typeof archiveImage>>();
+  const archives = new Map<string, ReturnType<typeof podArchive>>();
   const inputs = new Map<string, InputHash>();
   for (const r of results) {
-    if (r.model?.kind === 'container' && !archives.has(r.model.image))
-      archives.set(r.model.image, archiveImage(r.model.image));
+    const a = r.model?.kind === 'container' ? podArchive(r.model) : undefined;
+    if (a) archives.set(r.path, a);
     if (r.ok && r.model && 'inputs' in r.model)
       for (const f of r.model.inputs ?? []) if (!inputs.has(f)) inputs.set(f, hashInput(f));
   }
@@ -324,7 +330,7 @@ export function planSync(
     archives: [],
   };
   onDisk.archives.forEach((a) => {
-    if (a && 'path' in a) plan.archives.push(a.path);
+    if (a && 'path' in a && !plan.archives.includes(a.path)) plan.archives.push(a.path);
   });
   const broken = new Set<string>(); // unit files that are not usable
   for (const r of results) if (!r.ok) broken.add(r.name.filename);
@@ -501,10 +507,10 @@ export function planSync(
     }
     let rendered: { conf: string; argv: string; hash: string; diagnostics: Diagnostic[] };
     let image = '';
-    let archive: { tag: string; path: string } | undefined;
+    let archive: Archive | undefined;
     if (m.kind === 'container') {
       let cm = m;
-      const a = onDisk.archives.get(m.image);
+      const a = onDisk.archives.get(r.path);
       if (a && 'error' in a) {
         report.diagnostics.push(error(at, a.error));
         keepOld();
@@ -858,27 +864,6 @@ async function carryOutOneShot(
   }
 }
 
-const ARCHIVE = /^(oci-archive|docker-archive):(\/[^:]+)(?::.*)?$/;
-
-/**
- * Image=oci-archive:/path or docker-archive:/path: podman would read the archive again at every
- * start, so finit-pods loads it once and runs it under a tag made from the archive's identity
- * (path, size, modification time): a new archive gives a new tag, so the pod restarts with it.
- */
-export function archiveImage(image: string): { tag: string; path: string } | { error: string } | undefined {
-  const m = image.match(ARCHIVE);
-  if (!m) return undefined;
-  const path = m[2]!;
-  let st: ReturnType<typeof statSync>;
-  try {
-    st = statSync(path);
-  } catch {
-    return { error: `image archive ${path} does not exist` };
-  }
-  const id = createHash('sha256').update(`${path}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 12);
-  return { tag: `localhost/finit-pods/archive-${id}:latest`, path };
-}
-
 /** The local image list, read at most once per sync and only when a pod needs it. */
 class ImageCache {
   private local: LocalImages | undefined;
@@ -894,23 +879,26 @@ class ImageCache {
   forget(): void {
     this.local = undefined;
   }
-  async loadAs(path: string, tag: string): Promise<void> {
+  async loadAs(path: string, tags: readonly string[]): Promise<void> {
     const id = await this.podman.load(path);
-    await this.podman.tag(id, tag);
-    this.local?.names.add(tag);
+    for (const tag of new Set(tags)) {
+      await this.podman.tag(id, tag);
+      this.local?.names.add(tag);
+    }
   }
 }
 
 /** Returns why the image cannot be had, or undefined when it is present (loading an archive if needed). */
 async function ensureImage(
   image: string,
-  archive: ReturnType<typeof archiveImage>,
+  archive: Archive | undefined,
   images: ImageCache,
 ): Promise<string | undefined> {
   if (await images.has(image)) return undefined;
-  if (archive && 'path' in archive) {
+  if (archive) {
     try {
-      await images.loadAs(archive.path, archive.tag);
+      // the identity tag too: auto-update knows this archive is loaded (update/observe.ts)
+      await images.loadAs(archive.path, [archive.tag, archive.identity]);
       return undefined;
     } catch (e) {
       return `image missing: loading ${archive.path} failed: ${(e as Error).message}`;

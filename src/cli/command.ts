@@ -21,6 +21,8 @@ export const PATH_HELP = `  --units-dir DIR   unit files (env FINIT_PODS_UNITS_D
   --finit-dir DIR   where stanzas go (env FINIT_PODS_FINIT_DIR, default /etc/finit.d/enabled)
   --run-dir DIR     runtime state (env FINIT_PODS_RUN_DIR, default /run/finit-pods)
   --cni-dir DIR     CNI profiles for [HostDevice] networks (env FINIT_PODS_CNI_DIR, default /etc/cni/net.d)
+  --state-dir DIR   persistent state: auto-update's updates.json (env FINIT_PODS_STATE_DIR,
+                    default /var/lib/finit-pods)
   --podman PATH     podman binary (env FINIT_PODS_PODMAN, default /usr/bin/podman)
   initctl is found on PATH or in the usual places; env FINIT_PODS_INITCTL overrides.
 `;

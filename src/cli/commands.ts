@@ -18,6 +18,7 @@ export const commands = new Map<string, () => Promise<Command>>([
   ['doctor', async () => (await import('./commands/doctor.js')).doctorCommand],
   ['import', async () => (await import('./commands/import.js')).importCommand],
   ['quadlet', async () => (await import('./commands/quadlet.js')).quadletCommand],
+  ['auto-update', async () => (await import('./commands/auto-update.js')).autoUpdateCommand],
 ]);
 
 /** The overview: one line per command, with its summary (so it loads every command). */

@@ -8,12 +8,18 @@ export const PATH_OPTIONS = {
   'finit-dir': { type: 'string' },
   'run-dir': { type: 'string' },
   'cni-dir': { type: 'string' },
+  'state-dir': { type: 'string' },
   podman: { type: 'string' },
 } as const;
 
 export const CHECK_OPTIONS = { 'finit-version': { type: 'string' } } as const;
 
-export const DAEMON_OPTIONS = { 'log-format': { type: 'string' }, ...PATH_OPTIONS } as const;
+export const DAEMON_OPTIONS = {
+  'log-format': { type: 'string' },
+  'auto-update': { type: 'string' },
+  'update-timeout': { type: 'string' },
+  ...PATH_OPTIONS,
+} as const;
 
 /** Flags win over environment variables, which win over the defaults. */
 export function syncConfig(values: Record<string, string | boolean | undefined>): SyncConfig {
@@ -26,6 +32,7 @@ export function syncConfig(values: Record<string, string | boolean | undefined>)
     stanzaDir: pick('finit-dir', 'FINIT_PODS_FINIT_DIR', '/etc/finit.d/enabled'),
     runDir: pick('run-dir', 'FINIT_PODS_RUN_DIR', '/run/finit-pods'),
     cniDir: pick('cni-dir', 'FINIT_PODS_CNI_DIR', '/etc/cni/net.d'),
+    stateDir: pick('state-dir', 'FINIT_PODS_STATE_DIR', '/var/lib/finit-pods'),
     podman: pick('podman', 'FINIT_PODS_PODMAN', '/usr/bin/podman'),
   };
 }

@@ -46,6 +46,8 @@ export interface DaemonOptions {
   /** How often the units directory's identity is checked besides the watch on its parent (re-attach after it was replaced). */
   dirCheckMs?: number;
   debounceMs?: number;
+  /** Auto-update's schedule (daemon/updates.ts): started once the first apply is done. */
+  updates?: { start(): void; stop(): Promise<void> };
 }
 
 export { controlPath } from './control.js';
@@ -312,6 +314,7 @@ export class Daemon {
     this.watchParent();
     this.watchRunner();
     void this.watchPods();
+    this.opts.updates?.start();
     this.log.info({ dir: this.cfg.unitsDir }, 'watching');
   }
 
@@ -465,6 +468,7 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    await this.opts.updates?.stop();
     for (const t of this.timers) clearInterval(t);
     for (const w of this.fsWatches) w.close();
     clearTimeout(this.retryTimer);

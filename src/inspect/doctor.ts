@@ -18,6 +18,7 @@ import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import { printable } from '../lib/text.js';
 import type { UnitResult } from '../model/translate.js';
 import { LABEL_MANAGED, LABEL_POD } from '../render/labels.js';
+import { updateProblem } from '../update/view.js';
 import { collectStatusWith, type PodView } from './status.js';
 
 export interface DoctorDeps {
@@ -38,6 +39,8 @@ export interface Finding {
   remedy?: string;
   /** With --fix: what was done. */
   done?: string;
+  /** Said for the record, not a fault: the pod runs (a rolled-back update). */
+  info?: boolean;
 }
 
 const BUILTIN_NETWORKS = /^(host|none|private|bridge|slirp4netns|pasta|podman|ns:|container:)/;
@@ -234,6 +237,12 @@ export async function doctor(
       `initctl restart pod:${u.name}`,
     );
     restart.push(u.name);
+  }
+
+  // an update that was rolled back or failed: said even while the pod runs (on its old image)
+  for (const u of view.units) {
+    const update = u.update && updateProblem(u.update);
+    if (update) findings.push({ pod: u.name, problem: update, info: true });
   }
 
   // Left behind: a container of ours whose unit is gone, with no Finit service to stop it (while

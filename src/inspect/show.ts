@@ -2,8 +2,9 @@
 // stanza Finit runs, and the podman command line to paste into a shell to try the pod by hand.
 
 import { join, relative } from 'node:path';
+import { podArchive } from '../apply/archive.js';
 import { readIfExists } from '../apply/files.js';
-import { archiveImage, type SyncConfig } from '../apply/sync.js';
+import type { SyncConfig } from '../apply/sync.js';
 import { formatDiagnostic } from '../lib/diagnostics.js';
 import { shellJoin } from '../lib/shell.js';
 import { translateDir } from '../model/translate.js';
@@ -50,7 +51,7 @@ export function show(
   if (r.diagnostics.length) out.push('', '== problems', ...r.diagnostics.map(formatDiagnostic));
   if (r.model?.kind === 'container') {
     let m = r.model;
-    const archive = archiveImage(m.image);
+    const archive = podArchive(m);
     if (archive && 'tag' in archive) m = { ...m, image: archive.tag };
     const conf = join(cfg.stanzaDir, `pod-${m.pod}.conf`);
     let onDisk: string | undefined;

@@ -4,11 +4,11 @@
 // what it would have said `unknown`, never "not there". Schema: docs/status.md.
 
 import { statSync } from 'node:fs';
+import { podArchive } from '../apply/archive.js';
 import type { Finit } from '../apply/finit.js';
 import type { FinitService } from '../apply/finit-status.js';
 import { type ContainerInfo, imagePresent, type LocalImages, type Podman } from '../apply/podman.js';
 import { CommandError } from '../apply/run.js';
-import { archiveImage } from '../apply/sync.js';
 import { type DaemonState, readState } from '../daemon/state.js';
 import { formatDiagnostic } from '../lib/diagnostics.js';
 import { printable } from '../lib/text.js';
@@ -17,6 +17,8 @@ import { translateDir, type UnitResult } from '../model/translate.js';
 import type { UnitKind } from '../parse/load.js';
 import { finitCaps } from '../render/finit.js';
 import { LABEL_POD, READY_CONDITION } from '../render/stanza.js';
+import { readUpdates, type UpdateState } from '../update/state.js';
+import { type UpdateView, updateProblem, updateView } from '../update/view.js';
 
 /** The state shown for what a failed listing would have said. */
 export const UNKNOWN = 'unknown';
@@ -40,6 +42,8 @@ export interface PodView {
   uptime?: number;
   /** What the unit waits for, as the daemon's last apply said: an image, or an .image/.build/.artifact unit. */
   waitingFor?: string;
+  /** Its updates (finit-pods auto-update), as STATE_DIR/updates.json says. */
+  update?: UpdateView;
   healthy: boolean;
   /** One sentence when not healthy. */
   problem?: string;
@@ -62,6 +66,8 @@ export interface StatusReadings {
   services?: FinitService[];
   containers?: ContainerInfo[];
   images?: LocalImages;
+  /** auto-update's state (updates.json), when there is a state dir. */
+  updates?: UpdateState;
   errors: { services?: string; containers?: string; images?: string };
 }
 
@@ -89,7 +95,7 @@ async function attempt<T>(call: () => Promise<T>): Promise<{ value: T } | { erro
  * podman's containers), for a caller that needs them too (doctor) and should not read them twice.
  */
 export async function collectStatusWith(
-  cfg: { unitsDir: string; runDir?: string },
+  cfg: { unitsDir: string; runDir?: string; stateDir?: string },
   deps: { finit: Finit; podman: Podman },
   only: string[] = [],
 ): Promise<{ view: StatusView; readings: StatusReadings }> {
@@ -100,6 +106,7 @@ export async function collectStatusWith(
   const readings: StatusReadings = { results, errors: {} };
   const last = cfg.runDir === undefined ? undefined : readState(cfg.runDir);
   if (last) readings.lastApply = last;
+  if (cfg.stateDir !== undefined) readings.updates = readUpdates(cfg.stateDir);
   const services = await attempt(() => finit.services(version));
   if ('value' in services) readings.services = services.value;
   else readings.errors.services = services.error;
@@ -224,11 +231,13 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
       view.uptime = Math.max(0, Math.round(now - c.startedAt));
     }
   }
-  const archive = archiveImage(m.image);
+  const archive = podArchive(m);
   const ref = archive && 'tag' in archive ? archive.tag : m.image;
   if (ref) view.image = read.images ? { ref, present: imagePresent(ref, read.images) } : { ref };
 
   if (waiting) view.waitingFor = waiting;
+  const update = read.updates && updateView(read.updates, name);
+  if (update) view.update = update;
   const running = view.finit?.status === 'running' && view.container?.state === 'running';
   view.healthy = r.ok && running && applyErrors.length === 0;
   // what the unit itself says, or a missing image, before what the last apply could not do
@@ -301,6 +310,8 @@ export function formatStatus(v: StatusView): string {
         `${u.kind === 'container' || u.kind === 'pod' || u.kind === 'kube' ? shownName(u) : printable(u.file)}: ${printable(u.problem)}`,
       );
     for (const m of u.unit.messages) if (!u.problem?.includes(m)) out.push(`    ${printable(m)}`);
+    const update = u.update && updateProblem(u.update);
+    if (update) out.push(`${shownName(u)}: ${printable(update)}`);
   }
   for (const f of v.failures ?? []) out.push(`unknown: ${printable(f)}`);
   if (!v.ready) out.push('note: usr/finit-pods is not set, so no pod may start yet');

@@ -451,16 +451,10 @@ function addMounts({ r, add, diagnostics, resolveRef, absolute }: KeyContext): v
   }
 }
 
-function handleAutoUpdate({ r, add, diagnostics }: KeyContext): void {
+// the label podman auto-update reads; finit-pods auto-update reads it too (update/policy.ts)
+function handleAutoUpdate({ r, add }: KeyContext): void {
   const v = r.nonEmpty('AutoUpdate');
-  if (!v) return;
-  add('--label', `io.containers.autoupdate=${v.value}`);
-  diagnostics.push(
-    warning(
-      v.at,
-      'AutoUpdate=: podman auto-update restarts units through systemd, so it does not update pods under Finit',
-    ),
-  );
+  if (v) add('--label', `io.containers.autoupdate=${v.value}`);
 }
 
 export function handlePublishPorts({ r, add, diagnostics }: KeyContext): void {

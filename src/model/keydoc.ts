@@ -82,7 +82,7 @@ const SPECIAL: Record<DocTable, Record<string, string>> = {
     Volume:
       "`-v SRC:DST[:OPTS]` or `-v DST` per value; `./rel` → absolute from the unit's directory; `NAME.volume` (and `NAME.artifact`) → its name",
     AutoUpdate:
-      '`--label io.containers.autoupdate=VALUE`, and a warning: podman auto-update restarts systemd units, not Finit pods',
+      '`--label io.containers.autoupdate=VALUE`: `registry` or `local`, read by `finit-pods auto-update`',
     PublishPort:
       '`--publish VALUE` per value, `[[IP:][HOSTPORT]:]CONTAINERPORT[/tcp|/udp|/sctp]` (any other form is an error); a `$` in it is a warning: nothing expands variables under Finit',
     ExposeHostPort: '`--expose PORT[-PORT][/tcp|/udp]` per value; any other form is an error',

@@ -132,6 +132,16 @@ t.test('planCleanup', async (t) => {
   });
 });
 
+/** What auto-update asks of podman: cleanup never does. */
+const notUsedByCleanup: Pick<Podman, 'inspectContainer' | 'inspectImage' | 'remoteDigest' | 'pull' | 'untag' | 'version'> = {
+  inspectContainer: () => Promise.reject(new Error('not used by cleanup')),
+  inspectImage: () => Promise.reject(new Error('not used by cleanup')),
+  remoteDigest: () => Promise.reject(new Error('not used by cleanup')),
+  pull: () => Promise.reject(new Error('not used by cleanup')),
+  untag: () => Promise.reject(new Error('not used by cleanup')),
+  version: () => Promise.reject(new Error('not used by cleanup')),
+};
+
 /** A fake Podman adapter: records every call; `failRemoves` makes the first N remove calls fail. */
 function fakePodman(initial: ContainerInfo[], failRemoves = 0) {
   const calls: { op: string; ids?: string[]; storage?: boolean }[] = [];
@@ -197,6 +207,7 @@ function fakePodman(initial: ContainerInfo[], failRemoves = 0) {
       calls.push({ op: 'events' });
       return new Map();
     },
+    ...notUsedByCleanup,
   };
   return { podman, calls, present: () => present };
 }

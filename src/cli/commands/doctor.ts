@@ -23,6 +23,9 @@ left behind; and reports what it did. A running container finit-pods does not ow
 
   --fix    apply the safe remedies
 ${PATH_HELP}
+A pod whose last update was rolled back (finit-pods auto-update) is named too, with the reason;
+it runs on its previous image, so that alone does not make the exit status 1.
+
 Exit status: 0 when every pod runs (after --fix: when nothing is left to fix), 1 otherwise.
 `,
   async run(args) {
@@ -41,6 +44,6 @@ Exit status: 0 when every pod runs (after --fix: when nothing is left to fix), 1
       { fix },
     );
     out(formatFindings(findings, fix));
-    return findings.every((f) => f.done !== undefined && !/failed/.test(f.done)) ? 0 : 1;
+    return findings.every((f) => f.info || (f.done !== undefined && !/failed/.test(f.done))) ? 0 : 1;
   },
 };
