@@ -31,8 +31,8 @@ benches=()
 for b in tools/bench/*.mjs; do [ "$b" = tools/bench/boot.mjs ] || benches+=("$b"); done
 for b in "${benches[@]}" tools/bench/boot.mjs; do
 	if [ "$b" = tools/bench/boot.mjs ] || [ "$b" = tools/bench/rest.mjs ]; then
-		# per stack: Podman 4.3 and 5.4 leave different leftovers at boot, Finit 4.2 and 4.12 differ at rest
-		for stack in bookworm trixie; do
+		# per stack: Podman 4.3 and 5.4 leave different leftovers at boot, each Finit differs at rest
+		for stack in $(tools/testbed stacks); do
 			settle
 			printf '\n##### %s (%s)\n' "$b" "$stack"
 			BENCH_STACK=$stack node "$b"

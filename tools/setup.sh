@@ -3,16 +3,17 @@
 #
 # Installs what the testbed needs from Debian's apt mirror (only what is missing), prepares the
 # host (hugetlb cgroup v1 mount) and fills the cache (busybox image tarball, LD_PRELOAD shim and,
-# when the trixie stack is selected, the debootstrapped trixie root).  A fast no-op when all is
-# there.  Used by `npm test`, `npm run demo` and CI.
+# when a stack needs them, the debootstrapped trixie root and Finit 4.14 built over it).  A fast
+# no-op when all is there.  Used by `npm test`, `npm run demo` and CI.
 #
-# Env: FINIT_PODS_STACKS  stacks to prepare, space/comma separated (default "bookworm trixie");
-#                         the trixie root (1-3 min, ~340 MB) is only built when trixie is listed.
+# Env: FINIT_PODS_STACKS  stacks to prepare, space/comma separated (default: every stack of
+#                         tools/testbed); the trixie root (1-3 min, ~340 MB) is built for trixie and
+#                         finit414, Finit 4.14 (about a minute) for finit414.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 testbed=$here/testbed
-stacks=${FINIT_PODS_STACKS:-bookworm trixie}
+stacks=${FINIT_PODS_STACKS:-$("$testbed" stacks)}
 
 # The podman stack as the reference recipes install it (with recommends), docker-registry (a real
 # registry on loopback for .image units), and shellcheck for
@@ -66,7 +67,10 @@ main() {
 	"$testbed" build-image
 	"$testbed" build-shim
 	case " ${stacks//,/ } " in
-	*" trixie "*) "$testbed" build-root ;;
+	*" trixie "* | *" finit414 "*) "$testbed" build-root ;;
+	esac
+	case " ${stacks//,/ } " in
+	*" finit414 "*) "$testbed" build-finit ;;
 	esac
 	log "setup ok ($((SECONDS - t0)) s)"
 }

@@ -16,7 +16,7 @@ if [ -f tools/stress/fuzz.mjs ]; then
 	printf '\n##### tools/stress/fuzz.mjs\n'
 	node tools/stress/fuzz.mjs || status=1
 fi
-IFS=', ' read -ra stacks <<<"${FINIT_PODS_STACKS:-bookworm trixie}"
+IFS=', ' read -ra stacks <<<"${FINIT_PODS_STACKS:-$(tools/testbed stacks)}"
 for stack in "${stacks[@]}"; do
 	printf '\n##### tools/stress/stack.mjs (%s)\n' "$stack"
 	STRESS_STACK=$stack node tools/stress/stack.mjs || status=1

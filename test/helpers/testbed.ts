@@ -8,23 +8,67 @@
  *   await tb.initctl('reload');
  *   await tb.waitForStatus('pod:web', 'running');
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-export const STACKS = ['bookworm', 'trixie'] as const;
+/** The stacks of tools/testbed (`tools/testbed stacks`): bookworm, trixie, and Finit 4.14 over trixie. */
+export const STACKS = ['bookworm', 'trixie', 'finit414'] as const;
 export type Stack = (typeof STACKS)[number];
+
+/** What a stack is (`tools/testbed -s STACK info`): tests branch on these, never on its name. */
+export interface StackInfo {
+  stack: Stack;
+  /** Finit's version, major.minor ('4.2', '4.12', '4.14'): compare with finitCaps(). */
+  finit: string;
+  /** Podman's version, major.minor ('4.3', '5.4'). */
+  podman: string;
+  /** initctl inside: /lib/finit/initctl on bookworm (not on PATH), /usr/sbin/initctl elsewhere. */
+  initctl: string;
+  /** node inside, an absolute path for a stanza. */
+  node: string;
+}
 
 /** The repo root (bind-mounted at the same path inside every sandbox). */
 export const REPO_DIR = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 export const TESTBED_TOOL = path.join(REPO_DIR, 'tools', 'testbed');
+/** The product's command as installed (package.json bin), at the same path inside every sandbox. */
+export const CLI = path.join(REPO_DIR, 'dist', 'cli', 'launch.cjs');
 /** The image every sandbox has (built from Debian's busybox-static): httpd serves /www. */
 export const IMAGE = 'localhost/busybox:latest';
 
 export function isStack(s: string): s is Stack {
   return (STACKS as readonly string[]).includes(s);
+}
+
+const infos = new Map<Stack, StackInfo>();
+
+/** The stack's facts, from tools/testbed, which defines the stacks. */
+export function stackInfo(stack: Stack): StackInfo {
+  let info = infos.get(stack);
+  if (!info) {
+    const out = execFileSync(TESTBED_TOOL, ['-s', stack, 'info'], { encoding: 'utf8', timeout: 10_000 });
+    info = JSON.parse(out) as StackInfo;
+    infos.set(stack, info);
+  }
+  return info;
+}
+
+/** Podman's major version on the stack (4: containers come back Created after a power cut; 5: Exited). */
+export const podmanMajor = (info: StackInfo): number => Number.parseInt(info.podman, 10);
+
+/** The daemon as a Finit service, as finit.d/finit-pods.conf installs it, run by the stack's node. */
+export const daemonStanza = (info: StackInfo): string =>
+  `service [2345] name:finit-pods log ${info.node} ${CLI} daemon -- finit-pods\n`;
+
+/** The stack's Finit is `min` ('4.13') or later. */
+export function finitAtLeast(info: StackInfo, min: string): boolean {
+  const [a = 0, b = 0] = info.finit.split('.').map(Number);
+  const [x = 0, y = 0] = min.split('.').map(Number);
+  return a > x || (a === x && b >= y);
 }
 
 /** Stacks selected by env FINIT_PODS_STACKS (space or comma separated), default all of them. */
@@ -197,7 +241,9 @@ export class Testbed {
   readonly consoleLogPath: string;
   /** Name of the sandbox's subtree in every host cgroup hierarchy. */
   readonly cgroupName: string;
-  /** initctl inside: /lib/finit/initctl on bookworm (not on PATH), /usr/sbin/initctl on trixie. */
+  /** The stack's versions and paths. */
+  readonly info: StackInfo;
+  /** initctl inside (info.initctl). */
   readonly initctlPath: string;
   /** Finit's host PID while running. */
   hostPid: number | undefined;
@@ -214,7 +260,8 @@ export class Testbed {
     this.storageDir = path.join(stateDir, 'storage');
     this.consoleLogPath = path.join(stateDir, 'console.log');
     this.cgroupName = `finit-pods-tb.${stack}-${name}`;
-    this.initctlPath = stack === 'bookworm' ? '/lib/finit/initctl' : '/usr/sbin/initctl';
+    this.info = stackInfo(stack);
+    this.initctlPath = this.info.initctl;
     this.binds = binds;
   }
 
@@ -316,7 +363,7 @@ export class Testbed {
     return this.exec(['podman', ...args]);
   }
 
-  /** All services and tasks Finit knows, from `initctl -p -t status` (same on 4.2 and 4.12). */
+  /** All services and tasks Finit knows, from `initctl -p -t status` (the same on every version). */
   async services(): Promise<ServiceRow[]> {
     const { stdout } = await this.initctl('-p', '-t', 'status');
     const rows: ServiceRow[] = [];

@@ -19,7 +19,7 @@ import t from 'tap';
 import type { SyncReport } from '../../src/apply/sync.js';
 import type { DaemonState } from '../../src/daemon/state.js';
 import type { StatusView } from '../../src/inspect/status.js';
-import { IMAGE, REPO_DIR, stacksFromEnv, Testbed } from '../helpers/testbed.js';
+import { finitAtLeast, IMAGE, REPO_DIR, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
 const CLI = path.join(REPO_DIR, 'dist', 'cli', 'launch.cjs');
 const HELLO = '<h1>hello from busybox</h1>';
@@ -36,12 +36,12 @@ const STATE = '/run/finit-pods/state.json';
 const READY_COND = '/run/finit/cond/usr/finit-pods';
 
 /**
- * Is usr/finit-pods set? Looked at inside the sandbox: on Finit 4.12 the condition's file is a
- * symlink to /var/run/finit/cond/reconf, which only resolves there. 4.12 also answers `cond get`.
+ * Is usr/finit-pods set? Looked at inside the sandbox: on Finit 4.12 and later the condition's
+ * file is a symlink to /var/run/finit/cond/reconf, which only resolves there. `cond get` is 4.3+.
  */
 async function readySet(tb: Testbed): Promise<boolean> {
   const file = (await tb.exec(['test', '-e', READY_COND], { reject: false })).exitCode === 0;
-  if (tb.stack === 'bookworm') return file; // Finit 4.2 has no `initctl cond get`
+  if (!finitAtLeast(tb.info, '4.3')) return file;
   const get = await tb.exec([tb.initctlPath, 'cond', 'get', 'usr/finit-pods'], { reject: false });
   return file && get.exitCode === 0;
 }
@@ -282,7 +282,7 @@ for (const stack of stacksFromEnv()) {
       t.ok(await readySet(tb), 'condition usr/finit-pods is set');
       const s = await daemonState(tb);
       t.same(s?.units, {}, 'state.json: no units yet');
-      t.equal(s?.finitVersion, stack === 'bookworm' ? '4.2' : '4.12', 'state.json: Finit version');
+      t.equal(s?.finitVersion, tb.info.finit, 'state.json: Finit version');
       const log = await daemonLog(tb);
       t.ok(
         log.some((r) => r.msg === 'watching' && r.dir === UNITS),

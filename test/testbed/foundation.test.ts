@@ -1,14 +1,20 @@
 // Foundation tests of the testbed itself: a real Finit supervising a real Podman container, on
 // every stack (FINIT_PODS_STACKS), each stack in its own sandbox.  Everything else the project
 // accepts is tested on this testbed, so these must hold first.
+
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import t from 'tap';
 import {
+  finitAtLeast,
   hostProcessesInPidNs,
   IMAGE,
   isAlive,
-  type Stack,
+  podmanMajor,
+  STACKS,
+  type StackInfo,
   stacksFromEnv,
+  TESTBED_TOOL,
   Testbed,
   ticksSinceBoot,
 } from '../helpers/testbed.js';
@@ -23,14 +29,14 @@ const WEB_STANZA =
 
 /**
  * A podman-service stanza (no --replace): after a power cut the old container still holds the name.
- * Podman 5.4 removes --rm containers at boot, so on trixie the same failure needs no --rm.
+ * Podman 5 removes --rm containers at boot, so there the same failure needs no --rm.
  */
-function podmanServiceStanza(stack: Stack): string {
-  const rm = stack === 'bookworm' ? '--rm ' : '';
+function podmanServiceStanza(info: StackInfo): string {
+  const rm = podmanMajor(info) < 5 ? '--rm ' : '';
   // Finit 4.2's logit can lose a short-lived attempt's output (the "already in use" line this
   // test reads; when logit opens the pty after podman has exited): ten attempts there instead of
-  // two, each lost with a chance of about a half (4.2 restarts at once; 4.12 waits 2–5 s each)
-  const restarts = stack === 'bookworm' ? 9 : 1;
+  // two, each lost with a chance of about a half (4.2 restarts at once; 4.12+ wait 2–5 s each)
+  const restarts = finitAtLeast(info, '4.12') ? 1 : 9;
   return (
     `service [2345] name:pod :web restart:${restarts} log:/var/log/pod-web.log /usr/bin/podman run ` +
     `--name web ${rm}-p 8080:8080 ${IMAGE} httpd -f -p 8080 -h /www -- Web (podman-service)\n`
@@ -51,10 +57,26 @@ async function webAnswers(tb: Testbed, message: string): Promise<void> {
 // Stacks run in parallel (each its own sandbox), so a full run costs about one stack's time.
 t.jobs = 2;
 
+t.test('STACKS are the stacks tools/testbed knows', async (t) => {
+  const known = execFileSync(TESTBED_TOOL, ['stacks'], { encoding: 'utf8', timeout: 10_000 });
+  t.same(known.trim().split(/\s+/), [...STACKS]);
+});
+
 for (const stack of stacksFromEnv()) {
   t.test(stack, async (t) => {
     const tb = await Testbed.boot({ stack, name: 'foundation' });
     t.teardown(() => tb.destroy());
+
+    t.test('the stack runs the versions it says', async (t) => {
+      const finit = await tb.initctl('version');
+      t.equal(finit.stdout.split('\n')[0], `Finit ${tb.info.finit}`, 'initctl version');
+      const podman = await tb.podman('version', '--format', '{{.Client.Version}}');
+      t.match(
+        podman.stdout.trim(),
+        new RegExp(`^${tb.info.podman.replace('.', '\\.')}\\.`),
+        'podman version',
+      );
+    });
 
     t.test('a Finit stanza runs a podman container that survives restart and power cut', async (t) => {
       await tb.writeStanza('enabled/web.conf', WEB_STANZA);
@@ -98,7 +120,7 @@ for (const stack of stacksFromEnv()) {
     });
 
     t.test('a podman-service stanza crash-loops after a power cut (name already in use)', async (t) => {
-      await tb.writeStanza('enabled/web.conf', podmanServiceStanza(stack));
+      await tb.writeStanza('enabled/web.conf', podmanServiceStanza(tb.info));
       await tb.initctl('reload');
       await tb.waitForStatus('pod:web', 'running');
       await webAnswers(tb, 'the podman-service web to answer HTTP');
@@ -107,7 +129,7 @@ for (const stack of stacksFromEnv()) {
       await tb.powerCut();
       await tb.start();
       // Each `podman run` fails at once; Finit restarts it, then gives up.  (restart:1 keeps this
-      // quick on Finit 4.12, which waits 2 to 5 s before each restart; see podmanServiceStanza.)
+      // quick on Finit 4.12 and later, which wait 2 to 5 s before each restart; see podmanServiceStanza.)
       t.equal(
         await tb.waitForStatus('pod:web', 'crashed', { timeout: 90_000 }),
         'crashed',
@@ -115,7 +137,7 @@ for (const stack of stacksFromEnv()) {
       );
 
       const ps = await tb.podman('ps', '-a', '--filter', 'name=^web$', '--format', '{{.Names}} {{.State}}');
-      const expected = stack === 'bookworm' ? 'created' : 'exited';
+      const expected = podmanMajor(tb.info) < 5 ? 'created' : 'exited';
       t.equal(
         ps.stdout.trim().toLowerCase(),
         `web ${expected}`,
@@ -149,7 +171,8 @@ for (const stack of stacksFromEnv()) {
       const pidNs = tb.pidNs!;
       const before = [...(await tb.processes()), ...(await tb.cgroupProcesses())];
       const comms = before.map((p) => p.comm);
-      t.ok(comms.includes('finit'), 'finit runs in the sandbox');
+      // Finit 4.13 and later rename themselves "init" once they have read their arguments
+      t.ok(comms.includes(finitAtLeast(tb.info, '4.13') ? 'init' : 'finit'), 'finit runs in the sandbox');
       t.ok(comms.includes('conmon'), 'conmon runs in the sandbox');
       t.ok(comms.includes('sleep'), "the container's process runs (in the sandbox's cgroup subtree)");
       t.ok((await tb.cgroupDirs()).length > 0, 'the sandbox has cgroup subtrees');

@@ -8,18 +8,13 @@
 //  - a power cut brings all of them back, with the registry gone: nothing is pulled again.
 // Needs a build (dist/) and docker-registry (tools/setup.sh installs it).
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import t from 'tap';
-import { IMAGE, REPO_DIR, type Stack, stacksFromEnv, Testbed } from '../helpers/testbed.js';
+import { CLI, daemonStanza, IMAGE, podmanMajor, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
-const CLI = path.join(REPO_DIR, 'dist', 'cli', 'launch.cjs');
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
 const REGISTRY_BIN = '/usr/bin/docker-registry';
 if (!existsSync(REGISTRY_BIN)) throw new Error(`${REGISTRY_BIN} is missing: run tools/setup.sh`);
 const REGISTRY = '127.0.0.1:5000';
-
-const daemonStanza = (stack: Stack) =>
-  `service [2345] name:finit-pods log ${stack === 'bookworm' ? '/usr/bin/node' : '/usr/local/bin/node'} ${CLI} daemon -- finit-pods\n`;
 
 const UNITS: Record<string, string> = {
   // a pod publishing one port; its members listen inside it
@@ -83,7 +78,7 @@ for (const stack of stacksFromEnv()) {
     t.equal((await tb.sh(`podman images -q ${REGISTRY}/bb:v1`)).stdout.trim(), '', 'bb:v1 is not local');
 
     // an OCI artifact in the registry (Podman 5 has artifacts; Podman 4.3 does not)
-    const artifacts = stack !== 'bookworm';
+    const artifacts = podmanMajor(tb.info) >= 5;
     if (artifacts)
       await tb.sh(
         `podman artifact add ${REGISTRY}/files:1 /etc/hostname >/dev/null && podman artifact push --tls-verify=false ${REGISTRY}/files:1 && podman artifact rm ${REGISTRY}/files:1 >/dev/null`,
@@ -93,7 +88,7 @@ for (const stack of stacksFromEnv()) {
     await tb.sh('mkdir -p /cfg/containers/app');
     for (const [name, text] of Object.entries(UNITS)) await tb.writeUnit(name, text);
     await tb.writeUnit('files.artifact', `[Artifact]\nArtifact=${REGISTRY}/files:1\nTLSVerify=false\n`);
-    await tb.writeStanza('enabled/finit-pods.conf', daemonStanza(stack));
+    await tb.writeStanza('enabled/finit-pods.conf', daemonStanza(tb.info));
     await tb.initctl('reload');
 
     const up = async (label: string) => {

@@ -27,7 +27,6 @@ const COUNTS = (process.env.BENCH_COUNTS ?? '5 50')
   .map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const NAME = 'bench-boot';
-const node = stack === 'bookworm' ? '/usr/bin/node' : '/usr/local/bin/node';
 const cli = `${repo}/dist/cli/launch.cjs`; // the installed command (package.json bin)
 
 const tb = (...args) =>
@@ -38,6 +37,7 @@ const tb = (...args) =>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 const sh = (script) => tb('sh', script);
+const { node } = JSON.parse(tb('info'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

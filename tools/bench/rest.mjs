@@ -35,7 +35,6 @@ const NAME = 'bench-rest';
 const RUNNING = 5;
 const TARGET = { cpu: 0.05, spawned: 0, rssMb: 45, changeS: 1 };
 const TICK = 100; // USER_HZ
-const node = stack === 'bookworm' ? '/usr/bin/node' : '/usr/local/bin/node';
 
 // inside the sandbox
 const B = '/run/fp-bench';
@@ -191,6 +190,7 @@ async function measure(codeDir, binds) {
   const tb = testbed(binds);
   const sh = (script) => tb('sh', script);
   const cli = `${codeDir}/dist/cli/launch.cjs`;
+  const { node, initctl: initctlPath } = JSON.parse(tb('info'));
   const r = {};
   tb('setup');
   tb('start');
@@ -204,7 +204,6 @@ async function measure(codeDir, binds) {
     if (i < RUNNING) writeFileSync(join(unitsDir, `p${i}.container`), runningUnit(i));
     else writeFileSync(join(unitsDir, `r${String(i).padStart(4, '0')}.container`), rescueUnit(i));
   }
-  const initctlPath = stack === 'bookworm' ? '/lib/finit/initctl' : '/usr/sbin/initctl';
   sh(
     `mkdir -p ${B}/bin && : >${INITCTL_CALLS} && : >${PODMAN_CALLS} && ` +
       `printf '#!/bin/sh\\necho "$PPID $*" >>${INITCTL_CALLS}\\nexec ${initctlPath} "$@"\\n' >${INITCTL_WRAP} && ` +

@@ -10,12 +10,12 @@
 //             units dir removed and recreated, a corrupt run dir, an image that is missing:
 //             no running pod stopped, each fault reported, and cleared without a command;
 //   powercut  power cuts in a row with pods running: all back each time, none crashed.
-// Environment: STRESS_STACK (bookworm|trixie), STRESS_SCENARIOS (some of the above),
+// Environment: STRESS_STACK (a stack of tools/testbed), STRESS_SCENARIOS (some of the above),
 // STRESS_KILLS, STRESS_POWERCUTS, STRESS_PODS, STRESS_EDITS, STRESS_STORM_UNITS,
 // STRESS_FAULT_HOLD_MS, STRESS_HANG_MS, STRESS_NAME (sandbox name prefix), STRESS_RESULTS (a
 // file the figures are written to as JSON, for test/testbed/reliability.test.ts), STRESS_SEED.
 // Needs root and a build (dist/).
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -34,7 +34,6 @@ const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '')
 const env = process.env;
 const num = (k, d) => (env[k] === undefined || env[k] === '' ? d : Number(env[k]));
 const STACK = env.STRESS_STACK ?? 'bookworm';
-if (STACK !== 'bookworm' && STACK !== 'trixie') throw new Error(`STRESS_STACK: unknown stack ${STACK}`);
 const KILLS = num('STRESS_KILLS', 200);
 const POWERCUTS = num('STRESS_POWERCUTS', 20);
 const PODS = num('STRESS_PODS', 10);
@@ -47,9 +46,11 @@ const SCENARIOS = (env.STRESS_SCENARIOS || 'kill storm faults powercut lock').sp
 const PREFIX = env.STRESS_NAME ?? 'stress';
 let seed = num('STRESS_SEED', Date.now() % 2147483647) || 1;
 
-const NODE = STACK === 'bookworm' ? '/usr/bin/node' : '/usr/local/bin/node';
+// where the stack has node and initctl (tools/testbed refuses an unknown stack)
+const { node: NODE, initctl: INITCTL } = JSON.parse(
+  execFileSync(join(repo, 'tools/testbed'), ['-s', STACK, 'info'], { encoding: 'utf8', timeout: 10_000 }),
+);
 const CLI = `${repo}/dist/cli/launch.cjs`;
-const INITCTL = STACK === 'bookworm' ? '/lib/finit/initctl' : '/usr/sbin/initctl';
 const IMAGE = 'localhost/busybox:latest';
 const MARK = '# finit-pods: generated';
 const ENABLED = '/etc/finit.d/enabled';
