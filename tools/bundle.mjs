@@ -5,13 +5,15 @@
 // `check` compiled, run over the units in examples/ and a generated directory shaped like a real
 // one (drop-ins, networks, volumes); what other commands need beyond it is compiled as they run.
 // It is only valid for this Node (V8 checks its version and refuses any other): build on the
-// Node that will run it.
+// Node that will run it. Beside them, dist/finit-pods.licenses: the notices of the packages the
+// bundle carries (tools/licenses.mjs).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { build } from 'esbuild';
+import { licensesText } from './licenses.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const dist = join(repo, 'dist');
@@ -23,19 +25,40 @@ const launcher = join(dist, 'cli', 'launch.cjs');
 const runnerSh = join(repo, 'src', 'render', 'finit-pods-run.sh');
 copyFileSync(runnerSh, join(dist, 'render', 'finit-pods-run.sh'));
 
-buildSync({
+/**
+ * An esbuild plugin: in dist/FILE, `createRequire(import.meta.url)('PKG')` (how an ES module loads
+ * a package only when it is first used) becomes `require('PKG')`, which esbuild bundles and still
+ * runs only when called. A build where FILE no longer has that call fails, rather than leave PKG
+ * to be looked for in node_modules at run time.
+ */
+function lazyRequire(file, pkg) {
+  const call = `createRequire(import.meta.url)('${pkg}')`;
+  return {
+    name: `lazy-require-${pkg}`,
+    setup(build) {
+      build.onLoad({ filter: /\.js$/ }, (args) => {
+        if (args.path !== join(dist, file)) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes(call)) throw new Error(`${file} no longer has ${call}: see tools/bundle.mjs`);
+        return { contents: text.replace(call, `require('${pkg}')`), loader: 'js' };
+      });
+    },
+  };
+}
+
+const { metafile } = await build({
   entryPoints: [join(dist, 'cli', 'main.js')],
   outfile: bundle,
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // pino stays a package (it starts worker threads from its own files); chokidar goes in
-  external: ['pino'],
+  // chokidar and pino go in, so the installed command needs no node_modules; pino's transports
+  // (worker threads started from its own files) are never used
+  plugins: [lazyRequire('daemon/log.js', 'pino')],
   // no import() left: a script compiled from a code cache has no module loader to call
   supported: { 'dynamic-import': false },
   // import.meta.url as the module that used it would see it: main.js reads ../../package.json
-  // and log.ts resolves pino from there
   define: {
     'import.meta.url': '__mainUrl',
     FINIT_PODS_RUNNER_SCRIPT: JSON.stringify(readFileSync(runnerSh, 'utf8')),
@@ -45,7 +68,9 @@ buildSync({
   },
   logLevel: 'warning',
   legalComments: 'none',
+  metafile: true,
 });
+writeFileSync(join(dist, 'finit-pods.licenses'), licensesText(repo, Object.keys(metafile.inputs)));
 // (the launcher wraps the text in a function: a #! line would not parse there)
 writeFileSync(bundle, readFileSync(bundle, 'utf8').replace(/^#!.*\n/, ''));
 

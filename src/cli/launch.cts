@@ -6,7 +6,8 @@
 // units: ~25 ms of ~180, npm run bench). Node 22 has such a cache built in
 // (module.enableCompileCache); Node 20 does not. V8 itself refuses a cache made by another
 // Node, and the script is then compiled as usual. Without a bundle, or with one older than
-// dist/cli/main.js (tsc ran since the last `npm run build`), the ES modules are loaded instead.
+// dist/cli/main.js (tsc ran since the last `npm run build`), the ES modules are loaded instead;
+// the installed package (npm pack, tools/package.mjs) has the bundle and no ES modules.
 // CommonJS, so that Node does not start its ES module loader for it.
 
 import fs = require('node:fs');
@@ -19,7 +20,8 @@ const CACHE = `${BUNDLE}.cache`;
 function launch(): void {
   let source: string;
   try {
-    if (fs.statSync(BUNDLE).mtimeMs < fs.statSync(path.join(__dirname, 'main.js')).mtimeMs)
+    const modules = fs.statSync(path.join(__dirname, 'main.js'), { throwIfNoEntry: false });
+    if (modules && fs.statSync(BUNDLE).mtimeMs < modules.mtimeMs)
       throw new Error('the bundle is older than the modules');
     source = fs.readFileSync(BUNDLE, 'utf8');
   } catch {

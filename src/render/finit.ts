@@ -11,6 +11,12 @@ export interface FinitCaps {
   serviceConditions: boolean;
   /** restart:always means unlimited restarts (4.4+); 4.2 reads it as 0. */
   restartAlways: boolean;
+  /**
+   * Longest argument on a stanza line that works: before 4.13 Finit cuts an argument at 63 bytes
+   * (4.2–4.4) or sees one of 64 and more as changed at every reload and restarts the service
+   * (4.5–4.12); 4.13 and later keep 255 and compare them whole.
+   */
+  maxArg: number;
 }
 
 /** Finit 4.2–4.14 keep at most 15 characters of a service :ID, 4.15 and later 64. */
@@ -26,6 +32,7 @@ export function finitCaps(version: string): FinitCaps {
     maxKill: atLeast(4, 14) ? 300 : 60,
     serviceConditions: atLeast(4, 4),
     restartAlways: atLeast(4, 4),
+    maxArg: atLeast(4, 13) ? 255 : 63,
   };
 }
 

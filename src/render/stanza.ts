@@ -259,9 +259,12 @@ export function renderService(def: ServiceDef, caps: FinitCaps, paths: StanzaPat
     diagnostics.push(
       error(at, `the stanza line would be ${Buffer.byteLength(line)} bytes; Finit reads at most 1024`),
     );
-  if (Buffer.byteLength(runner) > 63)
+  if (Buffer.byteLength(runner) > caps.maxArg)
     diagnostics.push(
-      error(at, `the runner path ${runner} is longer than the 63 bytes Finit 4.2 keeps of an argument`),
+      error(
+        at,
+        `the runner path ${runner} is longer than the ${caps.maxArg} bytes Finit ${caps.version} takes in an argument`,
+      ),
     );
 
   const shown = (name: string, label: string) => {

@@ -369,7 +369,6 @@ const CASES: Record<string, Case[]> = {
     {
       lines: 'AutoUpdate=registry',
       want: ['--label', 'io.containers.autoupdate=registry'],
-      warnings: [/AutoUpdate=: podman auto-update restarts units through systemd/],
     },
   ],
   ExposeHostPort: [

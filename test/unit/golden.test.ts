@@ -20,10 +20,10 @@ const golden = join(root, 'test', 'golden');
 const update = process.env.UPDATE_GOLDEN === '1';
 const paths = { stanzaDir: '/etc/finit.d/enabled', podman: '/usr/bin/podman', initctl: '/sbin/initctl' };
 
-// One version per set of capabilities that changes a stanza: 4.2 (Debian bookworm: usr/
-// conditions set by the runner, no unlimited restart), 4.12 (trixie), 4.15 (64-byte IDs and
-// 300 s kill delays, as on Infix; 4.14 has only the kill delays, which no example reaches).
-const VERSIONS = ['4.2', '4.12', '4.15'];
+// One version per set of capabilities, as the testbed runs them: 4.2 (Debian bookworm: usr/
+// conditions set by the runner, no unlimited restart), 4.12 (trixie), 4.14 (the finit414 stack:
+// 300 s kill delays, long arguments), 4.15 (64-byte IDs, as on Infix).
+const VERSIONS = ['4.2', '4.12', '4.14', '4.15'];
 
 /** File name → text of everything a first sync of examples/ writes to the stanza directory. */
 function render(version: string): Map<string, string> {

@@ -102,6 +102,13 @@ t.test('kill delay: StopTimeout + 5, TimeoutStopSec when longer, within the vers
   );
 });
 
+t.test('the runner path is an argument: at most 63 bytes before Finit 4.13, 255 from 4.13', async (t) => {
+  const m = model('[Container]\nImage=x\n');
+  const deep = { ...paths, stanzaDir: `/etc/finit.d/${'d'.repeat(40)}` };
+  t.match(renderPod(m, finitCaps('4.12'), deep, []).diagnostics[0]?.message, /longer than the 63 bytes/);
+  t.same(renderPod(m, finitCaps('4.14'), deep, []).diagnostics, []);
+});
+
 t.test('pod names longer than the :ID limit are errors, never truncated', async (t) => {
   const m = model('[Container]\nImage=x\n', 'averyverylongpodname.container');
   t.match(renderPod(m, finitCaps('4.12'), paths, []).diagnostics[0]?.message, /keeps at most 15/);
