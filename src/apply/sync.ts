@@ -420,7 +420,11 @@ export function planSync(
   const serviceOf = new Map<string, ServiceIdentity>();
   for (const r of results) {
     if (r.model?.kind === 'container' && !r.name.isTemplate)
-      serviceOf.set(r.name.filename, { name: 'pod', id: r.model.pod });
+      serviceOf.set(r.name.filename, {
+        name: 'pod',
+        id: r.model.pod,
+        ...(r.model.notify ? { ready: r.model.notify } : {}),
+      });
     else if (r.model?.kind === 'pod')
       serviceOf.set(r.name.filename, { name: 'podman-pod', id: r.model.resource });
     else if (r.model?.kind === 'kube') serviceOf.set(r.name.filename, { name: 'kube', id: r.model.resource });

@@ -8,6 +8,7 @@ import { type Diagnostic, error, nearest, type Origin, warning } from '../lib/di
 import { type LoadedUnit, UNIT_FILE_NAME, type UnitName } from '../parse/load.js';
 import { expandSpecifiers, type SpecifierContext } from '../parse/specifiers.js';
 import type { UnitFile } from '../parse/unitfile.js';
+import { type HealthSpec, type Readiness, readHealth } from './health.js';
 import type { UnitIndex } from './index.js';
 import { CONTAINER_KEYS, type ContainerSpecialKey, type KeyRule, QUADLET_KEYS } from './keys.js';
 import { defaultContainerName, podName } from './names.js';
@@ -41,7 +42,10 @@ export interface ContainerModel {
   /** Other units this one needs: networks, volumes, containers (by unit file name). */
   needs: string[];
   reload?: { command: string[] } | { signal: string };
-  /** Notify= was set; finit-pods starts pods without readiness notification. */
+  /** The health check the daemon runs (HealthCmd= and its schedule), and what to do when it fails. */
+  health?: HealthSpec;
+  /** Notify=: what makes the pod ready for the pods that wait for it (default: running). */
+  notify?: Readiness;
   sources: string[];
 }
 
@@ -258,6 +262,7 @@ export function translateContainer(
     else stopTimeout = Number(stopV.value);
   }
 
+  const { health, notify } = readHealth(r, diagnostics);
   const service = readService(reader('Unit'), reader('Service'), reader('Install'));
   checkDependencies(unit, spec, opts.index, needs, diagnostics);
 
@@ -285,6 +290,8 @@ export function translateContainer(
     sources: loaded.sources,
   };
   if (reload) model.reload = reload;
+  if (health) model.health = health;
+  if (notify) model.notify = notify;
   return { model, diagnostics };
 }
 
@@ -335,7 +342,7 @@ const HANDLERS: {
   ContainersConfModule: { model: 'the arguments before run' },
   Entrypoint: handleEntrypoint,
   Network: handleNetworks,
-  Notify: handleNotify,
+  Notify: { model: 'readiness (health.ts)' },
   AddDevice: handleDevices,
   SeccompProfile: handleSeccompProfile,
   ReadOnly: handleReadOnly,
@@ -349,6 +356,8 @@ const HANDLERS: {
   PublishPort: handlePublishPorts,
   EnvironmentFile: handleEnvironmentFiles,
   Mount: addMounts,
+  HealthOnFailure: { model: "the daemon's action on failure (health.ts)" },
+  HealthStartupRetries: { model: "the daemon's action on failure (health.ts)" },
   Pod: handlePod,
   StartWithPod: { with: 'Pod' },
   PodmanArgs: handlePodmanArgs,
@@ -517,14 +526,6 @@ function handlePod({ r, add, diagnostics, resolveRef }: KeyContext): void {
   }
   const res = resolveRef(v.value, v.at, 'Pod=: Quadlet pod unit');
   if (res !== undefined) add('--pod', res);
-}
-
-function handleNotify({ r, diagnostics }: KeyContext): void {
-  const v = r.nonEmpty('Notify');
-  if (v)
-    diagnostics.push(
-      warning(v.at, 'Notify= has no effect under Finit: finit-pods does not wait for readiness'),
-    );
 }
 
 export function handlePodmanArgs({ r, add }: KeyContext): void {

@@ -62,7 +62,8 @@ const SPECIAL: Record<DocTable, Record<string, string>> = {
     Entrypoint: "`--entrypoint=VALUE`, also when empty (clears the image's entrypoint)",
     Network:
       "`--network VALUE` per value; `NAME.network[:OPTIONS]` → that network's name, `NAME.container` → `container:NAME`",
-    Notify: 'no effect (warning): finit-pods does not wait for readiness',
+    Notify:
+      "`healthy`: no argument; the pod is ready once its health check passes (the daemon sets `usr/ready-pod-NAME`). `true`: `--sdnotify=container` and Finit's `notify:systemd` on Finit 4.13 and later; before 4.13 a warning, and the pod is ready when it runs ([Readiness](#readiness))",
     AddDevice: '`--device DEV` per word; `-DEV` only when the host path exists',
     SeccompProfile: '`--security-opt seccomp=PATH`, also when empty',
     ReadOnly: '`--read-only` / `--read-only=false`',
@@ -90,6 +91,10 @@ const SPECIAL: Record<DocTable, Record<string, string>> = {
       "`--env-file PATH` per word, relative paths from the unit's directory; `-PATH` is such a relative path, as in Quadlet (a warning says so)",
     Mount:
       '`--mount CSV` per word; `source=./rel` → absolute, `source=NAME.volume` → its name; type=image/bind/… without source: error',
+    HealthOnFailure:
+      "no argument (podman would act behind Finit's back): the daemon acts on an unhealthy pod: `kill` and `restart` end its container (`podman kill`, `podman stop`) and Finit restarts the pod; `stop`: `initctl stop pod:NAME`; `none` (default): recorded only ([Health checks](#health-checks))",
+    HealthStartupRetries:
+      'no argument: after this many startup checks failed in a row the daemon ends the container and Finit restarts the pod (0, the default: never)',
     Pod: '`--pod NAME` for `NAME.pod` (error for anything else; .pod units are not applied yet)',
     StartWithPod: 'no argument',
     PodmanArgs: 'words (quotes, C escapes) just before the image',

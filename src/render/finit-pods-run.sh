@@ -50,7 +50,11 @@ setting() { sed -n "s/^$1=//p" "$f"; }
 
 restart_sec=$(setting RESTART_SEC)
 cond=$(setting COND)
+ready_cond=$(setting READY_COND)
 initctl=$(setting INITCTL)
+# Notify=healthy: the daemon sets READY_COND once this run's health check passes, never before, so
+# what an earlier run left set (a runner killed, a daemon that was down) is cleared first
+if [ -n "$ready_cond" ] && [ -n "$initctl" ]; then "$initctl" cond clear "$ready_cond" >/dev/null 2>&1; fi
 mark=$rundir/started/$pod
 if [ -n "$restart_sec" ] && [ -e "$mark" ]; then sleep "$restart_sec"; fi
 mkdir -p "$rundir/started" && : >"$mark"
@@ -104,7 +108,9 @@ while :; do
 	rc=$?
 	if [ -z "$trapped" ] || [ "$rc" -le 128 ]; then break; fi
 done
-if [ -n "$cond" ] && [ -n "$initctl" ]; then "$initctl" cond clear "$cond" >/dev/null 2>&1; fi
+for c in "$cond" "$ready_cond"; do
+	if [ -n "$c" ] && [ -n "$initctl" ]; then "$initctl" cond clear "$c" >/dev/null 2>&1; fi
+done
 # what the unit made is removed once it ended (a .pod's pod, a .kube's pods)
 run poststop >/dev/null 2>&1
 rm -f "$snap"

@@ -3,6 +3,12 @@
 // (and what it loads) is loaded.
 
 export const READY_CONDITION = 'finit-pods';
+
+/**
+ * The usr/ condition a pod with Notify=healthy is ready under: the daemon sets it while the pod is
+ * healthy. Finit refuses '.' in a usr/ condition, and a pod name has no ':', so '.' becomes ':'.
+ */
+export const podReadyCondition = (pod: string): string => `ready-pod-${pod.replaceAll('.', ':')}`;
 export const LABEL_MANAGED = 'io.finit-pods.managed';
 export const LABEL_POD = 'io.finit-pods.pod';
 export const LABEL_HASH = 'io.finit-pods.hash';

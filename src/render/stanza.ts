@@ -14,9 +14,17 @@ import { argvTooBig } from '../lib/limits.js';
 import { shellJoin } from '../lib/shell.js';
 import type { ServiceUnitModel } from '../model/commands.js';
 import { type ContainerModel, podmanArgv } from '../model/container.js';
+import { healthSetting, type Readiness } from '../model/health.js';
 import type { ServiceModel } from '../model/service.js';
 import type { FinitCaps } from './finit.js';
-import { LABEL_HASH, LABEL_MANAGED, LABEL_POD, READY_CONDITION, type ServiceName } from './labels.js';
+import {
+  LABEL_HASH,
+  LABEL_MANAGED,
+  LABEL_POD,
+  podReadyCondition,
+  READY_CONDITION,
+  type ServiceName,
+} from './labels.js';
 
 export { LABEL_HASH, LABEL_MANAGED, LABEL_POD, READY_CONDITION } from './labels.js';
 export const OWNER_MARK = '# finit-pods: generated';
@@ -109,6 +117,8 @@ function truncateBytes(s: string, max: number): string {
 export interface ServiceIdentity {
   name: ServiceName;
   id: string;
+  /** What makes it ready for the services that wait for it (a container's Notify=); default: running. */
+  ready?: Readiness;
 }
 
 export const identityText = (i: ServiceIdentity): string => `${i.name}:${i.id}`;
@@ -117,8 +127,10 @@ export const fileStem = (i: ServiceIdentity): string => `${i.name}-${i.id}`;
 /** The runner's first argument: a container's pod name alone (as every earlier version wrote it), NAME:ID otherwise. */
 const runnerArg = (i: ServiceIdentity): string => (i.name === 'pod' ? i.id : identityText(i));
 
-/** The condition a service that needs this one waits on while it runs. */
+/** The condition a service that needs this one waits on while it runs, or while it is ready. */
 export function serviceCondition(i: ServiceIdentity, caps: FinitCaps): string {
+  if (i.ready === 'healthy') return `usr/${podReadyCondition(i.id)}`;
+  if (i.ready === 'notify' && caps.sdNotify) return `service/${identityText(i)}/ready`;
   return caps.serviceConditions ? `service/${identityText(i)}/running` : `usr/${fileStem(i)}`;
 }
 
@@ -141,6 +153,10 @@ export interface ServiceDef {
   sections: (hash: string) => [string, readonly string[]][];
   /** More that defines the service without being in a section (the YAML a .kube plays). */
   hashExtra?: unknown;
+  /** A usr/ condition the daemon sets while the service is ready: the runner clears it as it starts and ends. */
+  readyCondition?: string;
+  /** Finit passes it NOTIFY_SOCKET (notify:systemd; only where caps.sdNotify). */
+  sdNotify?: boolean;
   /** The hash's input, when it must stay what an earlier version hashed (a container's pod). */
   hashInput?: (common: HashCommon) => unknown;
 }
@@ -225,7 +241,9 @@ export function renderService(def: ServiceDef, caps: FinitCaps, paths: StanzaPat
   const description = truncateBytes(sanitiseDescription(service.description ?? def.description), 63);
   const settings: [string, string][] = [...def.settings];
   if (service.restartSec !== undefined) settings.push(['RESTART_SEC', String(Math.ceil(service.restartSec))]);
-  if (!caps.serviceConditions) settings.push(['INITCTL', paths.initctl], ['COND', fileStem(identity)]);
+  if (!caps.serviceConditions || def.readyCondition) settings.push(['INITCTL', paths.initctl]);
+  if (!caps.serviceConditions) settings.push(['COND', fileStem(identity)]);
+  if (def.readyCondition) settings.push(['READY_COND', def.readyCondition]);
 
   // Everything that defines the service goes into the hash, so any change restarts it.
   const common = { settings, conditions, restart, description, runlevels: service.runlevels, kill };
@@ -253,6 +271,7 @@ export function renderService(def: ServiceDef, caps: FinitCaps, paths: StanzaPat
     `kill:${Math.min(kill, caps.maxKill)}`,
   ];
   if (restart) options.push(restart);
+  if (def.sdNotify) options.push('notify:systemd');
   options.push('log');
   const line = `service ${options.join(' ')} /bin/sh ${runner} ${runnerArg(identity)} ${hash} -- ${description}`;
   if (Buffer.byteLength(line) > 1000)
@@ -310,6 +329,8 @@ export function renderPod(
   let reloadArgv: string[] | undefined;
   if (m.reload && 'command' in m.reload) reloadArgv = [...base, 'exec', m.containerName, ...m.reload.command];
   else if (m.reload) reloadArgv = [...base, 'kill', '--signal', m.reload.signal, m.containerName];
+  // Notify=true: the container's own READY=1 reaches Finit only where Finit gives a socket path
+  const sdNotify = m.notify === 'notify' && caps.sdNotify;
   const identity = (hashValue: string) => [
     `--label`,
     `${LABEL_MANAGED}=true`,
@@ -318,6 +339,7 @@ export function renderPod(
     '--label',
     `${LABEL_HASH}=${hashValue}`,
     '--rm',
+    ...(sdNotify ? ['--sdnotify=container'] : []),
   ];
   const run = (hash: string) => podmanArgv(m, paths.podman, identity(hash));
   const r = renderService(
@@ -332,7 +354,11 @@ export function renderPod(
         ['POD', m.pod],
         ['CONTAINER', m.containerName],
         ['STOP_TIMEOUT', String(m.stopTimeout)],
+        // the daemon reads the schedule from the runner's copy: the one the running pod started with
+        ...(m.health ? [['HEALTH', healthSetting(m.health)] as [string, string]] : []),
       ],
+      ...(m.notify === 'healthy' ? { readyCondition: podReadyCondition(m.pod) } : {}),
+      sdNotify,
       sections: (hash) => [
         ['run', run(hash)],
         ['prestart', prestartArgv],
@@ -356,6 +382,13 @@ export function renderPod(
     caps,
     paths,
   );
+  if (m.notify === 'notify' && !caps.sdNotify)
+    r.diagnostics.push(
+      warning(
+        { file: m.sources[0] ?? m.pod, line: 0 },
+        `Notify=true: Finit ${caps.version} cannot pass the container's READY=1 on (Finit 4.13 and later can); the pods that wait for this one start when it runs`,
+      ),
+    );
   return {
     pod: m.pod,
     container: m.containerName,

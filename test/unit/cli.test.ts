@@ -75,7 +75,7 @@ t.test('check: exit 0, 1 and 2, and FILE:LINE on stderr', async (t) => {
   t.equal(ok.stdout, '2 of 2 units usable\n');
   t.equal(ok.stderr, '');
 
-  const warn = t.testdir({ 'web.container': '[Container]\nImage=x\n\nNotify=true\n' });
+  const warn = t.testdir({ 'web.container': '[Container]\nImage=x\n\nNotify=healthy\n' });
   const w = cli('check', warn);
   t.equal(w.status, 0, 'warnings alone: 0');
   t.match(w.stderr, new RegExp(`^${join(warn, 'web.container')}:4: warning: `, 'm'));
@@ -147,7 +147,7 @@ const TRICKY_ARGV = [
 
 t.test('render --json: the contract', async (t) => {
   const dir = t.testdir({
-    'web.container': `[Unit]\nDescription=web\n[Container]\nImage=docker.io/library/nginx:1.27\nNetwork=db.network\nEnvironment="MSG=hello world" A=1\nNotify=true\nExec=${TRICKY}\n`,
+    'web.container': `[Unit]\nDescription=web\n[Container]\nImage=docker.io/library/nginx:1.27\nNetwork=db.network\nEnvironment="MSG=hello world" A=1\nNotify=healthy\nExec=${TRICKY}\n`,
     'db.network': '[Network]\nSubnet=10.1.0.0/24\n',
     'bad.container': '[Container]\nImage=x\nGroup=10\n',
     'net1.network': '[HostDevice]\nDevice=veth0b\nAddress=192.168.0.42/24\n',
@@ -175,7 +175,7 @@ t.test('render --json: the contract', async (t) => {
   ]);
   t.same(o.errors, []);
   t.same(o.warnings, [
-    `${join(dir, 'web.container')}:7: warning: [Container] Notify= has no effect under Finit: finit-pods does not wait for readiness`,
+    `${join(dir, 'web.container')}:7: warning: [Container] Notify=healthy without a health check finit-pods runs (HealthCmd=, an interval other than disable): the pod counts as ready when it runs`,
   ]);
   t.equal(o.pod, 'web');
   t.equal(o.container, 'web');

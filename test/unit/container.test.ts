@@ -228,8 +228,20 @@ const CASES: Record<string, Case[]> = {
     { lines: 'Network=missing.network', errors: [/Network=: Quadlet unit missing\.network was not found/] },
   ],
   Notify: [
-    { lines: 'Notify=true', want: [], warnings: [/Notify= has no effect under Finit/] },
-    { lines: 'Notify=healthy', want: [], warnings: [/Notify= has no effect under Finit/] },
+    // the stanza and the daemon act on it: no podman argument here (render --json is Finit's-version-free)
+    { lines: 'Notify=true', want: [], model: (m) => m.notify === 'notify' },
+    { lines: 'Notify=no', want: [], model: (m) => m.notify === undefined },
+    {
+      lines: 'Notify=healthy',
+      want: [],
+      warnings: [/Notify=healthy without a health check .*ready when it runs/],
+      model: (m) => m.notify === undefined,
+    },
+    {
+      lines: 'HealthCmd=true\nNotify=healthy',
+      want: ['--health-cmd', 'true'],
+      model: (m) => m.notify === 'healthy',
+    },
   ],
   NoNewPrivileges: [
     { lines: 'NoNewPrivileges=true', want: ['--security-opt=no-new-privileges'] },
@@ -497,21 +509,90 @@ const CASES: Record<string, Case[]> = {
     {
       lines: 'HealthCmd=curl -f http://localhost/ || exit 1',
       want: ['--health-cmd', 'curl -f http://localhost/ || exit 1'],
+      // podman's defaults
+      model: (m) =>
+        JSON.stringify(m.health) ===
+        JSON.stringify({
+          intervalMs: 30_000,
+          timeoutMs: 30_000,
+          retries: 3,
+          startPeriodMs: 0,
+          onFailure: 'none',
+        }),
+    },
+    { lines: 'HealthCmd=none', want: ['--health-cmd', 'none'], model: (m) => m.health === undefined },
+    { lines: 'HealthInterval=5s', want: ['--health-interval', '5s'], model: (m) => m.health === undefined },
+  ],
+  HealthInterval: [
+    { lines: 'HealthInterval=30s', want: ['--health-interval', '30s'] },
+    {
+      lines: 'HealthCmd=true\nHealthInterval=1m30s',
+      want: ['--health-cmd', 'true', '--health-interval', '1m30s'],
+      model: (m) => m.health?.intervalMs === 90_000,
+    },
+    {
+      lines: 'HealthCmd=true\nHealthInterval=disable',
+      want: ['--health-cmd', 'true', '--health-interval', 'disable'],
+      model: (m) => m.health === undefined,
+    },
+    {
+      lines: 'HealthCmd=true\nHealthInterval=30',
+      errors: [/HealthInterval=30 is not a duration podman reads/],
+    },
+    { lines: 'HealthCmd=true\nHealthInterval=0s', errors: [/HealthInterval=0s: podman needs more than 0/] },
+  ],
+  HealthOnFailure: [
+    // never podman's: it would stop or restart the container behind Finit's back
+    { lines: 'HealthOnFailure=kill', want: [] },
+    {
+      lines: 'HealthCmd=true\nHealthOnFailure=stop',
+      want: ['--health-cmd', 'true'],
+      model: (m) => m.health?.onFailure === 'stop',
+    },
+    {
+      lines: 'HealthOnFailure=reboot',
+      errors: [/HealthOnFailure=reboot: must be none, kill, restart, stop/],
     },
   ],
-  HealthInterval: [{ lines: 'HealthInterval=30s', want: ['--health-interval', '30s'] }],
-  HealthOnFailure: [{ lines: 'HealthOnFailure=kill', want: ['--health-on-failure', 'kill'] }],
   HealthLogDestination: [
     { lines: 'HealthLogDestination=/var/log/h', want: ['--health-log-destination', '/var/log/h'] },
   ],
   HealthMaxLogCount: [{ lines: 'HealthMaxLogCount=5', want: ['--health-max-log-count', '5'] }],
   HealthMaxLogSize: [{ lines: 'HealthMaxLogSize=500', want: ['--health-max-log-size', '500'] }],
-  HealthRetries: [{ lines: 'HealthRetries=3', want: ['--health-retries', '3'] }],
-  HealthStartPeriod: [{ lines: 'HealthStartPeriod=1m', want: ['--health-start-period', '1m'] }],
-  HealthTimeout: [{ lines: 'HealthTimeout=5s', want: ['--health-timeout', '5s'] }],
+  HealthRetries: [
+    { lines: 'HealthRetries=3', want: ['--health-retries', '3'] },
+    {
+      lines: 'HealthCmd=true\nHealthRetries=0',
+      errors: [/HealthRetries=0: must be a whole number, at least 1/],
+    },
+  ],
+  HealthStartPeriod: [
+    { lines: 'HealthStartPeriod=1m', want: ['--health-start-period', '1m'] },
+    {
+      lines: 'HealthCmd=true\nHealthStartPeriod=2m3s',
+      want: ['--health-cmd', 'true', '--health-start-period', '2m3s'],
+      model: (m) => m.health?.startPeriodMs === 123_000,
+    },
+  ],
+  HealthTimeout: [
+    { lines: 'HealthTimeout=5s', want: ['--health-timeout', '5s'] },
+    {
+      lines: 'HealthCmd=true\nHealthTimeout=500ms',
+      errors: [/HealthTimeout=500ms: podman needs at least 1 second/],
+    },
+  ],
   HealthStartupCmd: [{ lines: 'HealthStartupCmd=/bin/ready', want: ['--health-startup-cmd', '/bin/ready'] }],
   HealthStartupInterval: [{ lines: 'HealthStartupInterval=2s', want: ['--health-startup-interval', '2s'] }],
-  HealthStartupRetries: [{ lines: 'HealthStartupRetries=10', want: ['--health-startup-retries', '10'] }],
+  HealthStartupRetries: [
+    { lines: 'HealthStartupRetries=10', want: [] },
+    {
+      lines: 'HealthCmd=true\nHealthStartupCmd=/bin/ready\nHealthStartupRetries=10\nHealthStartupSuccess=2',
+      want: ['--health-cmd', 'true', '--health-startup-cmd', '/bin/ready', '--health-startup-success', '2'],
+      model: (m) =>
+        JSON.stringify(m.health?.startup) ===
+        JSON.stringify({ intervalMs: 30_000, timeoutMs: 30_000, retries: 10, successes: 2 }),
+    },
+  ],
   HealthStartupSuccess: [{ lines: 'HealthStartupSuccess=2', want: ['--health-startup-success', '2'] }],
   HealthStartupTimeout: [{ lines: 'HealthStartupTimeout=9s', want: ['--health-startup-timeout', '9s'] }],
   Pod: [

@@ -170,3 +170,21 @@ t.test('planSync: a broken unit keeps the stanza it has, and has none when it ha
   t.match(p2.reports[1]!.diagnostics.at(-1)?.message, /pod "x" .* is already defined by .*a\.container/);
   t.equal(join(paths.stanzaDir, 'pod-x.conf'), p2.reports[0]!.stanza);
 });
+
+t.test('planSync: what waits for a pod with Notify= waits for it to be ready', async (t) => {
+  const dir = t.testdir({
+    'db.container': `[Container]\nImage=${IMAGE}\nHealthCmd=true\nNotify=healthy\n`,
+    'app.container': `[Unit]\nRequires=db.container\nAfter=db.container\n[Container]\nImage=${IMAGE}\n`,
+    'side.container': `[Container]\nImage=${IMAGE}\nNetwork=db.container\n`,
+    'sd.container': `[Container]\nImage=${IMAGE}\nNotify=true\n`,
+    'user.container': `[Unit]\nWants=sd.container\n[Container]\nImage=${IMAGE}\n`,
+  });
+  const conf = (plan: SyncPlan, pod: string) =>
+    plan.pods.flatMap((p) => p.files).find((f) => f.path.endsWith(`/pod-${pod}.conf`))!.content;
+  const plan = planSync(translateDir(dir).results, disk(), caps, paths, 'none');
+  t.match(conf(plan, 'app'), /<usr\/finit-pods,usr\/ready-pod-db> /, 'Requires=/After=');
+  t.match(conf(plan, 'side'), /<usr\/finit-pods,usr\/ready-pod-db> /, 'Network=NAME.container');
+  t.match(conf(plan, 'user'), /<usr\/finit-pods,service\/pod:sd\/running> /, 'Notify=true on 4.12: running');
+  const later = planSync(translateDir(dir).results, disk(), finitCaps('4.15'), paths, 'none');
+  t.match(conf(later, 'user'), /<usr\/finit-pods,service\/pod:sd\/ready> /, 'on 4.15: ready');
+});
