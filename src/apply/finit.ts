@@ -13,6 +13,8 @@ export interface Finit {
   reload(): Promise<void>;
   condGet(name: string): Promise<boolean>;
   condSet(name: string): Promise<void>;
+  /** `initctl cond clear usr/NAME`: every service that waits for it stops. */
+  condClear(name: string): Promise<void>;
   /**
    * Every service Finit knows (`initctl -j status` on Finit 4.4 and later, the text table before;
    * `version` is Finit's, from version()). A failed call throws: it is never "no services".
@@ -20,6 +22,8 @@ export interface Finit {
   services(version: string): Promise<FinitService[]>;
   /** `initctl restart IDENT`, e.g. `pod:web`. */
   restart(ident: string): Promise<void>;
+  /** `initctl stop IDENT`: Finit stops it and does not restart it (until a start, or a reload on 4.2). */
+  stop(ident: string): Promise<void>;
 }
 
 const CANDIDATES = ['/sbin/initctl', '/usr/sbin/initctl', '/lib/finit/initctl', '/usr/lib/finit/initctl'];
@@ -87,6 +91,9 @@ export function initctlFinit(initctl: string, exec: Runner = run): Finit {
     async condSet(name) {
       await ok(['cond', 'set', name]);
     },
+    async condClear(name) {
+      await ok(['cond', 'clear', name]);
+    },
     async services(version) {
       if (finitCaps(version).serviceConditions) {
         const r = await ok(['-j', 'status']);
@@ -101,6 +108,9 @@ export function initctlFinit(initctl: string, exec: Runner = run): Finit {
     },
     async restart(ident) {
       await ok(['restart', ident], 30_000);
+    },
+    async stop(ident) {
+      await ok(['stop', ident], 30_000);
     },
   };
 }

@@ -40,6 +40,10 @@ export interface Podman {
     name: string,
     timeoutMs: number,
   ): Promise<{ status: 'healthy' | 'unhealthy'; output: string }>;
+  /** SIGKILL to a container (`kill`): its `podman run` ends. */
+  kill(name: string): Promise<void>;
+  /** Stops a container (`stop -t SECONDS`: its stop signal, SIGKILL after `seconds`); its `podman run` ends. */
+  stop(name: string, seconds: number): Promise<void>;
   /**
    * Force-removes every container carrying the label `key=value` (`rm -f -t 0 --filter label=…`),
    * without listing them first: the IDs podman removed. On failure a RemovalError, which carries
@@ -282,6 +286,12 @@ export function podmanCli(podman: string, exec: Runner): Podman {
             r,
           )
         : failed(args, r, `podman healthcheck run ${name}`);
+    },
+    async kill(name) {
+      await call(['kill', name], 60_000, `podman kill ${name}`);
+    },
+    async stop(name, seconds) {
+      await call(['stop', '-t', String(seconds), name], 60_000 + seconds * 1000, `podman stop ${name}`);
     },
     async removeLabelled(key, value) {
       const args = ['rm', '-f', '-t', '0', '--filter', `label=${key}=${value}`];

@@ -10,8 +10,13 @@ export interface FakeFinit extends Finit {
   /** What condGet answers; condSet sets it. */
   ready: boolean;
   /** A message here makes that call throw it (and not be recorded). */
-  fail: Partial<Record<'version' | 'reload' | 'condGet' | 'condSet' | 'services' | 'restart', string>>;
-  /** The calls that returned, in order: version, reload, cond get NAME, cond set NAME, services, restart IDENT. */
+  fail: Partial<
+    Record<
+      'version' | 'reload' | 'condGet' | 'condSet' | 'condClear' | 'services' | 'restart' | 'stop',
+      string
+    >
+  >;
+  /** The calls that returned, in order: version, reload, cond get/set/clear NAME, services, restart/stop IDENT. */
   calls: string[];
   reloads(): number;
 }
@@ -48,12 +53,18 @@ export function fakeFinit(
       did(`cond set ${name}`, 'condSet');
       fake.ready = true;
     },
+    async condClear(name) {
+      did(`cond clear ${name}`, 'condClear');
+    },
     async services() {
       did('services', 'services');
       return opts.services ?? [];
     },
     async restart(ident) {
       did(`restart ${ident}`, 'restart');
+    },
+    async stop(ident) {
+      did(`stop ${ident}`, 'stop');
     },
   };
   return fake;

@@ -132,8 +132,22 @@ t.test('planCleanup', async (t) => {
   });
 });
 
-/** What auto-update asks of podman: cleanup never does. */
-const notUsedByCleanup: Pick<Podman, 'inspectContainer' | 'inspectImage' | 'remoteDigest' | 'pull' | 'untag' | 'version'> = {
+/** What auto-update and health checks ask of podman: cleanup never does. */
+const notUsedByCleanup: Pick<
+  Podman,
+  | 'inspectContainer'
+  | 'inspectImage'
+  | 'remoteDigest'
+  | 'pull'
+  | 'untag'
+  | 'version'
+  | 'healthcheckRun'
+  | 'kill'
+  | 'stop'
+> = {
+  healthcheckRun: () => Promise.reject(new Error('not used by cleanup')),
+  kill: () => Promise.reject(new Error('not used by cleanup')),
+  stop: () => Promise.reject(new Error('not used by cleanup')),
   inspectContainer: () => Promise.reject(new Error('not used by cleanup')),
   inspectImage: () => Promise.reject(new Error('not used by cleanup')),
   remoteDigest: () => Promise.reject(new Error('not used by cleanup')),

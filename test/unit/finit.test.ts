@@ -77,3 +77,15 @@ t.test('Finit restart(): initctl restart IDENT; a failure throws', async (t) => 
     exitCode: 1,
   });
 });
+
+t.test('Finit stop(), condClear(): the health actions; a failure throws', async (t) => {
+  const exec = fakeRunner({ 'initctl stop pod:web': {}, 'initctl cond clear ready-pod-web': {} });
+  const finit = initctlFinit('initctl', exec);
+  await finit.stop('pod:web');
+  await finit.condClear('ready-pod-web');
+  t.same(exec.calls, ['initctl stop pod:web', 'initctl cond clear ready-pod-web']);
+  const bad = fakeRunner({ 'initctl stop pod:web': { exitCode: 255 } });
+  await t.rejects(initctlFinit('initctl', bad).stop('pod:web'), FinitError);
+  const hung = fakeRunner({ 'initctl cond clear x': { exitCode: 124, timedOut: true } });
+  await t.rejects(initctlFinit('initctl', hung).condClear('x'), { message: /timed out/ });
+});

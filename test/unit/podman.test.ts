@@ -247,3 +247,60 @@ t.test('removeWithRetry: once more after a failure, never a third time, never af
     'anything but a failed call is thrown',
   );
 });
+
+t.test('healthcheckRun: passed, failed, or a call that failed (never read as either)', async (t) => {
+  const run = (r: Partial<RunResult>) => {
+    const calls: { args: readonly string[]; timeoutMs?: number }[] = [];
+    const exec: Runner = async (_file, args, opts) => {
+      calls.push({ args, timeoutMs: opts?.timeoutMs });
+      return { exitCode: 0, stdout: '', stderr: '', timedOut: false, ...r };
+    };
+    return { p: podmanCli('podman', exec), calls };
+  };
+  const ok = run({});
+  t.same(await ok.p.healthcheckRun('web', 35_000), { status: 'healthy', output: '' });
+  t.same(ok.calls, [{ args: ['healthcheck', 'run', 'web'], timeoutMs: 35_000 }]);
+  t.same(await run({ exitCode: 1, stdout: 'unhealthy' }).p.healthcheckRun('web', 1000), {
+    status: 'unhealthy',
+    output: 'unhealthy',
+  });
+  t.same(await run({ exitCode: 1, stdout: 'starting' }).p.healthcheckRun('web', 1000), {
+    status: 'unhealthy',
+    output: 'starting',
+  });
+  await t.rejects(
+    run({ exitCode: 125, stderr: 'Error: container abc is not running' }).p.healthcheckRun('web', 1000),
+    { message: 'podman healthcheck run web failed: Error: container abc is not running', exitCode: 125 },
+  );
+  await t.rejects(
+    run({ exitCode: 125, stderr: 'Error: container abc has no defined healthcheck' }).p.healthcheckRun(
+      'web',
+      1000,
+    ),
+    PodmanError,
+  );
+  await t.rejects(run({ exitCode: 124, timedOut: true }).p.healthcheckRun('web', 2000), {
+    message: 'podman healthcheck run timed out after 2 s',
+    timedOut: true,
+  });
+});
+
+t.test('kill and stop end a container; a failure throws', async (t) => {
+  const calls: string[] = [];
+  const exec: Runner = async (_file, args) => {
+    calls.push(args.join(' '));
+    const bad = args.includes('gone');
+    return {
+      exitCode: bad ? 125 : 0,
+      stdout: '',
+      stderr: bad ? 'Error: no such container gone' : '',
+      timedOut: false,
+    };
+  };
+  const p = podmanCli('podman', exec);
+  await p.kill('web');
+  await p.stop('web', 7);
+  t.same(calls, ['kill web', 'stop -t 7 web']);
+  await t.rejects(p.kill('gone'), { message: 'podman kill gone failed: Error: no such container gone' });
+  await t.rejects(p.stop('gone', 1), PodmanError);
+});
