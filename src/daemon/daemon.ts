@@ -7,6 +7,8 @@
 //    read it, the daemon reports it and re-attaches when it is back (its parent is watched);
 //  - pods starting and stopping are seen through the runner's files in RUN_DIR/argv (created as
 //    a pod starts, removed as it ends): Finit is asked only then, never polled;
+//  - a running pod with a health check has one timer: one `podman healthcheck run` when it is due
+//    (health-monitor.ts), and what HealthOnFailure= and Notify=healthy ask when its health changes;
 //  - restarting the daemon never restarts an unchanged pod and never clears usr/finit-pods.
 
 import {
@@ -24,12 +26,14 @@ import type { Logger } from 'pino';
 import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
 import type { Finit } from '../apply/finit.js';
 import { withLock } from '../apply/lock.js';
+import { podmanCli } from '../apply/podman.js';
 import type { Runner } from '../apply/run.js';
 import type { Storage } from '../apply/storage.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import { isIgnoredName, parseUnitName } from '../parse/load.js';
 import { OWN_SERVICE } from '../render/labels.js';
 import { listenControl } from './control.js';
+import { HealthMonitor } from './health-monitor.js';
 import { ApplyLoop } from './loop.js';
 import { type DaemonState, readState, stateFromReport, writeState } from './state.js';
 
@@ -313,6 +317,12 @@ export class Daemon {
     this.timers.push(setInterval(() => void this.attach(), this.opts.dirCheckMs ?? 10_000));
     this.watchParent();
     this.watchRunner();
+    this.health = new HealthMonitor({
+      runDir: this.cfg.runDir,
+      podman: podmanCli(this.cfg.podman, this.opts.exec),
+      finit: this.opts.finit,
+      log: this.log,
+    });
     void this.watchPods();
     this.opts.updates?.start();
     this.log.info({ dir: this.cfg.unitsDir }, 'watching');
@@ -370,11 +380,19 @@ export class Daemon {
   /** Each pod's state and PID as Finit last said them. */
   private podStatus = new Map<string, { status: string; pid: number }>();
   private polling = false;
+  /** A runner event came during a poll: one more poll, so no start or stop goes unseen. */
+  private pollAgain = false;
+  /** Health checks of the running pods (started with the pod watch). */
+  private health: HealthMonitor | undefined;
 
   /** Logs pods starting, stopping and crashing, as Finit reports them (one initctl call). */
   private async watchPods(): Promise<void> {
-    if (this.polling) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
     this.polling = true;
+    this.pollAgain = false;
     try {
       const version = this.state?.finitVersion ?? (await this.opts.finit.version());
       const services = await this.opts.finit.services(version);
@@ -404,10 +422,12 @@ export class Daemon {
           this.log.info({ pod: id }, `${id} removed from Finit`);
         }
       }
+      this.health?.observe(services);
     } catch (e) {
       this.log.debug({ err: (e as Error).message }, 'pod status poll failed');
     } finally {
       this.polling = false;
+      if (this.pollAgain) void this.watchPods();
     }
   }
 
@@ -469,6 +489,7 @@ export class Daemon {
 
   async stop(): Promise<void> {
     await this.opts.updates?.stop();
+    await this.health?.stop();
     for (const t of this.timers) clearInterval(t);
     for (const w of this.fsWatches) w.close();
     clearTimeout(this.retryTimer);

@@ -47,8 +47,16 @@ const isState = (v: unknown): v is DaemonState =>
  * writer) has it set aside first and is told where it went.
  */
 export function readState(runDir: string, onCorrupt?: (message: string) => void): DaemonState | undefined {
-  const path = statePath(runDir);
-  const r = readStateFile(path, isState, { setAside: onCorrupt !== undefined });
+  return readRunStateFile(statePath(runDir), isState, onCorrupt);
+}
+
+/** A JSON file the daemon writes in the run dir, read as readState reads state.json. */
+export function readRunStateFile<T>(
+  path: string,
+  valid: (v: unknown) => v is T,
+  onCorrupt?: (message: string) => void,
+): T | undefined {
+  const r = readStateFile(path, valid, { setAside: onCorrupt !== undefined });
   if (r.why && onCorrupt)
     onCorrupt(`${path} is corrupt (${r.why}); ${r.setAside ? `moved to ${r.setAside} and ` : ''}rebuilt`);
   return r.value;
