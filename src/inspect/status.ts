@@ -9,6 +9,8 @@ import type { Finit } from '../apply/finit.js';
 import type { FinitService } from '../apply/finit-status.js';
 import { type ContainerInfo, imagePresent, type LocalImages, type Podman } from '../apply/podman.js';
 import { CommandError } from '../apply/run.js';
+import type { HealthRecord } from '../daemon/health.js';
+import { readHealth } from '../daemon/health-state.js';
 import { type DaemonState, readState } from '../daemon/state.js';
 import { formatDiagnostic } from '../lib/diagnostics.js';
 import { printable } from '../lib/text.js';
@@ -19,6 +21,7 @@ import { finitCaps } from '../render/finit.js';
 import { LABEL_POD, READY_CONDITION } from '../render/stanza.js';
 import { readUpdates, type UpdateState } from '../update/state.js';
 import { type UpdateView, updateProblem, updateView } from '../update/view.js';
+import { type HealthView, healthProblem, healthView } from './health-view.js';
 
 /** The state shown for what a failed listing would have said. */
 export const UNKNOWN = 'unknown';
@@ -42,6 +45,8 @@ export interface PodView {
   uptime?: number;
   /** What the unit waits for, as the daemon's last apply said: an image, or an .image/.build/.artifact unit. */
   waitingFor?: string;
+  /** A container with a health check: its health, as the daemon's last check said (health.json). */
+  health?: HealthView;
   /** Its updates (finit-pods auto-update), as STATE_DIR/updates.json says. */
   update?: UpdateView;
   healthy: boolean;
@@ -66,6 +71,8 @@ export interface StatusReadings {
   services?: FinitService[];
   containers?: ContainerInfo[];
   images?: LocalImages;
+  /** The daemon's health records (health.json), by pod name. */
+  health?: Record<string, HealthRecord>;
   /** auto-update's state (updates.json), when there is a state dir. */
   updates?: UpdateState;
   errors: { services?: string; containers?: string; images?: string };
@@ -106,6 +113,8 @@ export async function collectStatusWith(
   const readings: StatusReadings = { results, errors: {} };
   const last = cfg.runDir === undefined ? undefined : readState(cfg.runDir);
   if (last) readings.lastApply = last;
+  const health = cfg.runDir === undefined ? undefined : readHealth(cfg.runDir);
+  if (health) readings.health = health.pods;
   if (cfg.stateDir !== undefined) readings.updates = readUpdates(cfg.stateDir);
   const services = await attempt(() => finit.services(version));
   if ('value' in services) readings.services = services.value;
@@ -238,14 +247,17 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
   if (waiting) view.waitingFor = waiting;
   const update = read.updates && updateView(read.updates, name);
   if (update) view.update = update;
+  if (m.health) view.health = healthView(read.health?.[name], view.finit?.pid);
   const running = view.finit?.status === 'running' && view.container?.state === 'running';
-  view.healthy = r.ok && running && applyErrors.length === 0;
+  const unhealthy = r.ok ? healthProblem(name, view.health) : undefined;
+  view.healthy = r.ok && running && applyErrors.length === 0 && !unhealthy;
   // what the unit itself says, or a missing image, before what the last apply could not do
   if (!view.healthy)
     view.problem =
-      !r.ok || applyErrors.length === 0 || view.image?.present === false
+      unhealthy ??
+      (!r.ok || applyErrors.length === 0 || view.image?.present === false
         ? problemOf(view, r, ready, read.errors)
-        : `not applied: ${applyErrors[0]}`;
+        : `not applied: ${applyErrors[0]}`);
   return view;
 }
 
@@ -286,7 +298,7 @@ const fmtUptime = (s?: number) =>
           : `${Math.round(s / 86400)}d`;
 
 export function formatStatus(v: StatusView): string {
-  const head = ['UNIT', 'STATE', 'FINIT', 'RESTARTS', 'CONTAINER', 'ID', 'IMAGE', 'UPTIME'];
+  const head = ['UNIT', 'STATE', 'FINIT', 'RESTARTS', 'CONTAINER', 'ID', 'IMAGE', 'UPTIME', 'HEALTH'];
   const rows = v.units.map((u) => [
     shownName(u),
     u.unit.state,
@@ -296,6 +308,7 @@ export function formatStatus(v: StatusView): string {
     u.container?.id ?? '-',
     u.image ? (u.image.present === undefined ? UNKNOWN : u.image.present ? 'present' : 'missing') : '-',
     fmtUptime(u.uptime),
+    u.health?.status ?? '-',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>

@@ -119,12 +119,20 @@ t.test('collectStatus + formatStatus: every state, checked against docs/status.s
 
   const text = formatStatus(view);
   const lines = text.split('\n');
-  t.match(lines[0], /^UNIT\s+STATE\s+FINIT\s+RESTARTS\s+CONTAINER\s+ID\s+IMAGE\s+UPTIME$/, 'the header');
-  t.match(text, /^pod:web\s+ok\s+running\s+2\s+running\s+aaaaaaaaaaaa\s+present\s+5m$/m, 'web: every column');
-  t.match(text, /^pod:crash\s+ok\s+crashed\s+10\s+created\s+bbbbbbbbbbbb\s+present\s+-$/m, 'crash');
-  t.match(text, /^pod:noimg\s+ok\s+-\s+-\s+-\s+-\s+missing\s+-$/m, 'noimg');
+  t.match(
+    lines[0],
+    /^UNIT\s+STATE\s+FINIT\s+RESTARTS\s+CONTAINER\s+ID\s+IMAGE\s+UPTIME\s+HEALTH$/,
+    'the header',
+  );
+  t.match(
+    text,
+    /^pod:web\s+ok\s+running\s+2\s+running\s+aaaaaaaaaaaa\s+present\s+5m\s+-$/m,
+    'web: every column',
+  );
+  t.match(text, /^pod:crash\s+ok\s+crashed\s+10\s+created\s+bbbbbbbbbbbb\s+present\s+-\s+-$/m, 'crash');
+  t.match(text, /^pod:noimg\s+ok\s+-\s+-\s+-\s+-\s+missing\s+-\s+-$/m, 'noimg');
   t.match(text, /^pod:bad\s+error\s+-/m, 'bad');
-  t.match(text, /^network:app\s+ok\s+-\s+-\s+-\s+-\s+-\s+-$/m, 'a network');
+  t.match(text, /^network:app\s+ok\s+-\s+-\s+-\s+-\s+-\s+-\s+-$/m, 'a network');
   t.match(text, /^pod:crash: Finit gave up restarting it \(crashed\)$/m, 'the problem of each unhealthy pod');
   t.match(text, /^pod:bad: unit invalid: .*bad\.container:2: error: /m, 'unit invalid with FILE:LINE');
   t.match(text, /^ {4}.*bad\.container:1: error: no Image=/m, "the unit's other messages, indented");
@@ -216,7 +224,7 @@ t.test('status: a listing that fails is unknown, never missing, and the view is 
   );
   t.same(by(v, 'web').finit, { status: 'running', pid: 301, restarts: 0 }, "Finit's answer is kept");
   const text = formatStatus(v);
-  t.match(text, /^pod:web\s+ok\s+running\s+0\s+unknown\s+-\s+present\s+-$/m, 'CONTAINER: unknown');
+  t.match(text, /^pod:web\s+ok\s+running\s+0\s+unknown\s+-\s+present\s+-\s+-$/m, 'CONTAINER: unknown');
   t.match(
     text,
     /^unknown: podman ps failed: Error: database is locked$/m,
@@ -264,7 +272,7 @@ t.test('status: a listing that fails is unknown, never missing, and the view is 
   t.equal(i.healthy, false, 'the view is not: a listing failed');
   t.match(
     formatStatus(i),
-    /^pod:web\s+ok\s+running\s+0\s+running\s+aaaaaaaaaaaa\s+unknown\s+\d+s$/m,
+    /^pod:web\s+ok\s+running\s+0\s+running\s+aaaaaaaaaaaa\s+unknown\s+\d+s\s+-$/m,
     'IMAGE: unknown',
   );
 });
