@@ -13,7 +13,7 @@ import type { HealthRecord } from '../daemon/health.js';
 import { readHealth } from '../daemon/health-state.js';
 import { type DaemonState, readState } from '../daemon/state.js';
 import { formatDiagnostic } from '../lib/diagnostics.js';
-import { printable } from '../lib/text.js';
+import { columns, printable } from '../lib/text.js';
 import { defaultContainerName } from '../model/names.js';
 import { translateDir, type UnitResult } from '../model/translate.js';
 import type { UnitKind } from '../parse/load.js';
@@ -310,13 +310,7 @@ export function formatStatus(v: StatusView): string {
     fmtUptime(u.uptime),
     u.health?.status ?? '-',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  const out = [line(head), ...rows.map(line)];
+  const out = columns(head, rows);
   for (const u of v.units) {
     if (u.problem)
       out.push(

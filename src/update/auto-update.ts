@@ -34,7 +34,7 @@ export interface AutoUpdateDeps {
 }
 
 const STABLE_MS = 5_000;
-const POLL_MS = 1_000;
+const POLL_MS = 250;
 const PULL_TIMEOUT_MS = 30 * 60_000;
 /** How long a run waits for a sync to finish applying. */
 const LOCK_WAIT_MS = 300_000;

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { podmanCli } from '../../apply/podman.js';
 import { run } from '../../apply/run.js';
+import { columns } from '../../lib/text.js';
 import { autoUpdate } from '../../update/auto-update.js';
 import type { UpdateReport } from '../../update/execute.js';
 import { DEFAULT_UPDATE_TIMEOUT_MS } from '../../update/ready.js';
@@ -81,12 +82,6 @@ export function formatUpdates(reports: readonly UpdateReport[]): string {
   if (reports.length === 0) return 'no pod has an auto-update policy\n';
   const head = ['POD', 'IMAGE', 'POLICY', 'UPDATED'];
   const rows = reports.map((r) => [`pod:${r.pod}`, r.ref ?? '-', r.policy ?? '-', r.result]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
   const notes = reports.filter((r) => r.result !== 'current').map((r) => `pod:${r.pod}: ${r.message}`);
-  return `${[line(head), ...rows.map(line), ...notes].join('\n')}\n`;
+  return `${[...columns(head, rows), ...notes].join('\n')}\n`;
 }
