@@ -9,12 +9,11 @@
 // Needs a build (dist/) and docker-registry (tools/setup.sh installs it).
 import { existsSync } from 'node:fs';
 import t from 'tap';
+import { needRegistry, REGISTRY, REGISTRY_BIN, startRegistry } from '../helpers/registry.js';
 import { CLI, daemonStanza, IMAGE, podmanMajor, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
-const REGISTRY_BIN = '/usr/bin/docker-registry';
-if (!existsSync(REGISTRY_BIN)) throw new Error(`${REGISTRY_BIN} is missing: run tools/setup.sh`);
-const REGISTRY = '127.0.0.1:5000';
+needRegistry();
 
 const UNITS: Record<string, string> = {
   // a pod publishing one port; its members listen inside it
@@ -60,15 +59,7 @@ for (const stack of stacksFromEnv()) {
     await tb.sh(`podman run --rm ${IMAGE} true`);
 
     // a real registry on loopback, holding busybox as bb:v1; the local copy is removed
-    await tb.sh(
-      `mkdir -p /run/registry && printf 'version: 0.1\\nstorage:\\n  filesystem:\\n    rootdirectory: /run/registry\\nhttp:\\n  addr: ${REGISTRY}\\n' >/run/registry.yml`,
-    );
-    await tb.writeStanza(
-      'enabled/registry.conf',
-      `service [2345] name:registry ${REGISTRY_BIN} serve /run/registry.yml -- registry\n`,
-    );
-    await tb.initctl('reload');
-    await tb.waitForStatus('registry', 'running');
+    await startRegistry(tb);
     await tb.waitFor(
       async () =>
         (await tb.sh(`podman push -q --tls-verify=false ${IMAGE} ${REGISTRY}/bb:v1`, { reject: false }))

@@ -12,19 +12,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { IMAGE, REPO_DIR, type Stack, stacksFromEnv, Testbed } from '../helpers/testbed.js';
+import { needRegistry, REGISTRY, REGISTRY_BIN, startRegistry } from '../helpers/registry.js';
+import { CLI, IMAGE, type Stack, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
-const CLI = path.join(REPO_DIR, 'dist', 'cli', 'launch.cjs');
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
-const REGISTRY_BIN = '/usr/bin/docker-registry';
-if (!existsSync(REGISTRY_BIN)) throw new Error(`${REGISTRY_BIN} is missing: run tools/setup.sh`);
-const REGISTRY = '127.0.0.1:5000';
+needRegistry();
 /** Persistent inside the sandbox (podman's storage survives power cuts, /var/lib does not). */
 const STATE_DIR = '/var/lib/containers/finit-pods';
 const ARCHIVE = '/var/lib/containers/archives/arc.tar';
 const TIMEOUT_S = 25;
 
-const node = (stack: Stack) => (stack === 'bookworm' ? '/usr/bin/node' : '/usr/local/bin/node');
+const node = (stack: Stack) => stackInfo(stack).node;
 const daemonStanza = (stack: Stack) =>
   `service [2345] name:finit-pods log ${node(stack)} ${CLI} daemon --state-dir ${STATE_DIR} --update-timeout ${TIMEOUT_S}s -- finit-pods\n`;
 
@@ -74,15 +72,7 @@ for (const stack of stacksFromEnv()) {
       (await tb.sh(`podman image inspect --format '{{.Id}}' ${ref}`)).stdout.trim();
 
     // the registry, and the four versions built from busybox
-    await tb.sh(
-      `mkdir -p /run/registry && printf 'version: 0.1\\nstorage:\\n  filesystem:\\n    rootdirectory: /run/registry\\nhttp:\\n  addr: ${REGISTRY}\\n' >/run/registry.yml`,
-    );
-    await tb.writeStanza(
-      'enabled/registry.conf',
-      `service [2345] name:registry ${REGISTRY_BIN} serve /run/registry.yml -- registry\n`,
-    );
-    await tb.initctl('reload');
-    await tb.waitForStatus('registry', 'running');
+    await startRegistry(tb);
     for (const [v, check] of [
       ['v1', 'test -e /www/v.txt'],
       ['v2', 'test -e /www/v.txt'],
