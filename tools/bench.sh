@@ -30,8 +30,9 @@ settle() {
 benches=()
 for b in tools/bench/*.mjs; do [ "$b" = tools/bench/boot.mjs ] || benches+=("$b"); done
 for b in "${benches[@]}" tools/bench/boot.mjs; do
-	if [ "$b" = tools/bench/boot.mjs ] || [ "$b" = tools/bench/rest.mjs ]; then
-		# per stack: Podman 4.3 and 5.4 leave different leftovers at boot, each Finit differs at rest
+	if [ "$b" = tools/bench/boot.mjs ] || [ "$b" = tools/bench/rest.mjs ] || [ "$b" = tools/bench/update.mjs ]; then
+		# per stack: Podman 4.3 and 5.4 leave different leftovers at boot, each Finit differs at
+		# rest, and each Podman pulls and starts a container at its own pace
 		for stack in $(tools/testbed stacks); do
 			settle
 			printf '\n##### %s (%s)\n' "$b" "$stack"
