@@ -14,12 +14,10 @@
 // Target (issue 6): with 50 lingering containers, daemon start → condition within 1.2× of podman
 // alone, and a number of podman calls that does not grow with N. Smaller counts are shown too;
 // there the fixed costs of starting node and a few podman processes dominate.
-import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repo, testbed } from './lib/testbed.mjs';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const stack = process.env.BENCH_STACK ?? 'bookworm';
 const COUNTS = (process.env.BENCH_COUNTS ?? '5 50')
   .split(/[\s,]+/)
@@ -29,13 +27,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const NAME = 'bench-boot';
 const cli = `${repo}/dist/cli/launch.cjs`; // the installed command (package.json bin)
 
-const tb = (...args) =>
-  execFileSync(join(repo, 'tools/testbed'), ['-s', stack, '-n', NAME, ...args], {
-    encoding: 'utf8',
-    timeout: 600_000,
-    maxBuffer: 1 << 26,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+const tb = testbed(stack, NAME);
 const sh = (script) => tb('sh', script);
 const { node } = JSON.parse(tb('info'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

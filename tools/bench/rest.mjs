@@ -24,9 +24,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repo, testbed } from './lib/testbed.mjs';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const stack = process.env.BENCH_STACK ?? 'bookworm';
 const N = Number(process.env.BENCH_UNITS ?? 200);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
@@ -49,19 +48,6 @@ const STATE = '/run/finit-pods/state.json';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '?');
 const missed = (ok) => (ok ? '' : '  MISSED');
-
-function testbed(binds) {
-  const env = { ...process.env, FINIT_PODS_TESTBED_BINDS: binds };
-  const tb = (...args) =>
-    execFileSync(join(repo, 'tools/testbed'), ['-s', stack, '-n', NAME, ...args], {
-      encoding: 'utf8',
-      timeout: 600_000,
-      maxBuffer: 1 << 26,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env,
-    });
-  return tb;
-}
 
 async function until(what, fn, timeoutMs = 300_000, intervalMs = 250) {
   const end = Date.now() + timeoutMs;
@@ -187,7 +173,7 @@ async function buildBaseline(ref) {
 
 /** One fresh sandbox, the daemon of `codeDir` in it; every figure. */
 async function measure(codeDir, binds) {
-  const tb = testbed(binds);
+  const tb = testbed(stack, NAME, binds);
   const sh = (script) => tb('sh', script);
   const cli = `${codeDir}/dist/cli/launch.cjs`;
   const { node, initctl: initctlPath } = JSON.parse(tb('info'));
@@ -408,7 +394,7 @@ try {
   }
 } finally {
   try {
-    if (!process.env.BENCH_KEEP) testbed('')('destroy');
+    if (!process.env.BENCH_KEEP) testbed(stack, NAME, '')('destroy');
   } catch {
     // already gone
   }

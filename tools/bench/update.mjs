@@ -9,12 +9,10 @@
 //     `podman run -d` of the new one, then `podman healthcheck run` until it passes (every 0.2 s).
 // Each side moves between two images (v1, v2: busybox with a passing healthcheck) of a
 // repository of its own, so both pull a new image every time.
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repo, testbed } from './lib/testbed.mjs';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const stack = process.env.BENCH_STACK ?? 'bookworm';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const NAME = 'bench-update';
@@ -23,14 +21,7 @@ const REGISTRY_BIN = '/usr/bin/docker-registry';
 const STATE = '/var/lib/containers/finit-pods';
 const cli = `${repo}/dist/cli/launch.cjs`;
 
-const tb = (...args) =>
-  execFileSync(join(repo, 'tools/testbed'), ['-s', stack, '-n', NAME, ...args], {
-    encoding: 'utf8',
-    timeout: 600_000,
-    maxBuffer: 1 << 26,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FINIT_PODS_TESTBED_BINDS: REGISTRY_BIN },
-  });
+const tb = testbed(stack, NAME, REGISTRY_BIN);
 const sh = (script) => tb('sh', script);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
