@@ -7,15 +7,9 @@ import t from 'tap';
 // @ts-expect-error: an untyped .mjs tool
 import { bundledPackageDirs } from '../../tools/licenses.mjs';
 // @ts-expect-error: an untyped .mjs tool
-import {
-  buildrootTree,
-  COMMAND,
-  CONFFILE,
-  debControl,
-  debVersion,
-  LAYOUT,
-  nodeDepends,
-} from '../../tools/package.mjs';
+import * as tool from '../../tools/package.mjs';
+
+const { buildrootTree, COMMAND, CONFFILE, debControl, debVersion, LAYOUT, nodeDepends } = tool;
 
 const PKG = {
   name: 'finit-pods',
