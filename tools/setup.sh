@@ -3,8 +3,9 @@
 #
 # Installs what the testbed needs from Debian's apt mirror (only what is missing), prepares the
 # host (hugetlb cgroup v1 mount) and fills the cache (busybox image tarball, LD_PRELOAD shim and,
-# when a stack needs them, the debootstrapped trixie root and Finit 4.14 built over it).  A fast
-# no-op when all is there.  Used by `npm test`, `npm run demo` and CI.
+# when a stack needs them, the debootstrapped trixie root, man-db over it for clean roots, and
+# Finit 4.14 built over it).  A fast no-op when all is there.  Used by `npm test`, `npm run demo`
+# and CI.
 #
 # Env: FINIT_PODS_STACKS  stacks to prepare, space/comma separated (default: every stack of
 #                         tools/testbed); the trixie root (1-3 min, ~340 MB) is built for trixie and
@@ -67,7 +68,7 @@ main() {
 	"$testbed" build-image
 	"$testbed" build-shim
 	case " ${stacks//,/ } " in
-	*" trixie "* | *" finit414 "*) "$testbed" build-root ;;
+	*" trixie "* | *" finit414 "*) "$testbed" build-root && "$testbed" build-man ;;
 	esac
 	case " ${stacks//,/ } " in
 	*" finit414 "*) "$testbed" build-finit ;;

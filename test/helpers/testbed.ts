@@ -118,6 +118,11 @@ export interface BootOptions {
   importImage?: boolean;
   /** Extra bind mounts, each 'HOSTPATH' or 'HOSTPATH:INSIDEPATH' (applied at every start). */
   binds?: string[];
+  /**
+   * finit-pods' .deb: a clean root, with the package installed at every boot and no repository
+   * (docs/testbed.md); its /etc/finit.d is its own, not `finitDir`.
+   */
+  install?: string;
 }
 
 /** One row of `initctl -p -t status`. */
@@ -274,9 +279,9 @@ export class Testbed {
   }
 
   /** A fresh, not yet started sandbox (an old one of the same name is destroyed). */
-  static async create(opts: Pick<BootOptions, 'stack' | 'name' | 'binds'>): Promise<Testbed> {
+  static async create(opts: Pick<BootOptions, 'stack' | 'name' | 'binds' | 'install'>): Promise<Testbed> {
     const tb = await Testbed.attach(opts);
-    await tb.setup();
+    await tb.setup(opts.install);
     return tb;
   }
 
@@ -295,9 +300,9 @@ export class Testbed {
 
   // ------------------------------------------------------------------ lifecycle
 
-  /** (Re)create the state dir: empty finit.d, units dir and podman storage. */
-  async setup(): Promise<void> {
-    await this.tool(['setup'], { timeout: MS.setup });
+  /** (Re)create the state dir: empty finit.d, units dir and podman storage (see BootOptions.install). */
+  async setup(install?: string): Promise<void> {
+    await this.tool(['setup', ...(install ? [install] : [])], { timeout: MS.setup });
     this.hostPid = undefined;
   }
 
