@@ -36,6 +36,8 @@ export class UpdateSchedule {
 
   private next(ms: number | undefined): void {
     if (this.stopped || ms === undefined) return;
+    // setTimeout fires at once beyond 2^31-1 ms (24.8 days): a longer span waits that long
+    ms = Math.min(ms, 2 ** 31 - 1);
     this.timer = setTimeout(() => {
       this.running = this.run(false);
     }, ms);

@@ -87,8 +87,7 @@ function otherUnitFinding(u: PodView): Finding {
   const f: Finding = { unit, problem: u.problem ?? 'not healthy' };
   if (u.unit.state === 'error' && !u.problem?.startsWith('not applied')) return f;
   if (service && u.finit?.status === 'crashed') f.remedy = `initctl restart ${unit}`;
-  else if (!service)
-    f.remedy = 'finit-pods sync (the daemon also tries again by itself)';
+  else if (!service) f.remedy = 'finit-pods sync (the daemon also tries again by itself)';
   return f;
 }
 

@@ -82,8 +82,12 @@ export async function carryOutUpdates(
   let version: string | undefined;
   for (const step of steps) {
     if (step.kind === 'resume') out.push(await resume(step.pod, step.container, step.pending, deps));
-    else if (step.kind !== 'update') out.push(reportOf(step, false));
-    else {
+    else if (step.kind !== 'update') {
+      const r = reportOf(step, false);
+      // a pod that could not be checked (a registry out of reach) is said in the daemon's log too
+      if (r.result === 'failed') deps.log('error', `pod:${r.pod}: ${r.message}`);
+      out.push(r);
+    } else {
       version ??= await deps.podman.version().catch(() => '0');
       out.push(await update(step.candidate, step.from, step.offer, version, deps));
     }
