@@ -17,11 +17,6 @@ export interface FinitCaps {
    * (4.5–4.12); 4.13 and later keep 255 and compare them whole.
    */
   maxArg: number;
-  /**
-   * notify:systemd reaches podman (4.13+: NOTIFY_SOCKET is a socket path; 4.4–4.12 give it an fd
-   * number podman cannot use), so service/NAME/ready follows the container's own READY=1.
-   */
-  sdNotify: boolean;
 }
 
 /** Finit 4.2–4.14 keep at most 15 characters of a service :ID, 4.15 and later 64. */
@@ -38,7 +33,6 @@ export function finitCaps(version: string): FinitCaps {
     serviceConditions: atLeast(4, 4),
     restartAlways: atLeast(4, 4),
     maxArg: atLeast(4, 13) ? 255 : 63,
-    sdNotify: atLeast(4, 13),
   };
 }
 

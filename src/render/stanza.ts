@@ -130,7 +130,6 @@ const runnerArg = (i: ServiceIdentity): string => (i.name === 'pod' ? i.id : ide
 /** The condition a service that needs this one waits on while it runs, or while it is ready. */
 export function serviceCondition(i: ServiceIdentity, caps: FinitCaps): string {
   if (i.ready === 'healthy') return `usr/${podReadyCondition(i.id)}`;
-  if (i.ready === 'notify' && caps.sdNotify) return `service/${identityText(i)}/ready`;
   return caps.serviceConditions ? `service/${identityText(i)}/running` : `usr/${fileStem(i)}`;
 }
 
@@ -155,8 +154,6 @@ export interface ServiceDef {
   hashExtra?: unknown;
   /** A usr/ condition the daemon sets while the service is ready: the runner clears it as it starts and ends. */
   readyCondition?: string;
-  /** Finit passes it NOTIFY_SOCKET (notify:systemd; only where caps.sdNotify). */
-  sdNotify?: boolean;
   /** The hash's input, when it must stay what an earlier version hashed (a container's pod). */
   hashInput?: (common: HashCommon) => unknown;
 }
@@ -271,7 +268,6 @@ export function renderService(def: ServiceDef, caps: FinitCaps, paths: StanzaPat
     `kill:${Math.min(kill, caps.maxKill)}`,
   ];
   if (restart) options.push(restart);
-  if (def.sdNotify) options.push('notify:systemd');
   options.push('log');
   const line = `service ${options.join(' ')} /bin/sh ${runner} ${runnerArg(identity)} ${hash} -- ${description}`;
   if (Buffer.byteLength(line) > 1000)
@@ -329,8 +325,6 @@ export function renderPod(
   let reloadArgv: string[] | undefined;
   if (m.reload && 'command' in m.reload) reloadArgv = [...base, 'exec', m.containerName, ...m.reload.command];
   else if (m.reload) reloadArgv = [...base, 'kill', '--signal', m.reload.signal, m.containerName];
-  // Notify=true: the container's own READY=1 reaches Finit only where Finit gives a socket path
-  const sdNotify = m.notify === 'notify' && caps.sdNotify;
   const identity = (hashValue: string) => [
     `--label`,
     `${LABEL_MANAGED}=true`,
@@ -339,7 +333,6 @@ export function renderPod(
     '--label',
     `${LABEL_HASH}=${hashValue}`,
     '--rm',
-    ...(sdNotify ? ['--sdnotify=container'] : []),
   ];
   const run = (hash: string) => podmanArgv(m, paths.podman, identity(hash));
   const r = renderService(
@@ -358,7 +351,6 @@ export function renderPod(
         ...(m.health ? [['HEALTH', healthSetting(m.health)] as [string, string]] : []),
       ],
       ...(m.notify === 'healthy' ? { readyCondition: podReadyCondition(m.pod) } : {}),
-      sdNotify,
       sections: (hash) => [
         ['run', run(hash)],
         ['prestart', prestartArgv],
@@ -382,13 +374,6 @@ export function renderPod(
     caps,
     paths,
   );
-  if (m.notify === 'notify' && !caps.sdNotify)
-    r.diagnostics.push(
-      warning(
-        { file: m.sources[0] ?? m.pod, line: 0 },
-        `Notify=true: Finit ${caps.version} cannot pass the container's READY=1 on (Finit 4.13 and later can); the pods that wait for this one start when it runs`,
-      ),
-    );
   return {
     pod: m.pod,
     container: m.containerName,

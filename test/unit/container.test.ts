@@ -228,8 +228,13 @@ const CASES: Record<string, Case[]> = {
     { lines: 'Network=missing.network', errors: [/Network=: Quadlet unit missing\.network was not found/] },
   ],
   Notify: [
-    // the stanza and the daemon act on it: no podman argument here (render --json is Finit's-version-free)
-    { lines: 'Notify=true', want: [], model: (m) => m.notify === 'notify' },
+    // the daemon's condition, not podman's --sdnotify; Notify=true cannot reach Finit through conmon
+    {
+      lines: 'Notify=true',
+      want: [],
+      warnings: [/Notify=true: the container's READY=1 cannot reach Finit .*ready when it runs/],
+      model: (m) => m.notify === undefined,
+    },
     { lines: 'Notify=no', want: [], model: (m) => m.notify === undefined },
     {
       lines: 'Notify=healthy',

@@ -12,15 +12,12 @@ t.test('Finit capabilities by version', async (t) => {
     serviceConditions: false,
     restartAlways: false,
     maxArg: 63,
-    sdNotify: false,
   });
   t.match(finitCaps('4.12'), { maxId: 15, maxKill: 60, serviceConditions: true, restartAlways: true });
   t.match(finitCaps('4.14'), { maxId: 15, maxKill: 300, maxArg: 255 });
   t.match(finitCaps('4.12'), { maxArg: 63 }, 'an argument of 64 bytes restarts the service at every reload');
   t.match(finitCaps('4.13'), { maxArg: 255 });
-  t.match(finitCaps('4.17'), { maxId: 64, maxKill: 300, serviceConditions: true, sdNotify: true });
-  t.match(finitCaps('4.12'), { sdNotify: false }, 'NOTIFY_SOCKET is a path podman can use from 4.13');
-  t.match(finitCaps('4.13'), { sdNotify: true });
+  t.match(finitCaps('4.17'), { maxId: 64, maxKill: 300, serviceConditions: true });
   t.equal(parseFinitVersion('Finit 4.12\nBug report address: x'), '4.12');
   t.equal(parseFinitVersion('Finit v4.17.1'), '4.17.1');
   t.equal(parseFinitVersion('nothing'), undefined);

@@ -171,7 +171,7 @@ t.test('planSync: a broken unit keeps the stanza it has, and has none when it ha
   t.equal(join(paths.stanzaDir, 'pod-x.conf'), p2.reports[0]!.stanza);
 });
 
-t.test('planSync: what waits for a pod with Notify= waits for it to be ready', async (t) => {
+t.test('planSync: what waits for a pod with Notify=healthy waits for it to be healthy', async (t) => {
   const dir = t.testdir({
     'db.container': `[Container]\nImage=${IMAGE}\nHealthCmd=true\nNotify=healthy\n`,
     'app.container': `[Unit]\nRequires=db.container\nAfter=db.container\n[Container]\nImage=${IMAGE}\n`,
@@ -181,10 +181,10 @@ t.test('planSync: what waits for a pod with Notify= waits for it to be ready', a
   });
   const conf = (plan: SyncPlan, pod: string) =>
     plan.pods.flatMap((p) => p.files).find((f) => f.path.endsWith(`/pod-${pod}.conf`))!.content;
-  const plan = planSync(translateDir(dir).results, disk(), caps, paths, 'none');
-  t.match(conf(plan, 'app'), /<usr\/finit-pods,usr\/ready-pod-db> /, 'Requires=/After=');
-  t.match(conf(plan, 'side'), /<usr\/finit-pods,usr\/ready-pod-db> /, 'Network=NAME.container');
-  t.match(conf(plan, 'user'), /<usr\/finit-pods,service\/pod:sd\/running> /, 'Notify=true on 4.12: running');
-  const later = planSync(translateDir(dir).results, disk(), finitCaps('4.15'), paths, 'none');
-  t.match(conf(later, 'user'), /<usr\/finit-pods,service\/pod:sd\/ready> /, 'on 4.15: ready');
+  for (const v of ['4.2', '4.12', '4.15']) {
+    const plan = planSync(translateDir(dir).results, disk(), finitCaps(v), paths, 'none');
+    t.match(conf(plan, 'app'), /<usr\/finit-pods,usr\/ready-pod-db> /, `${v}: Requires=/After=`);
+    t.match(conf(plan, 'side'), /<usr\/finit-pods,usr\/ready-pod-db> /, `${v}: Network=NAME.container`);
+    t.notMatch(conf(plan, 'user'), /ready/, `${v}: Notify=true: when it runs`);
+  }
 });
