@@ -1,0 +1,143 @@
+// Health checks and readiness on the real stacks (FINIT_PODS_STACKS), run by the finit-pods daemon
+// as a Finit service, as on a device (issue 17's "done when"):
+//  - a healthy pod stays up and `status --json` shows it healthy;
+//  - a pod whose check starts failing (its container removes the file the check looks for) is
+//    killed by the daemon (HealthOnFailure=kill), restarted by Finit, and counted by Finit;
+//  - a pod that waits for a Notify=healthy pod (Requires=, After=) starts only once that pod is
+//    healthy, not when it runs.
+// The checks look at the container's own /tmp, which only the container changes.
+// Needs a build (dist/): `npx tsc -p tsconfig.json && node tools/bundle.mjs`.
+import { existsSync } from 'node:fs';
+import t from 'tap';
+import type { StatusView } from '../../src/inspect/status.js';
+import { CLI, daemonStanza, IMAGE, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
+
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
+
+/** A container whose check passes while /tmp/ok exists; `exec` decides when it does. */
+const checked = (exec: string, more = '') =>
+  `[Container]\nImage=${IMAGE}\nExec=sh -c '${exec}'\nHealthCmd=test -e /tmp/ok\nHealthInterval=1s\nStopTimeout=1\n${more}`;
+
+const UNITS: Record<string, string> = {
+  'ok.container': checked('touch /tmp/ok; exec sleep 100000'),
+  // healthy for 8 s, then failing: killed after two failed checks, and again after each restart
+  'flaky.container': checked(
+    'touch /tmp/ok; sleep 8; rm /tmp/ok; exec sleep 100000',
+    'HealthRetries=2\nHealthOnFailure=kill\n',
+  ),
+  // ready 6 s after it starts; app waits for that
+  'db.container': checked('sleep 6; touch /tmp/ok; exec sleep 100000', 'Notify=healthy\n'),
+  'app.container': `[Unit]\nRequires=db.container\nAfter=db.container\n[Container]\nImage=${IMAGE}\nExec=sleep 100000\nStopTimeout=1\n`,
+};
+const READY_AFTER_S = 6;
+/** A busybox syslogd: the daemon's log (Finit's `log`) lands in MESSAGES. */
+const MESSAGES = '/run/messages';
+const SYSLOGD = `service [S12345] name:syslogd /bin/busybox syslogd -n -O ${MESSAGES} -- syslog\n`;
+
+/** Finit's restart count of a service (`initctl -b -p status NAME`: "Restarts : N (…)", on every version). */
+async function restarts(tb: Testbed, ident: string): Promise<number> {
+  const r = await tb.exec([tb.initctlPath, '-b', '-p', 'status', ident], { reject: false });
+  const m = /Restarts\s*:\s*(\d+)/.exec(r.stdout);
+  if (!m) throw new Error(`no restart count for ${ident} in: ${r.stdout}${r.stderr}`);
+  return Number(m[1]);
+}
+
+/** A container's start time (ms since the epoch), from podman. */
+async function startedAt(tb: Testbed, name: string): Promise<number> {
+  const out = (await tb.podman('inspect', '--format', '{{.State.StartedAt}}', name)).stdout.trim();
+  // Go's time format: 2026-01-01 00:00:00.123456789 +0000 UTC
+  const m = /^(\S+) (\d+:\d+:\d+(?:\.\d+)?) ([+-]\d{4})/.exec(out);
+  if (!m) throw new Error(`cannot read the start time of ${name}: ${out}`);
+  return Date.parse(`${m[1]}T${m[2]!.replace(/(\.\d{3})\d*/, '$1')}${m[3]!.slice(0, 3)}:${m[3]!.slice(3)}`);
+}
+
+t.jobs = 2;
+for (const stack of stacksFromEnv()) {
+  const info = stackInfo(stack);
+  t.test(
+    `${stack}: health checks and readiness under Finit ${info.finit}, Podman ${info.podman}`,
+    async (t) => {
+      const tb = await Testbed.boot({ stack, name: 'health' });
+      t.teardown(() => tb.destroy());
+      await tb.writeStanza('syslogd.conf', SYSLOGD);
+      await tb.initctl('reload');
+      await tb.waitForStatus('syslogd', 'running');
+      const status = async (): Promise<StatusView> =>
+        JSON.parse(
+          (await tb.exec([info.node, CLI, 'status', '--json'], { reject: false, timeout: 60_000 })).stdout,
+        );
+      const health = async (pod: string) => (await status()).units.find((u) => u.name === pod)?.health;
+
+      for (const [name, text] of Object.entries(UNITS)) await tb.writeUnit(name, text);
+      await tb.writeStanza('enabled/finit-pods.conf', daemonStanza(info));
+      await tb.initctl('reload');
+
+      // readiness: while db runs but is not healthy yet, app is held back
+      await tb.waitForStatus('pod:db', 'running', { timeout: 120_000 });
+      await tb.waitFor(async () => (await tb.containerId('db')) !== undefined, {
+        timeout: 30_000,
+        message: 'the db container',
+      });
+      const dbStart = await startedAt(tb, 'db');
+      const early: string[] = [];
+      while (Date.now() < dbStart + (READY_AFTER_S - 1) * 1000) {
+        early.push((await tb.serviceStatus('pod:app')) ?? 'unknown');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      t.ok(early.length > 0, `app looked at while db was starting (${early.join(' ')})`);
+      t.notOk(early.includes('running'), 'app does not run while db is not healthy yet');
+      t.equal(await tb.containerId('app'), undefined, 'no app container yet');
+      await tb.waitForStatus('pod:app', 'running', { timeout: 60_000 });
+      await tb.waitFor(async () => (await tb.containerId('app')) !== undefined, {
+        timeout: 30_000,
+        message: 'the app container',
+      });
+      const appStart = await startedAt(tb, 'app');
+      t.ok(
+        appStart - dbStart >= READY_AFTER_S * 1000,
+        `app started ${((appStart - dbStart) / 1000).toFixed(1)} s after db, once db was healthy (${READY_AFTER_S} s)`,
+      );
+      t.equal((await health('db'))?.status, 'healthy', 'db: healthy');
+
+      // a healthy pod stays up
+      await tb.waitForStatus('pod:ok', 'running', { timeout: 60_000 });
+      await tb.waitFor(async () => (await health('ok'))?.status === 'healthy', {
+        timeout: 60_000,
+        message: 'pod:ok healthy in status --json',
+      });
+      const okPid = (await tb.services()).find((s) => s.ident === 'pod:ok')?.pid;
+
+      // a pod whose check starts failing: killed, restarted by Finit, counted
+      await tb.waitForStatus('pod:flaky', 'running', { timeout: 60_000 });
+      const before = await restarts(tb, 'pod:flaky');
+      const firstId = await tb.waitNewContainer('flaky');
+      await tb.waitFor(async () => (await restarts(tb, 'pod:flaky')) >= before + 2, {
+        timeout: 120_000,
+        interval: 1000,
+        message: 'Finit to restart pod:flaky twice',
+      });
+      t.pass(`Finit restarted pod:flaky: ${before} → ${await restarts(tb, 'pod:flaky')} restarts`);
+      t.not(await tb.waitNewContainer('flaky', firstId), firstId, 'in a new container');
+      t.match(
+        (await tb.readInside(MESSAGES)) ?? '',
+        /pod:flaky: container flaky killed because it is unhealthy; Finit restarts the pod/,
+        'the daemon says why it killed it',
+      );
+      const s = await status();
+      const flaky = s.units.find((u) => u.name === 'flaky');
+      t.ok(flaky?.health, `pod:flaky has health in status --json: ${JSON.stringify(flaky?.health)}`);
+      if (info.finit !== '4.2') t.ok((flaky?.finit?.restarts ?? 0) >= 2, 'status shows the restart count');
+
+      // the healthy pod, all along
+      t.equal(
+        (await tb.services()).find((x) => x.ident === 'pod:ok')?.pid,
+        okPid,
+        'pod:ok was never restarted',
+      );
+      t.equal(await restarts(tb, 'pod:ok'), 0);
+      const ok = s.units.find((u) => u.name === 'ok');
+      t.match(ok, { healthy: true, health: { status: 'healthy', failingStreak: 0, exitCode: 0 } });
+      t.equal(await tb.serviceStatus('finit-pods'), 'running', 'the daemon runs on');
+    },
+  );
+}
