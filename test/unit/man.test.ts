@@ -33,7 +33,7 @@ t.test('tools/man.mjs writes dist/finit-pods.1', async (t) => {
     man?: string[];
   };
   t.match(pkg.scripts.build, /node tools\/man\.mjs/, 'npm run build renders the page');
-  t.match(pkg.scripts.prepare, /node tools\/man\.mjs/, 'npm prepare renders the page');
+  t.match(pkg.scripts.prepack, /node tools\/man\.mjs/, 'npm pack renders the page first');
   t.same(pkg.man, ['dist/finit-pods.1'], 'package.json "man": npm installs the page');
 });
 
