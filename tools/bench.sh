@@ -37,6 +37,12 @@ for b in "${benches[@]}" tools/bench/boot.mjs; do
 			settle
 			printf '\n##### %s (%s)\n' "$b" "$stack"
 			BENCH_STACK=$stack node "$b"
+			if [ "$b" = tools/bench/rest.mjs ]; then
+				# and at rest with running pods that each have a health check (issue 17)
+				settle
+				printf '\n##### %s, health checks (%s)\n' "$b" "$stack"
+				BENCH_STACK=$stack BENCH_HEALTH=1 node "$b"
+			fi
 		done
 		continue
 	fi

@@ -20,6 +20,11 @@
 // With BENCH_BASELINE_REF (a git ref), that ref is built into a worktree at
 // /tmp/fp-baseline-SHA (reused when already built), bound into a second fresh sandbox at the same
 // path, and measured the same way: its figures are printed beside ours.
+// BENCH_HEALTH=1 (issue 17): BENCH_UNITS (default 50) pods that all run, each with a health check
+// (HealthCmd=true) the daemon runs every 30 s, podman's default interval. The CPU figure is the
+// daemon process's alone (utime+stime, not its children's): the checks' own podman processes are
+// apart. What it spawns at rest is expected to be one `podman healthcheck run` per due check and
+// nothing else; its CPU target allows for that spawn, its output read and the records written.
 // BENCH_KEEP=1 leaves the (last) sandbox running, to look around. Always exits 0: the figures are printed with their targets, and a missed one says MISSED.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -27,12 +32,15 @@ import { join } from 'node:path';
 import { repo, testbed } from './lib/testbed.mjs';
 
 const stack = process.env.BENCH_STACK ?? 'bookworm';
-const N = Number(process.env.BENCH_UNITS ?? 200);
+const HEALTH = process.env.BENCH_HEALTH === '1';
+const N = Number(process.env.BENCH_UNITS ?? (HEALTH ? 50 : 200));
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 const BASE_REF = process.env.BENCH_BASELINE_REF ?? '';
-const NAME = 'bench-rest';
-const RUNNING = 5;
-const TARGET = { cpu: 0.05, spawned: 0, rssMb: 45, changeS: 1 };
+const NAME = HEALTH ? 'bench-health' : 'bench-rest';
+const RUNNING = HEALTH ? N : 5;
+/** With health checks: podman's default interval, which the units keep. */
+const CHECK_S = 30;
+const TARGET = { cpu: HEALTH ? 0.5 : 0.05, spawned: 0, rssMb: 45, changeS: 1 };
 const TICK = 100; // USER_HZ
 
 // inside the sandbox
@@ -44,6 +52,7 @@ const INITCTL_WRAP = `${B}/initctl`;
 const PODMAN_WRAP = `${B}/bin/podman`; // named podman: the daemon reads containers/storage itself then
 const DAEMON_WRAP = `${B}/daemon.sh`;
 const STATE = '/run/finit-pods/state.json';
+const HEALTH_FILE = '/run/finit-pods/health.json';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '?');
@@ -72,7 +81,7 @@ Image=localhost/busybox:latest
 Exec=sleep 100000
 Environment=BENCH=0
 StopTimeout=1
-`;
+${HEALTH ? 'HealthCmd=true\n' : ''}`;
 // for runlevel 1 only: Finit knows its stanza but does not start it at runlevel 2
 const rescueUnit = (i) =>
   `[Container]\nImage=localhost/busybox:latest\nExec=sleep 100000 ${i}\nStopTimeout=1\n\n[Install]\nWantedBy=rescue.target\n`;
@@ -217,6 +226,16 @@ async function measure(codeDir, binds) {
     500,
   );
   await until('the daemon to log "watching"', () => logRecords(finit).some((x) => x.msg === 'watching'));
+  if (HEALTH)
+    await until(
+      `${RUNNING} pods healthy in health.json`,
+      () => {
+        const h = JSON.parse(readProc(finit, `root${HEALTH_FILE}`) ?? 'null');
+        return h && Object.values(h.pods).filter((p) => p.status === 'healthy').length === RUNNING;
+      },
+      300_000,
+      500,
+    );
   const daemon = await until('the daemon process', () => findDaemon(cli));
   await sleep(20_000);
 
@@ -266,14 +285,24 @@ async function measure(codeDir, binds) {
   r.inNs = p2 - p1 - (p1 - p0);
   r.rssMb = Number(status.match(/^VmRSS:\s*(\d+)/m)?.[1]) / 1024;
   r.logAtRest = logAtRest.length;
-  r.initctlCmds = [
+  /** What the daemon ran at rest, each command line once, POD for a pod's name. */
+  const ran = (file, from, to) => [
     ...new Set(
-      (readProc(finit, `root${INITCTL_CALLS}`) ?? '')
+      (readProc(finit, `root${file}`) ?? '')
         .split('\n')
-        .slice(i0.length, i1.length)
-        .map((l) => l.split(' ').slice(1).join(' ')),
+        .slice(from, to)
+        .filter((l) => Number(l.split(' ')[0]) === daemon.inside)
+        .map((l) =>
+          l
+            .split(' ')
+            .slice(1)
+            .join(' ')
+            .replace(/\bp\d+\b/g, 'POD'),
+        ),
     ),
   ];
+  r.initctlCmds = ran(INITCTL_CALLS, i0.length, i1.length);
+  r.podmanCmds = ran(PODMAN_CALLS, m0.length, m1.length);
 
   // ---- a change: an editor's save of p0.container → pod-p0.conf changed on disk
   const before = readFileSync(stanza, 'utf8');
@@ -356,11 +385,23 @@ function report(label, r) {
   }
   const spawned = r.initctl + r.podman;
   console.log(
-    `${head}: daemon CPU ${fmt(r.cpu, 3)} % (target ≤ ${TARGET.cpu} %)${missed(r.cpu <= TARGET.cpu)}  [utime+stime over ${fmt(r.secs, 1)} s, 1 tick = ${fmt(100 / TICK / r.secs, 3)} %; its threads' run time (schedstat) ${fmt(r.cpuNs, 4)} %; with its children's ${fmt(r.cpuAll, 3)} %]`,
+    `${head}: ${HEALTH ? `${RUNNING} running pods, each with a health check every ${CHECK_S} s; ` : ''}daemon CPU ${fmt(r.cpu, 3)} % (target ≤ ${TARGET.cpu} %)${missed(r.cpu <= TARGET.cpu)}  [the daemon process only, not its children; utime+stime over ${fmt(r.secs, 1)} s, 1 tick = ${fmt(100 / TICK / r.secs, 3)} %; its threads' run time (schedstat) ${fmt(r.cpuNs, 4)} %; with its children's ${fmt(r.cpuAll, 3)} %]`,
   );
-  console.log(
-    `${head}: processes spawned at rest ${spawned} (target ${TARGET.spawned})${missed(spawned <= TARGET.spawned)}  [initctl ${r.initctl}, podman ${r.podman} by the daemon${r.initctlCmds.length ? `: ${r.initctlCmds.join('; ')}` : ''}; all wrapper calls ${r.initctlAll + r.podmanAll}; processes created in the whole sandbox ${r.inNs}; children's CPU ticks ${r.childTicks}]`,
-  );
+  if (HEALTH) {
+    // each pod is due once per interval; a window's edges cut at most one check of each
+    const due = (RUNNING * r.secs) / CHECK_S;
+    const ok =
+      r.initctl === 0 &&
+      r.podmanCmds.every((c) => c === 'healthcheck run POD') &&
+      Math.abs(r.podman - due) <= RUNNING;
+    console.log(
+      `${head}: processes spawned at rest ${spawned}: podman healthcheck run ${r.podman} (target: one per due check, ${fmt(due, 0)} ± ${RUNNING}; initctl 0; nothing else)${missed(ok)}  [initctl ${r.initctl}${r.initctlCmds.length ? `: ${r.initctlCmds.join('; ')}` : ''}; podman: ${r.podmanCmds.join('; ') || 'none'}; processes created in the whole sandbox ${r.inNs}; children's CPU ticks ${r.childTicks}]`,
+    );
+  }
+  if (!HEALTH)
+    console.log(
+      `${head}: processes spawned at rest ${spawned} (target ${TARGET.spawned})${missed(spawned <= TARGET.spawned)}  [initctl ${r.initctl}, podman ${r.podman} by the daemon${r.initctlCmds.length ? `: ${r.initctlCmds.join('; ')}` : ''}; all wrapper calls ${r.initctlAll + r.podmanAll}; processes created in the whole sandbox ${r.inNs}; children's CPU ticks ${r.childTicks}]`,
+    );
   console.log(
     `${head}: RSS ${fmt(r.rssMb, 1)} MB (target ≤ ${TARGET.rssMb} MB)${missed(r.rssMb <= TARGET.rssMb)}`,
   );
@@ -400,7 +441,7 @@ try {
   }
 }
 console.log(
-  `\nthe daemon at rest (issue 15), ${stack} testbed: measured on the running daemon's process (node's start-up is no part of it)`,
+  `\nthe daemon at rest (issue 15${HEALTH ? `), with ${N} pods with health checks (issue 17` : ''}), ${stack} testbed: measured on the running daemon's process (node's start-up is no part of it)`,
 );
 for (const [label, r] of runs) report(label, r);
 process.exit(0);
