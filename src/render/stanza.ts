@@ -127,10 +127,19 @@ export const fileStem = (i: ServiceIdentity): string => `${i.name}-${i.id}`;
 /** The runner's first argument: a container's pod name alone (as every earlier version wrote it), NAME:ID otherwise. */
 const runnerArg = (i: ServiceIdentity): string => (i.name === 'pod' ? i.id : identityText(i));
 
+/**
+ * The runner sets usr/STEM once it has started the service: before Finit 4.4, which has no
+ * service conditions, and for a .pod on every version, whose members must not start before
+ * `pod create --replace` has run (Finit's service/NAME/running comes as the runner starts, and
+ * the replace removes a pod a power cut left with every member that joined it).
+ */
+const runnerCondition = (i: ServiceIdentity, caps: FinitCaps): boolean =>
+  !caps.serviceConditions || i.name === 'podman-pod';
+
 /** The condition a service that needs this one waits on while it runs, or while it is ready. */
 export function serviceCondition(i: ServiceIdentity, caps: FinitCaps): string {
   if (i.ready === 'healthy') return `usr/${podReadyCondition(i.id)}`;
-  return caps.serviceConditions ? `service/${identityText(i)}/running` : `usr/${fileStem(i)}`;
+  return runnerCondition(i, caps) ? `usr/${fileStem(i)}` : `service/${identityText(i)}/running`;
 }
 
 /** What renderService needs to write one Finit service and its argv file. */
@@ -238,8 +247,8 @@ export function renderService(def: ServiceDef, caps: FinitCaps, paths: StanzaPat
   const description = truncateBytes(sanitiseDescription(service.description ?? def.description), 63);
   const settings: [string, string][] = [...def.settings];
   if (service.restartSec !== undefined) settings.push(['RESTART_SEC', String(Math.ceil(service.restartSec))]);
-  if (!caps.serviceConditions || def.readyCondition) settings.push(['INITCTL', paths.initctl]);
-  if (!caps.serviceConditions) settings.push(['COND', fileStem(identity)]);
+  if (runnerCondition(identity, caps) || def.readyCondition) settings.push(['INITCTL', paths.initctl]);
+  if (runnerCondition(identity, caps)) settings.push(['COND', fileStem(identity)]);
   if (def.readyCondition) settings.push(['READY_COND', def.readyCondition]);
 
   // Everything that defines the service goes into the hash, so any change restarts it.

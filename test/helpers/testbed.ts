@@ -400,6 +400,14 @@ export class Testbed {
     });
   }
 
+  /** Finit's restart count of service IDENT, from `initctl -b -p status IDENT` ("Restarts : N (n/10)"). */
+  async restarts(ident: string): Promise<number> {
+    const res = await this.exec([this.initctlPath, '-b', '-p', 'status', ident]);
+    const m = res.stdout.match(/Restarts\s*:\s*(\d+)/);
+    if (!m) throw new TestbedError(`${this.label}: no restart count for ${ident}: ${res.stdout}`);
+    return Number(m[1]);
+  }
+
   /** ID of the running container NAME (podman ps), or undefined. */
   async containerId(name: string): Promise<string | undefined> {
     const { stdout } = await this.podman('ps', '--filter', `name=^${name}$`, '--format', '{{.ID}}');

@@ -103,14 +103,6 @@ async function waitPods(
     });
 }
 
-/** Finit's restart count of service IDENT ("Restarts : N (n/10)"). */
-async function restarts(tb: Testbed, ident: string): Promise<number> {
-  const res = await tb.exec([tb.initctlPath, '-b', '-p', 'status', ident]);
-  const m = res.stdout.match(/Restarts\s*:\s*(\d+)/);
-  if (!m) throw new Error(`no restart count for ${ident}: ${res.stdout}`);
-  return Number(m[1]);
-}
-
 /** Every pod: running, never restarted; and no service anywhere crashed. */
 async function assertHealthy(t: Test, tb: Testbed, pods: string[], label: string): Promise<void> {
   const rows = await tb.services();
@@ -118,7 +110,7 @@ async function assertHealthy(t: Test, tb: Testbed, pods: string[], label: string
   t.same(crashed, [], `${label}: no service crashed`);
   for (const p of pods) {
     t.equal(rows.find((r) => r.ident === `pod:${p}`)?.status, 'running', `${label}: pod:${p} running`);
-    t.equal(await restarts(tb, `pod:${p}`), 0, `${label}: pod:${p} started once (0 restarts)`);
+    t.equal(await tb.restarts(`pod:${p}`), 0, `${label}: pod:${p} started once (0 restarts)`);
   }
   const messages = (await tb.readInside(MESSAGES)) ?? '';
   t.notMatch(messages, /already in use/, `${label}: no "name already in use" in the log`);
@@ -378,7 +370,7 @@ for (const stack of stacksFromEnv()) {
       const t0 = Date.now();
       const now = await waitPods(tb, ['notes'], ids, 120_000);
       t.not(now.get('notes'), old, 'notes runs in a new container');
-      const n = await restarts(tb, 'pod:notes');
+      const n = await tb.restarts('pod:notes');
       t.comment(`${stack}: notes back ${Date.now() - t0} ms after the kill, ${n} restart(s)`);
       t.ok(n >= 1 && n < 10, `Finit restarted pod:notes (${n} restarts, not crashed)`);
       t.equal(await tb.serviceStatus('pod:notes'), 'running', 'pod:notes running');

@@ -92,6 +92,9 @@ for (const stack of stacksFromEnv()) {
         `${label}: the built image's container serves`,
       );
       t.ok(await tb.waitHttp(8093, '/', HELLO), `${label}: the kube YAML's container serves`);
+      // members start once the pod is created: none joined a pod that create --replace then removed
+      for (const id of ['podman-pod:shop', 'pod:front', 'pod:side'])
+        t.equal(await tb.restarts(id), 0, `${label}: ${id} started once`);
       const members = (await tb.sh(`podman ps --filter pod=shop --format '{{.Names}}'`)).stdout;
       t.match(members, /front/, `${label}: front runs in pod shop`);
       t.match(members, /side/, `${label}: side runs in pod shop`);

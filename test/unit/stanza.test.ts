@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { type ContainerModel, translateContainer } from '../../src/model/container.js';
 import { buildIndex } from '../../src/model/index.js';
+import { translatePod } from '../../src/model/pod.js';
 import { finitCaps } from '../../src/render/finit.js';
 import {
   argvSection,
@@ -17,6 +18,7 @@ import {
   OWNER_MARK,
   RUNNER_SCRIPT,
   renderPod,
+  renderServiceUnit,
 } from '../../src/render/stanza.js';
 import { loadUnit } from '../helpers/units.js';
 
@@ -113,6 +115,21 @@ t.test('readiness: what dependents wait for, and what the runner and the daemon 
   const notify = renderPod(model('[Container]\nImage=x\nNotify=true\n'), finitCaps('4.15'), paths, []);
   t.notMatch(serviceLine(notify.conf), /notify:/, "never notify:systemd: podman's READY=1 cannot reach it");
   t.notOk(notify.runArgv.some((a) => a.startsWith('--sdnotify')));
+});
+
+t.test("a .pod's members wait for the condition its runner sets once the pod is created", async (t) => {
+  const member = model('[Container]\nImage=x\n');
+  for (const v of ['4.2', '4.12', '4.14'])
+    t.match(
+      serviceLine(renderPod(member, finitCaps(v), paths, [{ name: 'podman-pod', id: 'shop' }]).conf),
+      /<usr\/finit-pods,usr\/podman-pod-shop> /,
+      `Finit ${v}: usr/podman-pod-shop, not service/podman-pod:shop/running`,
+    );
+  const unit = loadUnit('shop.pod', '[Pod]\n', '/cfg/containers');
+  const pod = translatePod(unit, { index: buildIndex([unit]), exists: () => false }).model!;
+  const argv = renderServiceUnit(pod, finitCaps('4.14'), paths, []).argv;
+  t.match(argv, /^COND=podman-pod-shop$/m, 'the pod runner sets it');
+  t.match(argv, /^INITCTL=\/sbin\/initctl$/m, 'with initctl');
 });
 
 t.test('kill delay: StopTimeout + 5, TimeoutStopSec when longer, within the version maximum', async (t) => {
