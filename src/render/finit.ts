@@ -1,5 +1,5 @@
-// What a given Finit version can do, so stanzas use only options it has (see shared notes:
-// Finit 4.2 on Debian bookworm up to 4.17 on Infix).
+// What a given Finit version can do, so stanzas use only options it has (docs/finit.md: Finit
+// 4.2 on Debian bookworm up to 4.17 on Infix).
 
 export interface FinitCaps {
   version: string;
