@@ -40,7 +40,10 @@ for (const stack of stacksFromEnv()) {
     t.equal(r.exitCode, 1, 'some units have errors: exit 1');
     // (the sandbox's exec strips the last newline of each output)
     t.equal(r.stdout, `${UNITS - BAD} of ${UNITS} units usable`, 'the summary');
-    t.match(r.stderr, /^\/tmp\/many\/u0\.container:4: warning: \[Container\] Notify= has no effect/m);
+    t.match(
+      r.stderr,
+      /^\/tmp\/many\/u0\.container:4: warning: \[Container\] Notify=true: the container's READY=1 cannot reach Finit/m,
+    );
     t.match(r.stderr, /^\/tmp\/many\/u7\.container:4: error: unsupported key Imgae=/m);
   });
 }

@@ -162,7 +162,7 @@ for (const stack of stacksFromEnv()) {
       t.match(
         plain.stdout,
         new RegExp(
-          `^pod:web\\s+ok\\s+running\\s+\\S+\\s+running\\s+${id.slice(0, 12)}\\s+present\\s+\\d+[smhd]$`,
+          `^pod:web\\s+ok\\s+running\\s+\\S+\\s+running\\s+${id.slice(0, 12)}\\s+present\\s+\\d+[smhd]\\s+-$`,
           'm',
         ),
         'plain status: one row with every column',
@@ -482,7 +482,7 @@ for (const stack of stacksFromEnv()) {
       t.equal(st.view.units.find((u) => u.name === 'web')?.healthy, true, 'web is still healthy');
 
       const plain = await cli(tb, 'status');
-      t.match(plain.stdout, /^pod:noimg\s+ok\s+-\s+-\s+-\s+-\s+missing\s+-$/m, 'plain: image missing');
+      t.match(plain.stdout, /^pod:noimg\s+ok\s+-\s+-\s+-\s+-\s+missing\s+-\s+-$/m, 'plain: image missing');
       t.match(plain.stdout, /^pod:bad\s+error\s/m, 'plain: unit error');
       t.match(
         plain.stdout,
