@@ -1,6 +1,10 @@
 // A unit from text, as src/parse/load.ts would load it from DIR/FILENAME (no drop-ins), without a
-// file on disk: tests of the translators give it text and read the model.
+// file on disk: tests of the translators give it text and read the model (`translated`).
 
+import type { Diagnostic } from '../../src/lib/diagnostics.js';
+import type { UnitCommands } from '../../src/model/commands.js';
+import type { TranslateOptions } from '../../src/model/container.js';
+import { buildIndex } from '../../src/model/index.js';
 import { type LoadedUnit, parseUnitName } from '../../src/parse/load.js';
 import { parseUnitText } from '../../src/parse/unitfile.js';
 
@@ -11,3 +15,23 @@ export function loadUnit(filename: string, text: string, dir = '/units'): Loaded
   const { unit, diagnostics } = parseUnitText(text, path, filename);
   return { name, unit, sources: [path], diagnostics };
 }
+
+type Translator<M> = (loaded: LoadedUnit, opts: TranslateOptions) => { model?: M; diagnostics: Diagnostic[] };
+
+/**
+ * A unit translated as its directory would (the `beside` units in its index, no host path
+ * present): its model, its main command, its errors and its warnings.
+ */
+export function translated<M extends { commands: UnitCommands }>(
+  translate: Translator<M>,
+  self: LoadedUnit,
+  beside: readonly LoadedUnit[] = [],
+) {
+  const r = translate(self, { index: buildIndex([self, ...beside]), exists: () => false });
+  const of = (s: Diagnostic['severity']) => r.diagnostics.filter((d) => d.severity === s);
+  return { model: r.model, argv: r.model?.commands.argv, errors: of('error'), warnings: of('warning') };
+}
+
+/** Units from `{ FILE: TEXT }`, as `translated` takes them beside the unit under test. */
+export const unitsFrom = (texts: Record<string, string>): LoadedUnit[] =>
+  Object.entries(texts).map(([f, text]) => loadUnit(f, text));

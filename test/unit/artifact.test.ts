@@ -2,26 +2,16 @@
 // ARTIFACT_KEYS with the exact argv it must produce, and what a container resolves it to.
 
 import t from 'tap';
-import type { Diagnostic } from '../../src/lib/diagnostics.js';
 import { translateArtifact } from '../../src/model/artifact.js';
 import { translateContainer } from '../../src/model/container.js';
 import { buildIndex } from '../../src/model/index.js';
 import { ARTIFACT_KEYS } from '../../src/model/keys.js';
-import { loadUnit } from '../helpers/units.js';
+import { loadUnit, translated } from '../helpers/units.js';
 
 const P = '/usr/bin/podman';
 const REF = 'quay.io/libpod/testartifact:20250206-single';
 
-function render(text: string) {
-  const self = loadUnit('data.artifact', text);
-  const r = translateArtifact(self, { index: buildIndex([self]) });
-  return {
-    model: r.model,
-    argv: r.model?.commands.argv,
-    errors: r.diagnostics.filter((d: Diagnostic) => d.severity === 'error'),
-    warnings: r.diagnostics.filter((d: Diagnostic) => d.severity === 'warning'),
-  };
-}
+const render = (text: string) => translated(translateArtifact, loadUnit('data.artifact', text));
 
 interface Case {
   lines: string;

@@ -4,11 +4,9 @@
 
 import { resolve } from 'node:path';
 import t from 'tap';
-import type { Diagnostic } from '../../src/lib/diagnostics.js';
 import { translateBuild } from '../../src/model/build.js';
-import { buildIndex } from '../../src/model/index.js';
 import { BUILD_KEYS } from '../../src/model/keys.js';
-import { loadUnit } from '../helpers/units.js';
+import { loadUnit, translated } from '../helpers/units.js';
 
 const P = '/usr/bin/podman';
 const TAG = ['--tag', 'localhost/app'];
@@ -21,16 +19,8 @@ const BESIDE = [
 ];
 
 function build(text: string, dir = '/units') {
-  const self = loadUnit('app.build', text, dir);
-  const r = translateBuild(self, { index: buildIndex([self, ...BESIDE]) });
-  const of = (s: Diagnostic['severity']) => r.diagnostics.filter((d) => d.severity === s);
-  return {
-    model: r.model,
-    argv: r.model?.commands.argv,
-    wd: r.model?.commands.workingDirectory,
-    errors: of('error'),
-    warnings: of('warning'),
-  };
+  const r = translated(translateBuild, loadUnit('app.build', text, dir), BESIDE);
+  return { ...r, wd: r.model?.commands.workingDirectory };
 }
 
 interface Case {

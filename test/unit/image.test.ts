@@ -2,21 +2,14 @@
 // with the exact argv, the image reference the unit makes present, and its errors.
 
 import t from 'tap';
-import type { Diagnostic } from '../../src/lib/diagnostics.js';
 import type { OneShotModel } from '../../src/model/commands.js';
 import { translateImage } from '../../src/model/image.js';
-import { buildIndex } from '../../src/model/index.js';
 import { IMAGE_KEYS } from '../../src/model/keys.js';
-import { loadUnit } from '../helpers/units.js';
+import { loadUnit, translated } from '../helpers/units.js';
 
 const P = '/usr/bin/podman';
 
-function image(text: string, file = 'app.image') {
-  const self = loadUnit(file, text);
-  const r = translateImage(self, { index: buildIndex([self]) });
-  const of = (s: Diagnostic['severity']) => r.diagnostics.filter((d) => d.severity === s);
-  return { model: r.model, argv: r.model?.commands.argv, errors: of('error'), warnings: of('warning') };
-}
+const image = (text: string, file = 'app.image') => translated(translateImage, loadUnit(file, text));
 
 interface Case {
   /** Lines of the [Image] section, after Image=quay.io/x/app:1 unless `bare`. */

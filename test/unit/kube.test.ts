@@ -2,28 +2,17 @@
 // row per key of KUBE_KEYS with the exact argv it must produce, the working directory, errors.
 
 import t from 'tap';
-import type { Diagnostic } from '../../src/lib/diagnostics.js';
 import type { ServiceUnitModel } from '../../src/model/commands.js';
-import { buildIndex } from '../../src/model/index.js';
 import { KUBE_KEYS } from '../../src/model/keys.js';
 import { translateKube } from '../../src/model/kube.js';
-import { loadUnit } from '../helpers/units.js';
+import { loadUnit, translated, unitsFrom } from '../helpers/units.js';
 
 const P = '/usr/bin/podman';
 const PLAY = [P, 'kube', 'play', '--replace', '--service-container=true'];
 const YAML = '/units/web.yml';
 
-function render(text: string, others: Record<string, string> = {}) {
-  const self = loadUnit('web.kube', text);
-  const index = buildIndex([self, ...Object.entries(others).map(([f, txt]) => loadUnit(f, txt))]);
-  const r = translateKube(self, { index, exists: () => false });
-  return {
-    model: r.model,
-    argv: r.model?.commands.argv,
-    errors: r.diagnostics.filter((d: Diagnostic) => d.severity === 'error'),
-    warnings: r.diagnostics.filter((d: Diagnostic) => d.severity === 'warning'),
-  };
-}
+const render = (text: string, others: Record<string, string> = {}) =>
+  translated(translateKube, loadUnit('web.kube', text), unitsFrom(others));
 
 interface Case {
   /** Lines of [Kube] after Yaml=web.yml (unless noYaml). */

@@ -2,28 +2,18 @@
 // per key of POD_KEYS with the exact argv it must produce, references to other units, errors.
 
 import t from 'tap';
-import type { Diagnostic } from '../../src/lib/diagnostics.js';
 import type { ServiceUnitModel } from '../../src/model/commands.js';
 import { buildIndex } from '../../src/model/index.js';
 import { POD_KEYS } from '../../src/model/keys.js';
 import { translatePod } from '../../src/model/pod.js';
-import { loadUnit } from '../helpers/units.js';
+import { loadUnit, translated, unitsFrom } from '../helpers/units.js';
 
 const P = '/usr/bin/podman';
 const CREATE = [P, 'pod', 'create', '--replace', '--exit-policy', 'stop'];
 const NAMES = ['--infra-name', 'web-infra', '--name', 'web'];
 
-function render(text: string, others: Record<string, string> = {}, file = 'web.pod') {
-  const self = loadUnit(file, text);
-  const index = buildIndex([self, ...Object.entries(others).map(([f, txt]) => loadUnit(f, txt))]);
-  const r = translatePod(self, { index, exists: () => false });
-  return {
-    model: r.model,
-    argv: r.model?.commands.argv,
-    errors: r.diagnostics.filter((d: Diagnostic) => d.severity === 'error'),
-    warnings: r.diagnostics.filter((d: Diagnostic) => d.severity === 'warning'),
-  };
-}
+const render = (text: string, others: Record<string, string> = {}, file = 'web.pod') =>
+  translated(translatePod, loadUnit(file, text), unitsFrom(others));
 
 interface Case {
   lines: string;
