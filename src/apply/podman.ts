@@ -103,6 +103,9 @@ export interface ImageDetail {
   names: string[];
 }
 
+/** How much of a failed health check's own output is kept (status shows it). */
+const MAX_CHECK_OUTPUT = 1024;
+
 /** This podman has no `artifact` command (Podman before 5). */
 export class NoArtifacts extends Error {}
 
@@ -259,6 +262,23 @@ export function podmanCli(podman: string, exec: Runner): Podman {
       );
     }
   };
+  /** The output of a container's last health check (its health log's last entry), when podman has one. */
+  const lastCheckOutput = async (name: string): Promise<string | undefined> => {
+    const r = await exec(podman, ['inspect', '--format', '{{json .State}}', name], { timeoutMs: 30_000 });
+    if (r.exitCode !== 0 || r.timedOut) return undefined; // the check's result stands without it
+    try {
+      // Podman 5 says Health, Podman 4 Healthcheck
+      const state = JSON.parse(r.stdout) as Record<
+        string,
+        { Log?: { Output?: string }[] | null } | undefined
+      >;
+      const log = (state.Health ?? state.Healthcheck)?.Log;
+      const out = log?.[log.length - 1]?.Output?.trim();
+      return out ? out.slice(0, MAX_CHECK_OUTPUT) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   return {
     async containers(external = false) {
       const args = ['ps', '-a', ...(external ? ['--external'] : []), '--format', 'json'];
@@ -277,8 +297,13 @@ export function podmanCli(podman: string, exec: Runner): Podman {
       const r = await exec(podman, args, { timeoutMs });
       // 0: the check passed; 1: it ran and failed (podman prints unhealthy, or starting during a
       // startup check); anything else (125) is podman failing to run it
-      if (!r.timedOut && (r.exitCode === 0 || r.exitCode === 1))
-        return { status: r.exitCode === 0 ? 'healthy' : 'unhealthy', output: (r.stdout || r.stderr).trim() };
+      if (!r.timedOut && r.exitCode === 0)
+        return { status: 'healthy', output: (r.stdout || r.stderr).trim() };
+      if (!r.timedOut && r.exitCode === 1) {
+        // what the check itself printed is only in podman's health log: read for a failed check alone
+        const own = await lastCheckOutput(name);
+        return { status: 'unhealthy', output: own ?? (r.stdout || r.stderr).trim() };
+      }
       throw r.timedOut
         ? new PodmanError(
             `podman healthcheck run timed out after ${timeoutMs / 1000} s`,

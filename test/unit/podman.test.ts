@@ -304,3 +304,44 @@ t.test('kill and stop end a container; a failure throws', async (t) => {
   await t.rejects(p.kill('gone'), { message: 'podman kill gone failed: Error: no such container gone' });
   await t.rejects(p.stop('gone', 1), PodmanError);
 });
+
+t.test(
+  "healthcheckRun: a failed check's own output, from podman's health log (Podman 4 and 5)",
+  async (t) => {
+    const run = (state: string, inspectExit = 0) => {
+      const calls: string[] = [];
+      const exec: Runner = async (_file, args) => {
+        calls.push(args.join(' '));
+        if (args[0] === 'healthcheck')
+          return { exitCode: 1, stdout: 'unhealthy', stderr: '', timedOut: false };
+        return { exitCode: inspectExit, stdout: state, stderr: '', timedOut: false };
+      };
+      return { p: podmanCli('podman', exec), calls };
+    };
+    const log = (key: string) =>
+      JSON.stringify({
+        [key]: { Status: 'unhealthy', Log: [{ Output: 'old' }, { Output: 'curl: (7) refused\n' }] },
+      });
+    for (const key of ['Health', 'Healthcheck']) {
+      const r = run(log(key));
+      t.same(
+        await r.p.healthcheckRun('web', 1000),
+        { status: 'unhealthy', output: 'curl: (7) refused' },
+        key,
+      );
+      t.same(r.calls, ['healthcheck run web', 'inspect --format {{json .State}} web'], `${key}: one inspect`);
+    }
+    t.same(
+      await run('', 125).p.healthcheckRun('web', 1000),
+      { status: 'unhealthy', output: 'unhealthy' },
+      'an inspect that failed leaves the result as podman said it',
+    );
+    const passed: string[] = [];
+    const ok = podmanCli('podman', async (_f, args) => {
+      passed.push(args.join(' '));
+      return { exitCode: 0, stdout: '', stderr: '', timedOut: false };
+    });
+    await ok.healthcheckRun('web', 1000);
+    t.same(passed, ['healthcheck run web'], 'a passed check costs one call');
+  },
+);
