@@ -49,6 +49,7 @@ run() {
 setting() { sed -n "s/^$1=//p" "$f"; }
 
 restart_sec=$(setting RESTART_SEC)
+oneshot=$(setting ONESHOT)
 cond=$(setting COND)
 ready_cond=$(setting READY_COND)
 initctl=$(setting INITCTL)
@@ -69,6 +70,12 @@ nap() { sleep 0.2 2>/dev/null || sleep 1; }
 on_term() {
 	stopping=1 trapped=1
 	[ -n "$child" ] || return 0
+	# a oneshot .kube: its run section only waits; after the stop command (kube down) it is ended
+	if [ -n "$oneshot" ]; then
+		run stop
+		kill "$child" 2>/dev/null
+		return 0
+	fi
 	n=0
 	while [ $n -lt 10 ]; do
 		if [ $n -eq 0 ]; then run stop; else run stop >/dev/null 2>&1; fi

@@ -440,7 +440,11 @@ export function renderServiceUnit(
       const at = create.indexOf('play') + 1;
       create = [...create.slice(0, at), '--service-container=true', ...create.slice(at)];
     }
-    run = [...base, 'attach', '--no-stdin', '--sig-proxy=false', `${(yamlSha ?? '').slice(0, 12)}-service`];
+    // [Service] Type=oneshot: the play only creates what the YAML says (a job may end), so the
+    // service only waits, as systemd's RemainAfterExit= unit stays active, until kube down
+    run = m.oneshot
+      ? ['sleep', '2147483647']
+      : [...base, 'attach', '--no-stdin', '--sig-proxy=false', `${(yamlSha ?? '').slice(0, 12)}-service`];
     stop = m.commands.stopPostArgv ? own(m.commands.stopPostArgv) : [...base, 'kube', 'down'];
   }
   const identity: ServiceIdentity = { name: m.kind === 'pod' ? 'podman-pod' : 'kube', id: m.resource };
@@ -452,7 +456,10 @@ export function renderServiceUnit(
       service: m.service,
       stopTimeout: stopSeconds(m.commands.stopArgv),
       dependsOn,
-      settings: [[m.kind === 'pod' ? 'POD' : 'KUBE', m.resource]],
+      settings: [
+        [m.kind === 'pod' ? 'POD' : 'KUBE', m.resource],
+        ...(m.oneshot ? [['ONESHOT', '1'] as [string, string]] : []),
+      ],
       sections: () => [
         ['create', create],
         ['run', run],

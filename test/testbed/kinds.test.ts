@@ -46,6 +46,19 @@ spec:
     image: ${IMAGE}
     command: ["sleep", "100000"]
 `,
+  // a oneshot .kube: a job that runs to its end, once; Finit must not play it again
+  'job.kube': '[Kube]\nYaml=job.yml\n\n[Service]\nType=oneshot\n',
+  'job.yml': `apiVersion: v1
+kind: Pod
+metadata:
+  name: job
+spec:
+  restartPolicy: Never
+  containers:
+  - name: once
+    image: ${IMAGE}
+    command: ["sh", "-c", "echo job done"]
+`,
 };
 
 const HELLO = '<h1>hello from busybox</h1>';
@@ -101,6 +114,16 @@ for (const stack of stacksFromEnv()) {
       const kube = (await tb.sh(`podman ps --filter pod=demo --format '{{.Names}}'`)).stdout;
       t.match(kube, /demo-web/, `${label}: the kube's web container runs`);
       t.match(kube, /demo-idle/, `${label}: the kube's second container runs`);
+      // the oneshot job ran to its end, once, and its service stays up until it is stopped
+      await tb.waitForStatus('kube:job', 'running', { timeout: 60_000 });
+      await tb.waitFor(
+        async () =>
+          (await tb.sh(`podman ps -a --filter name=^job-once$ --format '{{.Status}}'`)).stdout.startsWith(
+            'Exited (0)',
+          ),
+        { timeout: 60_000, message: 'the job to end' },
+      );
+      t.equal(await tb.restarts('kube:job'), 0, `${label}: the oneshot job was played once`);
     };
     await up('first start');
     t.not((await tb.sh(`podman images -q ${REGISTRY}/bb:v1`)).stdout.trim(), '', 'bb:v1 was pulled');
@@ -155,6 +178,14 @@ for (const stack of stacksFromEnv()) {
       { timeout: 60_000, message: "the kube's pod to be removed" },
     );
     t.pass("the .kube's pods are gone with its file");
+    await tb.removeUnit('job.kube');
+    await tb.waitFor(
+      async () =>
+        (await tb.serviceStatus('kube:job')) === undefined &&
+        (await tb.sh(`podman pod ps -q --filter name=^job$`)).stdout.trim() === '',
+      { timeout: 60_000, message: "the oneshot job's service and pod to go with its file" },
+    );
+    t.pass("the oneshot .kube's pod is gone with its file (kube down)");
     t.equal(await tb.serviceStatus('pod:front'), 'running', 'the other pods run on');
   });
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { type ContainerModel, translateContainer } from '../../src/model/container.js';
 import { buildIndex } from '../../src/model/index.js';
+import { translateKube } from '../../src/model/kube.js';
 import { translatePod } from '../../src/model/pod.js';
 import { finitCaps } from '../../src/render/finit.js';
 import {
@@ -327,3 +328,43 @@ t.test('the runner gives the command exactly its arguments, and stops it on SIGT
   t.match(earlyRun, /rc=0/);
   t.notOk(existsSync(early), 'the command was not started after the SIGTERM');
 });
+
+t.test(
+  'a oneshot .kube: played once, its service waits, and SIGTERM runs kube down and ends it',
+  async (t) => {
+    const unit = loadUnit('job.kube', '[Kube]\nYaml=job.yml\n[Service]\nType=oneshot\n', '/cfg/containers');
+    const kube = translateKube(unit, { index: buildIndex([unit]), exists: () => false }).model!;
+    const r = renderServiceUnit(kube, finitCaps('4.12'), paths, [], 'a'.repeat(64));
+    t.match(r.argv, /^ONESHOT=1$/m, 'the runner is told');
+    t.same(r.sections.get('run'), ['sleep', '2147483647'], 'its run section only waits');
+    t.match(r.sections.get('create')?.join(' '), /kube play .*\/cfg\/containers\/job\.yml$/, 'the play');
+    t.match(r.sections.get('stop')?.join(' '), /kube down .*job\.yml$/, 'kube down on stop');
+
+    const dir = mkdtempSync(join(tmpdir(), 'fp-oneshot-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(
+      join(dir, 'kube-job.argv'),
+      `${[
+        `${OWNER_MARK} test`,
+        'ONESHOT=1',
+        ...argvSection('create', ['/bin/sh', '-c', 'echo played >> "$0"', join(dir, 'played')]),
+        ...argvSection('run', ['sleep', '1000']),
+        ...argvSection('stop', ['/bin/sh', '-c', 'touch "$0"', join(dir, 'down')]),
+      ].join('\n')}\n`,
+    );
+    writeFileSync(join(dir, 'finit-pods-run'), RUNNER_SCRIPT);
+    const t0 = Date.now();
+    const out = execFileSync(
+      '/bin/sh',
+      [
+        '-c',
+        `FINIT_PODS_RUN_DIR=${dir}/run setsid /bin/sh ${dir}/finit-pods-run kube:job h & p=$!; sleep 0.5; kill -TERM -$p; wait $p; echo rc=$?`,
+      ],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    t.equal(readFileSync(join(dir, 'played'), 'utf8'), 'played\n', 'played once');
+    t.ok(existsSync(join(dir, 'down')), 'SIGTERM ran the stop command');
+    t.ok(Date.now() - t0 < 5000, `and the runner ended at once (${Date.now() - t0} ms)`);
+    t.match(out, /rc=/);
+  },
+);
