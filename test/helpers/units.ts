@@ -1,6 +1,7 @@
 // A unit from text, as src/parse/load.ts would load it from DIR/FILENAME (no drop-ins), without a
 // file on disk: tests of the translators give it text and read the model (`translated`).
 
+import type { Test } from 'tap';
 import type { Diagnostic } from '../../src/lib/diagnostics.js';
 import type { UnitCommands } from '../../src/model/commands.js';
 import type { TranslateOptions } from '../../src/model/container.js';
@@ -35,3 +36,21 @@ export function translated<M extends { commands: UnitCommands }>(
 /** Units from `{ FILE: TEXT }`, as `translated` takes them beside the unit under test. */
 export const unitsFrom = (texts: Record<string, string>): LoadedUnit[] =>
   Object.entries(texts).map(([f, text]) => loadUnit(f, text));
+
+/** The errors and warnings a translation must have: as many as the patterns, each matching its own. */
+export function expectDiagnostics(
+  t: Pick<Test, 'equal' | 'match'>,
+  r: { errors: Diagnostic[]; warnings: Diagnostic[] },
+  want: { errors?: RegExp[]; warnings?: RegExp[] },
+  label: string,
+): void {
+  t.equal(r.errors.length, want.errors?.length ?? 0, `${label}: errors: ${r.errors.map((d) => d.message)}`);
+  for (const [i, re] of (want.errors ?? []).entries()) t.match(r.errors[i]?.message, re, `${label}: error`);
+  t.equal(
+    r.warnings.length,
+    want.warnings?.length ?? 0,
+    `${label}: warnings: ${r.warnings.map((d) => d.message)}`,
+  );
+  for (const [i, re] of (want.warnings ?? []).entries())
+    t.match(r.warnings[i]?.message, re, `${label}: warning`);
+}

@@ -6,7 +6,7 @@ import { translateArtifact } from '../../src/model/artifact.js';
 import { translateContainer } from '../../src/model/container.js';
 import { buildIndex } from '../../src/model/index.js';
 import { ARTIFACT_KEYS } from '../../src/model/keys.js';
-import { loadUnit, translated } from '../helpers/units.js';
+import { expectDiagnostics, loadUnit, translated } from '../helpers/units.js';
 
 const P = '/usr/bin/podman';
 const REF = 'quay.io/libpod/testartifact:20250206-single';
@@ -65,15 +65,7 @@ for (const [key, cases] of Object.entries(CASES)) {
     for (const c of cases) {
       const r = render(`[Artifact]\nArtifact=${REF}\n${c.lines}\n`);
       const label = c.lines.replace(/\n/g, ' | ') || '(no key)';
-      t.equal(r.errors.length, c.errors?.length ?? 0, `${label}: errors: ${r.errors.map((d) => d.message)}`);
-      for (const [i, re] of (c.errors ?? []).entries()) t.match(r.errors[i]?.message, re, `${label}: error`);
-      t.equal(
-        r.warnings.length,
-        c.warnings?.length ?? 0,
-        `${label}: warnings: ${r.warnings.map((d) => d.message)}`,
-      );
-      for (const [i, re] of (c.warnings ?? []).entries())
-        t.match(r.warnings[i]?.message, re, `${label}: warning`);
+      expectDiagnostics(t, r, c, label);
       if (c.want) t.same(r.argv, [P, 'artifact', 'pull', ...c.want, REF], `${label}: argv`);
       if (c.argv) t.same(r.argv, c.argv, `${label}: argv`);
       if (c.errors?.length) t.equal(r.model, undefined, `${label}: no model`);

@@ -5,7 +5,7 @@ import t from 'tap';
 import type { ServiceUnitModel } from '../../src/model/commands.js';
 import { KUBE_KEYS } from '../../src/model/keys.js';
 import { translateKube } from '../../src/model/kube.js';
-import { loadUnit, translated, unitsFrom } from '../helpers/units.js';
+import { expectDiagnostics, loadUnit, translated, unitsFrom } from '../helpers/units.js';
 
 const P = '/usr/bin/podman';
 const PLAY = [P, 'kube', 'play', '--replace', '--service-container=true'];
@@ -148,15 +148,7 @@ for (const [key, cases] of Object.entries(CASES)) {
     for (const c of cases) {
       const r = render(`[Kube]\n${c.noYaml ? '' : 'Yaml=web.yml\n'}${c.lines}\n`, c.others);
       const label = c.lines.replace(/\n/g, ' | ');
-      t.equal(r.errors.length, c.errors?.length ?? 0, `${label}: errors: ${r.errors.map((d) => d.message)}`);
-      for (const [i, re] of (c.errors ?? []).entries()) t.match(r.errors[i]?.message, re, `${label}: error`);
-      t.equal(
-        r.warnings.length,
-        c.warnings?.length ?? 0,
-        `${label}: warnings: ${r.warnings.map((d) => d.message)}`,
-      );
-      for (const [i, re] of (c.warnings ?? []).entries())
-        t.match(r.warnings[i]?.message, re, `${label}: warning`);
+      expectDiagnostics(t, r, c, label);
       if (c.want) t.same(r.argv, [...PLAY, ...c.want, YAML], `${label}: argv`);
       if (c.argv) t.same(r.argv, c.argv, `${label}: argv`);
       if (c.model) t.ok(r.model && c.model(r.model), `${label}: model`);

@@ -6,7 +6,7 @@ import type { ServiceUnitModel } from '../../src/model/commands.js';
 import { buildIndex } from '../../src/model/index.js';
 import { POD_KEYS } from '../../src/model/keys.js';
 import { translatePod } from '../../src/model/pod.js';
-import { loadUnit, translated, unitsFrom } from '../helpers/units.js';
+import { expectDiagnostics, loadUnit, translated, unitsFrom } from '../helpers/units.js';
 
 const P = '/usr/bin/podman';
 const CREATE = [P, 'pod', 'create', '--replace', '--exit-policy', 'stop'];
@@ -150,15 +150,7 @@ for (const [key, cases] of Object.entries(CASES)) {
     for (const c of cases) {
       const r = render(`[Pod]\n${c.lines}\n`, c.others);
       const label = c.lines.replace(/\n/g, ' | ');
-      t.equal(r.errors.length, c.errors?.length ?? 0, `${label}: errors: ${r.errors.map((d) => d.message)}`);
-      for (const [i, re] of (c.errors ?? []).entries()) t.match(r.errors[i]?.message, re, `${label}: error`);
-      t.equal(
-        r.warnings.length,
-        c.warnings?.length ?? 0,
-        `${label}: warnings: ${r.warnings.map((d) => d.message)}`,
-      );
-      for (const [i, re] of (c.warnings ?? []).entries())
-        t.match(r.warnings[i]?.message, re, `${label}: warning`);
+      expectDiagnostics(t, r, c, label);
       if (c.want) t.same(r.argv, [...CREATE, ...c.want, ...NAMES], `${label}: argv`);
       if (c.argv) t.same(r.argv, c.argv, `${label}: argv`);
       if (c.model) t.ok(r.model && c.model(r.model), `${label}: model`);
