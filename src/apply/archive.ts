@@ -7,8 +7,8 @@
 
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { autoUpdatePolicy } from '../model/autoupdate.js';
 import type { ContainerModel } from '../model/container.js';
-import { autoUpdatePolicy } from '../update/policy.js';
 
 const ARCHIVE = /^(oci-archive|docker-archive):(\/[^:]+)(?::.*)?$/;
 

@@ -460,7 +460,7 @@ function addMounts({ r, add, diagnostics, resolveRef, absolute }: KeyContext): v
   }
 }
 
-// the label podman auto-update reads; finit-pods auto-update reads it too (update/policy.ts)
+// the label podman auto-update reads; finit-pods auto-update reads it too (model/autoupdate.ts)
 function handleAutoUpdate({ r, add }: KeyContext): void {
   const v = r.nonEmpty('AutoUpdate');
   if (v) add('--label', `io.containers.autoupdate=${v.value}`);

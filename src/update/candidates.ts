@@ -1,13 +1,13 @@
 // Which pods auto-update updates, and from where: every container unit with a policy
-// (policy.ts). `registry` checks the registry for the unit's fully qualified reference (or its
+// (model/autoupdate.ts). `registry` checks the registry for the unit's fully qualified reference (or its
 // .image unit's Image=), with the registry options the unit gives its pull or run; `local` looks at
 // what the reference names in local storage; a pod whose image is an archive (Image=oci-archive:…,
 // or a .image unit pulling one) follows the archive, whatever its policy. Pure.
 
 import { archiveImage, followedArchiveTag } from '../apply/archive.js';
+import { AUTHFILE_LABEL, autoUpdatePolicy, labelOf, type Policy } from '../model/autoupdate.js';
 import type { OneShotModel } from '../model/commands.js';
 import type { UnitResult } from '../model/translate.js';
-import { AUTHFILE_LABEL, autoUpdatePolicy, labelOf, type Policy } from './policy.js';
 
 /** The registry options of podman's pull and run that a pull for an update passes on. */
 const REGISTRY_OPTIONS = ['--tls-verify', '--authfile', '--cert-dir', '--creds', '--retry', '--retry-delay'];

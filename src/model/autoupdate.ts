@@ -2,7 +2,7 @@
 // label it is run with (AutoUpdate= or Label=). `registry` (or the old `image`) follows the digest
 // a registry offers, `local` the image its reference names in local storage. Pure.
 
-import type { ContainerModel } from '../model/container.js';
+import type { ContainerModel } from './container.js';
 
 export const POLICY_LABEL = 'io.containers.autoupdate';
 /** podman auto-update's per-container authfile label. */
