@@ -49,8 +49,10 @@ const GO_UNITS: Readonly<Record<string, number>> = {
 
 /** A Go duration ("30s", "1m30s", "1.5h", "0"), as podman reads --health-* values: milliseconds. */
 export function parseGoDuration(text: string): number | undefined {
-  const m = /^([-+]?)(.*)$/.exec(text.trim())!;
-  const body = m[2]!;
+  const t = text.trim();
+  // the sign apart by hand: a value may hold any character, a line break too
+  const sign = t.startsWith('-') || t.startsWith('+') ? t[0]! : '';
+  const body = t.slice(sign.length);
   if (body === '0') return 0;
   let total = 0;
   let at = 0;
@@ -60,7 +62,7 @@ export function parseGoDuration(text: string): number | undefined {
     at += p[0].length;
   }
   if (at === 0 || at !== body.length) return undefined;
-  return m[1] === '-' ? -total : total;
+  return sign === '-' ? -total : total;
 }
 
 /** The pod's health schedule and readiness, as the daemon and the stanza use them. */

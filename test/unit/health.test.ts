@@ -54,6 +54,9 @@ t.test('Go durations, as podman reads --health-* values', async (t) => {
     ['', undefined],
     ['1 m', undefined],
     ['1min', undefined],
+    ['s\rp', undefined], // found by the fuzz: a line break in the value threw
+    ['1s\n', 1000],
+    ['+2s', 2000],
   ];
   for (const [text, ms] of cases) t.equal(parseGoDuration(text), ms, JSON.stringify(text));
 });
