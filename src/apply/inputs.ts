@@ -1,10 +1,12 @@
 // The files a unit reads when it runs, which its own text does not hold: a .build's context and
 // Containerfile, a .kube's YAML. Their content is part of what the unit is, so a change to them
-// is applied like a change to the unit (built again, played again).
+// is applied like a change to the unit (built again, played again). finit-pods' own directories
+// are never part of an input: a context that holds them (`/`, `/etc`) would change with every sync
+// that writes a stanza, and each sync would build again.
 
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readRegularFile } from '../lib/readfile.js';
 
 /** A YAML or Containerfile is read whole; larger files and directories are known by their stat. */
@@ -15,7 +17,8 @@ const MAX_ENTRIES = 20_000;
 /** One input's identity: the SHA-256 of a file's content, or of a directory's names, sizes and times. */
 export type InputHash = { sha256: string } | { error: string };
 
-export function hashInput(path: string): InputHash {
+/** `skip`: directories left out wherever they lie inside a directory input (finit-pods' own). */
+export function hashInput(path: string, skip: ReadonlySet<string> = new Set()): InputHash {
   let st: ReturnType<typeof statSync>;
   try {
     st = statSync(path);
@@ -44,6 +47,7 @@ export function hashInput(path: string): InputHash {
       for (const n of names) {
         if (++seen > MAX_ENTRIES) return;
         const p = join(dir, n);
+        if (skip.has(resolve(p))) continue;
         const s = lstatSync(p, { throwIfNoEntry: false });
         if (!s) continue;
         h.update(`${rel}/${n}\0${s.mode}\0${s.size}\0${s.mtimeMs}\n`);

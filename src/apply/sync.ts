@@ -7,7 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Diagnostic, error, formatDiagnostic, hasErrors } from '../lib/diagnostics.js';
 import { printable } from '../lib/text.js';
 import type { OneShotModel, ServiceUnitModel } from '../model/commands.js';
@@ -284,11 +284,12 @@ export function readOnDisk(
     );
   const archives = new Map<string, ReturnType<typeof podArchive>>();
   const inputs = new Map<string, InputHash>();
+  const own = new Set([cfg.stanzaDir, cfg.runDir, cfg.stateDir].flatMap((d) => (d ? [resolve(d)] : [])));
   for (const r of results) {
     const a = r.model?.kind === 'container' ? podArchive(r.model) : undefined;
     if (a) archives.set(r.path, a);
     if (r.ok && r.model && 'inputs' in r.model)
-      for (const f of r.model.inputs ?? []) if (!inputs.has(f)) inputs.set(f, hashInput(f));
+      for (const f of r.model.inputs ?? []) if (!inputs.has(f)) inputs.set(f, hashInput(f, own));
   }
   const onDisk = {
     stanzas,
