@@ -82,13 +82,17 @@ export function debControl(pkg, installedKiB) {
   ].join('\n')}\n`;
 }
 
-/** The .deb's copyright file: finit-pods' license, then the bundled packages' notices. */
-export function debCopyright(pkg, notices) {
-  return `${pkg.name} ${pkg.version}\n\nLicense: ${pkg.license} (package.json).\n\n${notices}`;
+/** finit-pods' own license, then the notices of the packages bundled into it. */
+export const LICENSE_FILES = ['LICENSE', 'dist/finit-pods.licenses'];
+
+/** The .deb's copyright file: finit-pods' license text, then the bundled packages' notices. */
+export function debCopyright(pkg, license, notices) {
+  return `${pkg.name} ${pkg.version}\n\nLicense: ${pkg.license}\n\n${license.trimEnd()}\n\n${notices}`;
 }
 
 /** buildroot/: a BR2_EXTERNAL tree (as Infix's is laid out) with package/finit-pods. */
-export function buildrootTree(pkg, source, sha256) {
+/** `licenses`: each of LICENSE_FILES → its sha256 (Buildroot's legal-info checks them). */
+export function buildrootTree(pkg, source, sha256, licenses = {}) {
   const upper = pkg.name.toUpperCase().replace(/-/g, '_');
   const dir = `package/${pkg.name}`;
   // the code cache is left out: V8 refuses one made by another Node, and a device's is
@@ -122,7 +126,7 @@ ${upper}_SOURCE = ${source}
 ${upper}_SITE = $(${upper}_PKGDIR)
 ${upper}_SITE_METHOD = file
 ${upper}_LICENSE = ${pkg.license}
-${upper}_LICENSE_FILES = dist/finit-pods.licenses
+${upper}_LICENSE_FILES = ${LICENSE_FILES.join(' ')}
 
 define ${upper}_INSTALL_TARGET_CMDS
 ${install.join('\n')}
@@ -134,7 +138,12 @@ endef
 
 $(eval $(generic-package))
 `,
-    [`${dir}/${pkg.name}.hash`]: `# Locally computed (tools/package.mjs)\nsha256  ${sha256}  ${source}\n`,
+    [`${dir}/${pkg.name}.hash`]: `# Locally computed (tools/package.mjs)\n${[
+      [sha256, source],
+      ...LICENSE_FILES.filter((f) => licenses[f]).map((f) => [licenses[f], f]),
+    ]
+      .map(([h, f]) => `sha256  ${h}  ${f}\n`)
+      .join('')}`,
   };
 }
 
@@ -182,7 +191,11 @@ function makeDeb(pkg, tgz, out) {
     const doc = `/usr/share/doc/${pkg.name}`;
     put(
       `${doc}/copyright`,
-      debCopyright(pkg, readFileSync(join(from, 'dist/finit-pods.licenses'), 'utf8')),
+      debCopyright(
+        pkg,
+        readFileSync(join(from, 'LICENSE'), 'utf8'),
+        readFileSync(join(from, 'dist/finit-pods.licenses'), 'utf8'),
+      ),
       0o644,
     );
     put(`${doc}/README.md`, readFileSync(join(from, 'README.md')), 0o644);
@@ -217,7 +230,8 @@ function makeDeb(pkg, tgz, out) {
 function makeBuildroot(pkg, tgz, out) {
   const dir = join(out, 'buildroot');
   rmSync(dir, { recursive: true, force: true });
-  const files = buildrootTree(pkg, tgz.split('/').pop(), sha256(tgz));
+  const licenses = Object.fromEntries(LICENSE_FILES.map((f) => [f, sha256(join(root, f))]));
+  const files = buildrootTree(pkg, tgz.split('/').pop(), sha256(tgz), licenses);
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);

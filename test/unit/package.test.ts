@@ -60,7 +60,10 @@ t.test('the layout: the command, its files and the conffile', async (t) => {
 });
 
 t.test('buildrootTree: a BR2_EXTERNAL tree with package/finit-pods', async (t) => {
-  const tree: Record<string, string> = buildrootTree(PKG, 'finit-pods-1.2.3.tgz', 'ab'.repeat(32));
+  const tree: Record<string, string> = buildrootTree(PKG, 'finit-pods-1.2.3.tgz', 'ab'.repeat(32), {
+    LICENSE: 'cd'.repeat(32),
+    'dist/finit-pods.licenses': 'ef'.repeat(32),
+  });
   t.same(Object.keys(tree).sort(), [
     'Config.in',
     'external.desc',
@@ -78,9 +81,23 @@ t.test('buildrootTree: a BR2_EXTERNAL tree with package/finit-pods', async (t) =
   t.match(mk, /\$\(eval \$\(generic-package\)\)\n$/);
   t.notMatch(mk, /\.cache/, 'no code cache: the device runs another Node');
   t.match(mk, 'ln -sf ../available/finit-pods.conf', 'the stanza enabled, as Infix enables its services');
-  t.match(tree['package/finit-pods/finit-pods.hash'], `sha256  ${'ab'.repeat(32)}  finit-pods-1.2.3.tgz`);
+  t.match(mk, /^FINIT_PODS_LICENSE = MIT$/m);
+  t.match(mk, /^FINIT_PODS_LICENSE_FILES = LICENSE dist\/finit-pods\.licenses$/m);
+  t.equal(
+    tree['package/finit-pods/finit-pods.hash'],
+    '# Locally computed (tools/package.mjs)\n' +
+      `sha256  ${'ab'.repeat(32)}  finit-pods-1.2.3.tgz\n` +
+      `sha256  ${'cd'.repeat(32)}  LICENSE\n` +
+      `sha256  ${'ef'.repeat(32)}  dist/finit-pods.licenses\n`,
+    'the tarball and each license file, as legal-info checks them',
+  );
   const help = tree['package/finit-pods/Config.in']!.split('\n').filter((l) => l.startsWith('\t  '));
   t.ok(help.length > 0 && help.every((l) => l.length <= 65), "help lines within Buildroot's 62 columns");
+});
+
+t.test("debCopyright: finit-pods' license text, then the bundled packages' notices", async (t) => {
+  const text: string = tool.debCopyright(PKG, 'MIT License\n\nCopyright (c) x\n', 'pino: MIT\n');
+  t.equal(text, 'finit-pods 1.2.3\n\nLicense: MIT\n\nMIT License\n\nCopyright (c) x\n\npino: MIT\n');
 });
 
 t.test('bundledPackageDirs: each package a bundled file came from, scoped and nested ones too', async (t) => {
