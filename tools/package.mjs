@@ -71,6 +71,8 @@ export function debControl(pkg, installedKiB) {
     `Maintainer: ${author || `${pkg.name} maintainers`}`,
     `Installed-Size: ${installedKiB}`,
     `Depends: ${nodeDepends(pkg.engines?.node)}, podman, finit`,
+    // Notify=true's relay (see docs/units.md, Readiness)
+    'Recommends: socat',
     'Section: admin',
     'Priority: optional',
     `Description: ${pkg.description}`,
@@ -115,6 +117,7 @@ export function buildrootTree(pkg, source, sha256, licenses = {}) {
 \t  in /cfg/containers become Finit services, applied by a
 \t  daemon that is itself a Finit service
 \t  (/etc/finit.d/enabled/${pkg.name}.conf).
+\t  Notify=true needs socat (BR2_PACKAGE_SOCAT).
 
 comment "${pkg.name} needs nodejs and podman"
 \tdepends on !BR2_PACKAGE_NODEJS || !BR2_PACKAGE_PODMAN

@@ -20,7 +20,7 @@ stacks=${FINIT_PODS_STACKS:-$("$testbed" stacks)}
 # registry on loopback for .image units), and shellcheck for
 # `npm run lint` (the runner script and these tools).
 PKGS=(podman crun conmon busybox-static containernetworking-plugins catatonit iproute2 curl
-	debootstrap gcc libc6-dev shellcheck docker-registry)
+	debootstrap gcc libc6-dev shellcheck docker-registry socat)
 # Finit WITHOUT recommends: finit recommends finit-sysv, which would take over the host's /sbin/init.
 PKGS_NO_RECOMMENDS=(finit finit-plugins)
 APT_OPTS=(-o Acquire::Retries=3 -o Acquire::http::Timeout=30 -o DPkg::Lock::Timeout=300

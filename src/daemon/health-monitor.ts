@@ -56,8 +56,9 @@ export function readTarget(runDir: string, pod: string, pid: number): HealthTarg
     spec,
     stopTimeout: Number(s.get('STOP_TIMEOUT') ?? 10) || 10,
   };
+  // the daemon makes a pod ready only for Notify=healthy; with Notify=true (NOTIFY) the runner does
   const cond = s.get('READY_COND');
-  if (cond) t.readyCondition = cond;
+  if (cond && !s.get('NOTIFY')) t.readyCondition = cond;
   return t;
 }
 

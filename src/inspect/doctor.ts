@@ -7,7 +7,7 @@
 // runs behind the adapters; a listing that failed is a finding, and nothing that depends on it
 // is done (a failed `network ls` recreates no network and restarts no pod).
 
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BootReport } from '../apply/boot.js';
 import { removeIfExists } from '../apply/files.js';
@@ -27,6 +27,8 @@ export interface DoctorDeps {
   /** What `finit-pods sync` does (apply/boot.ts applyLocked): boot recovery or a sync, locked. */
   /** Applies the units (sync under the lock), given as doctor read them: translated once. */
   apply: (units: readonly UnitResult[]) => Promise<{ sync: SyncReport; boot?: BootReport }>;
+  /** Whether a program is installed (on PATH): socat, which Notify=true's relay runs. */
+  hasProgram?: (name: string) => boolean;
 }
 
 export interface Finding {
@@ -81,6 +83,18 @@ export function publishedHostPorts(runArgs: readonly string[]): number[] {
  * waits for, a pod or kube service that crashed), and what to run; the daemon tries failed pulls
  * and builds again by itself.
  */
+/** An executable file NAME in a directory of PATH. */
+export function onPath(name: string, path = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'): boolean {
+  return path.split(':').some((d) => {
+    try {
+      accessSync(join(d || '.', name), constants.X_OK);
+      return statSync(join(d || '.', name)).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
 function otherUnitFinding(u: PodView): Finding {
   const service = u.kind === 'pod' ? 'podman-pod' : u.kind === 'kube' ? 'kube' : undefined;
   const unit = `${service ?? u.kind}:${u.name}`;
@@ -237,6 +251,16 @@ export async function doctor(
     );
     restart.push(u.name);
   }
+
+  // Notify=true without socat: the runner cannot relay READY=1, so the pod is ready when it runs
+  const notifying = [...models.values()].filter((m) => m.notify === 'notify').map((m) => m.pod);
+  if (notifying.length > 0 && !(deps.hasProgram ?? onPath)('socat'))
+    for (const pod of notifying)
+      findings.push({
+        pod,
+        problem:
+          'Notify=true needs socat, which is not installed: the pod counts as ready when it runs, not when it says READY=1 (install socat)',
+      });
 
   // an update that was rolled back or failed: said even while the pod runs (on its old image)
   for (const u of view.units) {

@@ -263,6 +263,8 @@ export function translateContainer(
   }
 
   const { health, notify } = readHealth(r, diagnostics);
+  // Notify=true: podman passes the runner's NOTIFY_SOCKET into the container (where Quadlet puts it)
+  if (notify === 'notify') run.splice(2, 0, '--sdnotify=container');
   const service = readService(reader('Unit'), reader('Service'), reader('Install'));
   checkDependencies(unit, spec, opts.index, needs, diagnostics);
 

@@ -26,10 +26,10 @@ export interface HealthSpec {
 
 /**
  * What makes a pod ready for the pods that wait for it, besides running: its health check passing
- * (Notify=healthy). Notify=true cannot be honoured: conmon passes the container's READY=1 on only
- * to a socket path, and Finit's notify:systemd socket (4.13 and later) is an abstract one.
+ * (Notify=healthy, seen by the daemon), or the container's own READY=1 (Notify=true: podman's
+ * --sdnotify=container passes it to a socket the runner listens on).
  */
-export type Readiness = 'healthy';
+export type Readiness = 'healthy' | 'notify';
 
 /** podman's defaults (podman-run(1)). */
 const DEFAULT_INTERVAL_MS = 30_000;
@@ -123,16 +123,7 @@ export function readHealth(r: SectionReader, ds: Diagnostic[]): { health?: Healt
 function readNotify(r: SectionReader, checked: boolean, ds: Diagnostic[]): Readiness | undefined {
   const v = r.nonEmpty('Notify');
   if (!v) return undefined;
-  if (v.value !== 'healthy') {
-    if (r.bool('Notify')?.value)
-      ds.push(
-        warning(
-          v.at,
-          "Notify=true: the container's READY=1 cannot reach Finit (conmon passes it on only to a socket path, Finit's is abstract); the pod counts as ready when it runs: Notify=healthy with a HealthCmd= waits for readiness",
-        ),
-      );
-    return undefined;
-  }
+  if (v.value !== 'healthy') return r.bool('Notify')?.value ? 'notify' : undefined;
   if (checked) return 'healthy';
   ds.push(
     warning(

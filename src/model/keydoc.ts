@@ -63,7 +63,7 @@ const SPECIAL: Record<DocTable, Record<string, string>> = {
     Network:
       "`--network VALUE` per value; `NAME.network[:OPTIONS]` → that network's name, `NAME.container` → `container:NAME`",
     Notify:
-      "`healthy`: no argument; the pod is ready once its health check passes (the daemon sets `usr/ready-pod-NAME`). `true`: no argument, and a warning: the container's READY=1 cannot reach Finit, so the pod is ready when it runs ([Readiness](#readiness))",
+      '`healthy`: no argument; the pod is ready once its health check passes (the daemon sets `usr/ready-pod-NAME`). `true`: `--sdnotify=container`; the pod is ready once the container sends READY=1 (the runner relays it to `usr/ready-pod-NAME` with socat) ([Readiness](#readiness))',
     AddDevice: '`--device DEV` per word; `-DEV` only when the host path exists',
     SeccompProfile: '`--security-opt seccomp=PATH`, also when empty',
     ReadOnly: '`--read-only` / `--read-only=false`',

@@ -3,6 +3,14 @@
 # Usage: finit-pods-run ID HASH   (HASH only makes Finit restart the service when its config changes)
 # ID is a container's pod name (files pod-NAME.*), or KIND:NAME for a .pod or .kube unit's
 # service (files KIND-NAME.*).
+# Notify=true's relay runs a copy as `finit-pods-run @notify` for each message the container sends:
+# the message on stdin, FINIT_PODS_INITCTL and FINIT_PODS_READY_COND in the environment.
+if [ "${1:-}" = @notify ]; then
+	while IFS= read -r l || [ -n "$l" ]; do
+		[ "$l" = READY=1 ] && exec "$FINIT_PODS_INITCTL" cond set "$FINIT_PODS_READY_COND" >/dev/null 2>&1
+	done
+	exit 0
+fi
 dir=${0%/*}
 pod=$1
 case $pod in
@@ -60,7 +68,7 @@ mark=$rundir/started/$pod
 if [ -n "$restart_sec" ] && [ -e "$mark" ]; then sleep "$restart_sec"; fi
 mkdir -p "$rundir/started" && : >"$mark"
 
-child='' stopping=''
+child='' stopping='' relay='' sock='' ready_at_start=''
 nap() { sleep 0.2 2>/dev/null || sleep 1; }
 # SIGTERM: the stop command (podman stop --ignore -t TIMEOUT). podman run may still be creating
 # the container, which stop then does not find (and, with --ignore, says nothing): stop is run
@@ -102,12 +110,52 @@ if grep -qx '@create' "$f"; then
 	run create || { rc=$?; rm -f "$snap"; exit "$rc"; }
 	[ -z "$stopping" ] || { run stop; run poststop >/dev/null 2>&1; rm -f "$snap"; exit 0; }
 fi
-run run exec &
+# Notify=true: podman (--sdnotify=container) passes NOTIFY_SOCKET into the container and relays its
+# messages there; socat receives each datagram into `$0 @notify`, which sets READY_COND on READY=1.
+# Node has no datagram sockets and Finit's own notify socket is abstract (conmon sends only to a
+# path), so the relay is socat's. Without it the pod is ready when it runs, as with Notify=false.
+if [ -n "$(setting NOTIFY)" ] && [ -n "$ready_cond" ] && [ -n "$initctl" ]; then
+	case $0 in
+	*[!A-Za-z0-9/_.-]*) sock_ok= ;;
+	*) sock_ok=1 ;;
+	esac
+	if ! command -v socat >/dev/null 2>&1; then
+		echo "finit-pods: $pod: Notify=true needs socat, which is not installed: the pod counts as ready when it runs" >&2
+		ready_at_start=1
+	elif [ -z "$sock_ok" ]; then
+		echo "finit-pods: $pod: Notify=true: the runner's path $0 cannot be given to socat: the pod counts as ready when it runs" >&2
+		ready_at_start=1
+	else
+		sock=$rundir/notify/$stem.sock
+		mkdir -p "$rundir/notify" || exit 1
+		# the relay of a runner that was killed alone (its process group survived) is ended first
+		old=$(cat "$sock.pid" 2>/dev/null) || old=
+		if [ -n "$old" ] && grep -qF "$sock" "/proc/$old/cmdline" 2>/dev/null; then kill "$old" 2>/dev/null; fi
+		rm -f "$sock"
+		FINIT_PODS_INITCTL=$initctl FINIT_PODS_READY_COND=$ready_cond \
+			socat -u "UNIX-RECVFROM:$sock,fork" "EXEC:/bin/sh $0 @notify" </dev/null &
+		relay=$!
+		echo "$relay" >"$sock.pid"
+		# bound before podman starts, which sends its MAINPID= there first
+		n=0
+		while [ ! -S "$sock" ] && [ $n -lt 250 ] && kill -0 "$relay" 2>/dev/null; do
+			sleep 0.02 2>/dev/null || sleep 1
+			n=$((n + 1))
+		done
+		[ -S "$sock" ] || {
+			echo "finit-pods: $pod: Notify=true: socat did not listen on $sock: the pod counts as ready when it runs" >&2
+			kill "$relay" 2>/dev/null
+			relay='' sock='' ready_at_start=1
+		}
+	fi
+fi
+if [ -n "$sock" ]; then (NOTIFY_SOCKET=$sock && export NOTIFY_SOCKET && run run exec) & else run run exec & fi
 child=$!
 # a SIGTERM between the check above and here found no child to stop
 [ -z "$stopping" ] || on_term
 # Finit before 4.4 has no service conditions: pods that depend on this one wait for usr/pod-NAME
 if [ -z "$stopping" ] && [ -n "$cond" ] && [ -n "$initctl" ]; then "$initctl" cond set "$cond" >/dev/null 2>&1; fi
+if [ -z "$stopping" ] && [ -n "$ready_at_start" ]; then "$initctl" cond set "$ready_cond" >/dev/null 2>&1; fi
 # a trapped signal interrupts wait (status > 128); the command's own status comes from the next one
 while :; do
 	trapped=
@@ -115,6 +163,10 @@ while :; do
 	rc=$?
 	if [ -z "$trapped" ] || [ "$rc" -le 128 ]; then break; fi
 done
+if [ -n "$relay" ]; then
+	kill "$relay" 2>/dev/null
+	rm -f "$sock" "$sock.pid"
+fi
 for c in "$cond" "$ready_cond"; do
 	if [ -n "$c" ] && [ -n "$initctl" ]; then "$initctl" cond clear "$c" >/dev/null 2>&1; fi
 done

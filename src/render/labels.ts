@@ -5,8 +5,9 @@
 export const READY_CONDITION = 'finit-pods';
 
 /**
- * The usr/ condition a pod with Notify=healthy is ready under: the daemon sets it while the pod is
- * healthy. Finit refuses '.' in a usr/ condition, and a pod name has no ':', so '.' becomes ':'.
+ * The usr/ condition a pod with Notify= is ready under: set while it is healthy (Notify=healthy, by
+ * the daemon) or once its container said READY=1 (Notify=true, by the runner). Finit refuses '.'
+ * in a usr/ condition, and a pod name has no ':', so '.' becomes ':'.
  */
 export const podReadyCondition = (pod: string): string => `ready-pod-${pod.replaceAll('.', ':')}`;
 export const LABEL_MANAGED = 'io.finit-pods.managed';

@@ -138,7 +138,7 @@ const runnerCondition = (i: ServiceIdentity, caps: FinitCaps): boolean =>
 
 /** The condition a service that needs this one waits on while it runs, or while it is ready. */
 export function serviceCondition(i: ServiceIdentity, caps: FinitCaps): string {
-  if (i.ready === 'healthy') return `usr/${podReadyCondition(i.id)}`;
+  if (i.ready) return `usr/${podReadyCondition(i.id)}`;
   return runnerCondition(i, caps) ? `usr/${fileStem(i)}` : `service/${identityText(i)}/running`;
 }
 
@@ -161,7 +161,10 @@ export interface ServiceDef {
   sections: (hash: string) => [string, readonly string[]][];
   /** More that defines the service without being in a section (the YAML a .kube plays). */
   hashExtra?: unknown;
-  /** A usr/ condition the daemon sets while the service is ready: the runner clears it as it starts and ends. */
+  /**
+   * A usr/ condition set while the service is ready (by the daemon for Notify=healthy, by the
+   * runner's relay for Notify=true): the runner clears it as it starts and ends.
+   */
   readyCondition?: string;
   /** The hash's input, when it must stay what an earlier version hashed (a container's pod). */
   hashInput?: (common: HashCommon) => unknown;
@@ -358,8 +361,10 @@ export function renderPod(
         ['STOP_TIMEOUT', String(m.stopTimeout)],
         // the daemon reads the schedule from the runner's copy: the one the running pod started with
         ...(m.health ? [['HEALTH', healthSetting(m.health)] as [string, string]] : []),
+        // Notify=true: the runner relays the container's READY=1 to READY_COND itself
+        ...(m.notify === 'notify' ? [['NOTIFY', '1'] as [string, string]] : []),
       ],
-      ...(m.notify === 'healthy' ? { readyCondition: podReadyCondition(m.pod) } : {}),
+      ...(m.notify ? { readyCondition: podReadyCondition(m.pod) } : {}),
       sections: (hash) => [
         ['run', run(hash)],
         ['prestart', prestartArgv],

@@ -228,13 +228,9 @@ const CASES: Record<string, Case[]> = {
     { lines: 'Network=missing.network', errors: [/Network=: Quadlet unit missing\.network was not found/] },
   ],
   Notify: [
-    // the daemon's condition, not podman's --sdnotify; Notify=true cannot reach Finit through conmon
-    {
-      lines: 'Notify=true',
-      want: [],
-      warnings: [/Notify=true: the container's READY=1 cannot reach Finit .*ready when it runs/],
-      model: (m) => m.notify === undefined,
-    },
+    // Notify=true: podman relays the container's READY=1 to the runner; healthy: the daemon's condition
+    { lines: 'Notify=true', want: ['--sdnotify=container'], model: (m) => m.notify === 'notify' },
+    { lines: 'Notify=yes', want: ['--sdnotify=container'], model: (m) => m.notify === 'notify' },
     { lines: 'Notify=no', want: [], model: (m) => m.notify === undefined },
     {
       lines: 'Notify=healthy',

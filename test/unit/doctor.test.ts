@@ -2,7 +2,7 @@
 // text, a container of ours whose unit is gone, and what doctor makes of a listing that fails:
 // a finding, and no remedy applied on its strength.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -15,6 +15,7 @@ import {
   type Finding,
   formatFindings,
   listeningPorts,
+  onPath,
   publishedHostPorts,
 } from '../../src/inspect/doctor.js';
 import { fakeRunner } from '../helpers/fakes.js';
@@ -333,3 +334,57 @@ t.test(
     t.match(formatFindings(found, false), /^podman-pod:shop: Finit gave up restarting it \(crashed\)$/m);
   },
 );
+
+t.test('doctor: Notify=true without socat is named for each pod that has it', async (t) => {
+  const { cfg, unit } = inspectConfig(t);
+  unit('sd.container', '[Container]\nImage=localhost/busybox:latest\nNotify=true\n');
+  unit('plain.container', '[Container]\nImage=localhost/busybox:latest\n');
+  const exec = fakeRunner({
+    [`${INITCTL} -j status`]: {
+      stdout: JSON.stringify([
+        { identity: 'pod:sd', status: 'running', pid: 301, restarts: 0 },
+        { identity: 'pod:plain', status: 'running', pid: 302, restarts: 0 },
+      ]),
+    },
+    [`${PODMAN} ps -a --format json`]: {
+      stdout: JSON.stringify([
+        psRow('aaaaaaaaaaaa', 'sd', 'running'),
+        psRow('bbbbbbbbbbbb', 'plain', 'running'),
+      ]),
+    },
+    [`${PODMAN} images --format json`]: {
+      stdout: JSON.stringify([{ Id: 'f'.repeat(64), Names: ['localhost/busybox:latest'] }]),
+    },
+  });
+  const asked: string[] = [];
+  const without = await doctor(cfg, {
+    ...doctorDeps('4.12', true, exec),
+    hasProgram: (name) => {
+      asked.push(name);
+      return false;
+    },
+  });
+  t.same(asked, ['socat']);
+  t.same(without, [
+    {
+      pod: 'sd',
+      problem:
+        'Notify=true needs socat, which is not installed: the pod counts as ready when it runs, not when it says READY=1 (install socat)',
+    },
+  ]);
+  t.same(
+    await doctor(cfg, { ...doctorDeps('4.12', true, exec), hasProgram: () => true }),
+    [],
+    'with it: nothing',
+  );
+});
+
+t.test('onPath: an executable file in a directory of PATH', async (t) => {
+  const dir = t.testdir({ a: { tool: '#!/bin/sh\n', plain: 'x', sub: {} }, b: {} });
+  chmodSync(join(dir, 'a/tool'), 0o755);
+  chmodSync(join(dir, 'a/sub'), 0o755);
+  t.ok(onPath('tool', `${dir}/b:${dir}/a`));
+  t.notOk(onPath('plain', `${dir}/a`), 'not executable');
+  t.notOk(onPath('sub', `${dir}/a`), 'a directory');
+  t.notOk(onPath('tool', `${dir}/b`));
+});

@@ -81,6 +81,16 @@ t.test('readTarget: the schedule the run started with, from its argv copy', asyn
     stopTimeout: 3,
     readyCondition: 'ready-pod-web',
   });
+  runnerCopy(runDir, 'relayed', 8, {
+    POD: 'relayed',
+    HEALTH: healthSetting(SPEC),
+    NOTIFY: '1',
+    READY_COND: 'ready-pod-relayed',
+  });
+  t.notOk(
+    readTarget(runDir, 'relayed', 8)?.readyCondition,
+    'Notify=true with a health check: checked, but its readiness is the runner relay',
+  );
   runnerCopy(runDir, 'plain', 7, { POD: 'plain', CONTAINER: 'plain' });
   t.equal(readTarget(runDir, 'plain', 7), null, 'no health check');
   t.equal(readTarget(runDir, 'web', 43), undefined, 'no copy for that PID');

@@ -41,6 +41,7 @@ t.test('debControl: the fields dpkg and a Debian user expect', async (t) => {
   t.match(text, /^Architecture: all$/m);
   t.match(text, /^Installed-Size: 812$/m);
   t.match(text, /^Depends: nodejs \(>= 20\.19\), podman, finit$/m);
+  t.match(text, /^Recommends: socat$/m, "Notify=true's relay");
   t.match(text, /^Maintainer: finit-pods maintainers$/m, 'no author: the project');
   t.match(debControl({ ...PKG, author: { name: 'A <a@b.c>' } }, 1), /^Maintainer: A <a@b\.c>$/m);
   t.match(text, /\nDescription: Podman Quadlet container units, supervised by Finit\n( \S.*\n)+$/);

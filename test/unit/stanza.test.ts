@@ -95,6 +95,7 @@ t.test('readiness: what dependents wait for, and what the runner and the daemon 
     );
 
   const healthy = model('[Container]\nImage=x\nHealthCmd=true\nHealthInterval=5s\nNotify=healthy\n');
+  const healthyArgv = () => renderPod(healthy, finitCaps('4.15'), paths, []).argv;
   for (const v of ['4.2', '4.12']) {
     const r = renderPod(healthy, finitCaps(v), paths, []);
     t.same(r.diagnostics, []);
@@ -113,9 +114,23 @@ t.test('readiness: what dependents wait for, and what the runner and the daemon 
   const plain = renderPod(m, finitCaps('4.12'), paths, []);
   t.notMatch(plain.argv, /^(INITCTL|READY_COND|HEALTH)=/m, 'nothing of it without a health check');
 
-  const notify = renderPod(model('[Container]\nImage=x\nNotify=true\n'), finitCaps('4.15'), paths, []);
-  t.notMatch(serviceLine(notify.conf), /notify:/, "never notify:systemd: podman's READY=1 cannot reach it");
-  t.notOk(notify.runArgv.some((a) => a.startsWith('--sdnotify')));
+  // Notify=true: the runner relays READY=1 to the same condition, on every version
+  for (const v of ['4.2', '4.12', '4.15']) {
+    const notify = renderPod(model('[Container]\nImage=x\nNotify=true\n'), finitCaps(v), paths, []);
+    t.same(notify.diagnostics, []);
+    t.notMatch(serviceLine(notify.conf), /notify:/, "never notify:systemd: conmon's READY=1 cannot reach it");
+    t.match(notify.argv, /^NOTIFY=1$/m, `${v}: the runner relays`);
+    t.match(notify.argv, /^READY_COND=ready-pod-web$/m);
+    t.match(notify.argv, /^INITCTL=\/sbin\/initctl$/m);
+    t.ok(notify.runArgv.includes('--sdnotify=container'), 'podman passes NOTIFY_SOCKET into the container');
+  }
+  t.notMatch(healthyArgv(), /^NOTIFY=/m, 'Notify=healthy: the daemon sets it, not the runner');
+  const dependent = renderPod(m, finitCaps('4.15'), paths, [{ name: 'pod', id: 'db', ready: 'notify' }]);
+  t.match(
+    serviceLine(dependent.conf),
+    /<usr\/finit-pods,usr\/ready-pod-db> /,
+    'what waits for it waits for READY=1',
+  );
 });
 
 t.test("a .pod's members wait for the condition its runner sets once the pod is created", async (t) => {
@@ -368,3 +383,74 @@ t.test(
     t.match(out, /rc=/);
   },
 );
+
+t.test("Notify=true: the runner relays the container's READY=1 to its condition with socat", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fp-notify-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const calls = join(dir, 'calls');
+  writeFileSync(join(dir, 'initctl'), `#!/bin/sh\necho "$*" >>${calls}\n`);
+  chmodSync(join(dir, 'initctl'), 0o755);
+  writeFileSync(join(dir, 'finit-pods-run'), RUNNER_SCRIPT);
+  const send = (msg: string) => `printf '${msg}' | socat -u - "UNIX-SENDTO:$NOTIFY_SOCKET"`;
+  const runner = (name: string, run: string, path: string) => {
+    writeFileSync(
+      join(dir, `pod-${name}.argv`),
+      `${[
+        `${OWNER_MARK} test`,
+        `POD=${name}`,
+        'NOTIFY=1',
+        `INITCTL=${dir}/initctl`,
+        `READY_COND=ready-pod-${name}`,
+        ...argvSection('prestart', ['/bin/true']),
+        ...argvSection('run', ['/bin/sh', '-c', run]),
+        ...argvSection('stop', ['/bin/true']),
+      ].join('\n')}\n`,
+    );
+    // the command ends by itself: the runner then ends too, as when a container exits
+    return spawnSync('/bin/sh', [join(dir, 'finit-pods-run'), name, 'h'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { PATH: path, FINIT_PODS_RUN_DIR: join(dir, 'run') },
+    });
+  };
+  const lines = () => readFileSync(calls, 'utf8').trim().split('\n');
+
+  // the container sends MAINPID= (as podman does), then a status, then READY=1 with another field
+  const r = runner(
+    'web',
+    `${send('MAINPID=1')}; sleep 0.3; ${send('STATUS=starting')}; sleep 0.3; ${send('STATUS=up\\nREADY=1')}; sleep 0.5`,
+    '/usr/bin:/bin',
+  );
+  t.equal(r.status, 0, r.stderr);
+  t.same(
+    lines(),
+    ['cond clear ready-pod-web', 'cond set ready-pod-web', 'cond clear ready-pod-web'],
+    'cleared at the start, set on READY=1 (not before), cleared as it ends',
+  );
+  t.notOk(existsSync(join(dir, 'run/notify/pod-web.sock')), 'the socket is gone with the pod');
+  t.notOk(existsSync(join(dir, 'run/notify/pod-web.sock.pid')));
+  const left = spawnSync('pgrep', ['-f', `${dir}/run/notify`], { encoding: 'utf8' });
+  t.equal(left.stdout, '', 'no relay left running');
+
+  // a container that never says READY=1 is never ready
+  rmSync(calls);
+  runner('mute', `${send('MAINPID=1')}; sleep 1`, '/usr/bin:/bin');
+  t.same(lines(), ['cond clear ready-pod-mute', 'cond clear ready-pod-mute'], 'never set');
+
+  // without socat: said, and ready when it runs, as with Notify=false
+  const bin = join(dir, 'bin');
+  execFileSync('mkdir', [bin]);
+  for (const tool of ['cat', 'mkdir', 'rm', 'sed', 'grep', 'sleep', 'setsid'])
+    execFileSync('ln', [
+      '-s',
+      execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(),
+      join(bin, tool),
+    ]);
+  rmSync(calls);
+  const bare = runner('bare', 'sleep 0.5', bin);
+  t.match(
+    bare.stderr,
+    /bare: Notify=true needs socat, which is not installed: the pod counts as ready when it runs/,
+  );
+  t.same(lines(), ['cond clear ready-pod-bare', 'cond set ready-pod-bare', 'cond clear ready-pod-bare']);
+});

@@ -171,20 +171,23 @@ t.test('planSync: a broken unit keeps the stanza it has, and has none when it ha
   t.equal(join(paths.stanzaDir, 'pod-x.conf'), p2.reports[0]!.stanza);
 });
 
-t.test('planSync: what waits for a pod with Notify=healthy waits for it to be healthy', async (t) => {
-  const dir = t.testdir({
-    'db.container': `[Container]\nImage=${IMAGE}\nHealthCmd=true\nNotify=healthy\n`,
-    'app.container': `[Unit]\nRequires=db.container\nAfter=db.container\n[Container]\nImage=${IMAGE}\n`,
-    'side.container': `[Container]\nImage=${IMAGE}\nNetwork=db.container\n`,
-    'sd.container': `[Container]\nImage=${IMAGE}\nNotify=true\n`,
-    'user.container': `[Unit]\nWants=sd.container\n[Container]\nImage=${IMAGE}\n`,
-  });
-  const conf = (plan: SyncPlan, pod: string) =>
-    plan.pods.flatMap((p) => p.files).find((f) => f.path.endsWith(`/pod-${pod}.conf`))!.content;
-  for (const v of ['4.2', '4.12', '4.15']) {
-    const plan = planSync(translateDir(dir).results, disk(), finitCaps(v), paths, 'none');
-    t.match(conf(plan, 'app'), /<usr\/finit-pods,usr\/ready-pod-db> /, `${v}: Requires=/After=`);
-    t.match(conf(plan, 'side'), /<usr\/finit-pods,usr\/ready-pod-db> /, `${v}: Network=NAME.container`);
-    t.notMatch(conf(plan, 'user'), /ready/, `${v}: Notify=true: when it runs`);
-  }
-});
+t.test(
+  'planSync: what waits for a pod with Notify= waits for it to be healthy, or to say READY=1',
+  async (t) => {
+    const dir = t.testdir({
+      'db.container': `[Container]\nImage=${IMAGE}\nHealthCmd=true\nNotify=healthy\n`,
+      'app.container': `[Unit]\nRequires=db.container\nAfter=db.container\n[Container]\nImage=${IMAGE}\n`,
+      'side.container': `[Container]\nImage=${IMAGE}\nNetwork=db.container\n`,
+      'sd.container': `[Container]\nImage=${IMAGE}\nNotify=true\n`,
+      'user.container': `[Unit]\nWants=sd.container\n[Container]\nImage=${IMAGE}\n`,
+    });
+    const conf = (plan: SyncPlan, pod: string) =>
+      plan.pods.flatMap((p) => p.files).find((f) => f.path.endsWith(`/pod-${pod}.conf`))!.content;
+    for (const v of ['4.2', '4.12', '4.15']) {
+      const plan = planSync(translateDir(dir).results, disk(), finitCaps(v), paths, 'none');
+      t.match(conf(plan, 'app'), /<usr\/finit-pods,usr\/ready-pod-db> /, `${v}: Requires=/After=`);
+      t.match(conf(plan, 'side'), /<usr\/finit-pods,usr\/ready-pod-db> /, `${v}: Network=NAME.container`);
+      t.match(conf(plan, 'user'), /<usr\/finit-pods,usr\/ready-pod-sd> /, `${v}: Notify=true: its READY=1`);
+    }
+  },
+);

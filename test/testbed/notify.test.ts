@@ -1,0 +1,96 @@
+// Notify=true on the real stacks (FINIT_PODS_STACKS), the daemon running as a Finit service: a pod
+// whose container says READY=1 over sd_notify (podman's --sdnotify=container, relayed by the
+// runner's socat) holds back what waits for it (Requires=, After=) until it says so, not until it
+// runs; one that never says it holds them back for good. The image is busybox with the sandbox's
+// own socat, which sends the message, as a service linked with libsystemd would.
+// Needs a build (dist/): `npx tsc -p tsconfig.json && node tools/bundle.mjs`.
+import { existsSync } from 'node:fs';
+import t from 'tap';
+import { CLI, daemonStanza, IMAGE, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
+
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
+
+const NOTIFY_IMAGE = 'localhost/notify:latest';
+const READY_AFTER_S = 6;
+/** socat and the libraries it links, from the sandbox's root, over busybox. */
+const BUILD_IMAGE = `set -e
+ctx=$(mktemp -d)
+for f in /usr/bin/socat $(ldd /usr/bin/socat | grep -o '/[^ ]*'); do cp --parents -L "$f" "$ctx"; done
+printf 'FROM ${IMAGE}\\nCOPY . /\\n' >"$ctx/Containerfile"
+podman build -q -t ${NOTIFY_IMAGE} "$ctx" >/dev/null
+rm -rf "$ctx"`;
+const send = (msg: string) => `printf ${msg} | /usr/bin/socat -u - UNIX-SENDTO:$NOTIFY_SOCKET`;
+const waiter = (on: string) =>
+  `[Unit]\nRequires=${on}.container\nAfter=${on}.container\n[Container]\nImage=${IMAGE}\nExec=sleep 100000\nStopTimeout=1\n`;
+
+const UNITS: Record<string, string> = {
+  // says READY=1 6 s after it starts
+  'sd.container': `[Container]\nImage=${NOTIFY_IMAGE}\nNotify=true\nStopTimeout=1\nExec=sh -c '${send('STATUS=starting')}; sleep ${READY_AFTER_S}; ${send('READY=1')}; exec sleep 100000'\n`,
+  'app.container': waiter('sd'),
+  // runs, never says it
+  'mute.container': `[Container]\nImage=${NOTIFY_IMAGE}\nNotify=true\nStopTimeout=1\nExec=sleep 100000\n`,
+  'held.container': waiter('mute'),
+};
+
+/** A container's start time (ms since the epoch), from podman. */
+async function startedAt(tb: Testbed, name: string): Promise<number> {
+  const out = (await tb.podman('inspect', '--format', '{{.State.StartedAt}}', name)).stdout.trim();
+  const m = /^(\S+) (\d+:\d+:\d+(?:\.\d+)?) ([+-]\d{4})/.exec(out);
+  if (!m) throw new Error(`cannot read the start time of ${name}: ${out}`);
+  return Date.parse(`${m[1]}T${m[2]!.replace(/(\.\d{3})\d*/, '$1')}${m[3]!.slice(0, 3)}:${m[3]!.slice(3)}`);
+}
+
+t.jobs = 2;
+for (const stack of stacksFromEnv()) {
+  const info = stackInfo(stack);
+  t.test(`${stack}: Notify=true under Finit ${info.finit}, Podman ${info.podman}`, async (t) => {
+    const tb = await Testbed.boot({ stack, name: 'notify' });
+    t.teardown(() => tb.destroy());
+    await tb.sh(BUILD_IMAGE, { timeout: 300_000 });
+
+    for (const [name, text] of Object.entries(UNITS)) await tb.writeUnit(name, text);
+    await tb.writeStanza('enabled/finit-pods.conf', daemonStanza(info));
+    await tb.initctl('reload');
+
+    await tb.waitForStatus('pod:sd', 'running', { timeout: 120_000 });
+    await tb.waitFor(async () => (await tb.containerId('sd')) !== undefined, {
+      timeout: 30_000,
+      message: 'the sd container',
+    });
+    const sdStart = await startedAt(tb, 'sd');
+    const early: string[] = [];
+    while (Date.now() < sdStart + (READY_AFTER_S - 1) * 1000) {
+      early.push((await tb.serviceStatus('pod:app')) ?? 'unknown');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    t.ok(early.length > 0, `app looked at while sd was starting (${early.join(' ')})`);
+    t.notOk(early.includes('running'), 'app does not run before sd said READY=1');
+    t.equal(await tb.containerId('app'), undefined, 'no app container yet');
+
+    await tb.waitForStatus('pod:app', 'running', { timeout: 60_000 });
+    await tb.waitFor(async () => (await tb.containerId('app')) !== undefined, {
+      timeout: 30_000,
+      message: 'the app container',
+    });
+    const appStart = await startedAt(tb, 'app');
+    t.ok(
+      appStart - sdStart >= READY_AFTER_S * 1000,
+      `app started ${((appStart - sdStart) / 1000).toFixed(1)} s after sd, once it said READY=1 (${READY_AFTER_S} s)`,
+    );
+
+    // mute runs, but never says READY=1: held waits
+    t.equal(await tb.serviceStatus('pod:mute'), 'running', 'mute runs');
+    t.not(await tb.serviceStatus('pod:held'), 'running', 'held still waits for mute');
+    t.equal(await tb.containerId('held'), undefined);
+
+    // a restart of sd makes it unready until it says READY=1 again: app is stopped meanwhile
+    await tb.initctl('restart', 'pod:sd');
+    await tb.waitFor(async () => (await tb.serviceStatus('pod:app')) !== 'running', {
+      timeout: 30_000,
+      message: 'app stopped while sd is not ready',
+    });
+    await tb.waitForStatus('pod:app', 'running', { timeout: 60_000 });
+    t.pass('app runs again once the new sd said READY=1');
+    t.equal(await tb.serviceStatus('finit-pods'), 'running', 'the daemon runs on');
+  });
+}
