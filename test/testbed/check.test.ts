@@ -31,7 +31,7 @@ for (const stack of stacksFromEnv()) {
     await tb.sh(
       `mkdir -p ${DIR} && i=0; while [ $i -lt ${UNITS} ]; do
         { printf '[Container]\\nImage=localhost/busybox:%s\\nExec=sh -c "echo %s; sleep 1"\\n' $i $i
-          [ $((i % 11)) -eq 0 ] && printf 'Notify=true\\n'
+          [ $((i % 11)) -eq 0 ] && printf 'Notify=healthy\\n'
           [ $((i % 7)) -eq 0 ] && printf 'Imgae=typo\\n'; } > ${DIR}/u$i.container
         i=$((i + 1)); done`,
     );
@@ -42,7 +42,7 @@ for (const stack of stacksFromEnv()) {
     t.equal(r.stdout, `${UNITS - BAD} of ${UNITS} units usable`, 'the summary');
     t.match(
       r.stderr,
-      /^\/tmp\/many\/u0\.container:4: warning: \[Container\] Notify=true: the container's READY=1 cannot reach Finit/m,
+      /^\/tmp\/many\/u0\.container:4: warning: \[Container\] Notify=healthy without a health check finit-pods runs/m,
     );
     t.match(r.stderr, /^\/tmp\/many\/u7\.container:4: error: unsupported key Imgae=/m);
   });

@@ -90,6 +90,19 @@ const rescueUnit = (i) =>
 function hostProcs() {
   return readdirSync('/proc').filter((p) => /^\d+$/.test(p));
 }
+/**
+ * RSS from smaps_rollup, split: pages shared with other processes that the kernel can drop and
+ * read again (mostly the node binary's own code, the same in every node process) and private ones.
+ */
+function rssSplit(text) {
+  const kb = (k) => Number(new RegExp(`^${k}:\\s*(\\d+)`, 'm').exec(text ?? '')?.[1] ?? Number.NaN);
+  return {
+    rssMb: kb('Rss') / 1024,
+    sharedMb: (kb('Shared_Clean') + kb('Shared_Dirty')) / 1024,
+    privateMb: (kb('Private_Clean') + kb('Private_Dirty')) / 1024,
+  };
+}
+
 const readProc = (pid, file) => {
   try {
     return readFileSync(`/proc/${pid}/${file}`, 'utf8');
@@ -284,6 +297,11 @@ async function measure(codeDir, binds) {
   r.podmanAll = m1.length - m0.length;
   r.inNs = p2 - p1 - (p1 - p0);
   r.rssMb = Number(status.match(/^VmRSS:\s*(\d+)/m)?.[1]) / 1024;
+  r.split = rssSplit(readProc(daemon.host, 'smaps_rollup'));
+  // a bare node in the same sandbox, for what of the RSS is Node's own
+  r.bare = rssSplit(
+    sh(`${node} -e 'setTimeout(() => {}, 5000)' & p=$!; sleep 2; cat /proc/$p/smaps_rollup; kill $p`),
+  );
   r.logAtRest = logAtRest.length;
   /** What the daemon ran at rest, each command line once, POD for a pod's name. */
   const ran = (file, from, to) => [
@@ -405,6 +423,12 @@ function report(label, r) {
   console.log(
     `${head}: RSS ${fmt(r.rssMb, 1)} MB (target ≤ ${TARGET.rssMb} MB)${missed(r.rssMb <= TARGET.rssMb)}`,
   );
+  const split = (s) =>
+    `RSS ${fmt(s.rssMb, 1)} MB = shared ${fmt(s.sharedMb, 1)} MB (clean file pages, mostly the node binary's code) + private ${fmt(s.privateMb, 1)} MB`;
+  if (r.split && r.bare)
+    console.log(
+      `${head}:   the daemon: ${split(r.split)}; a bare node there: ${split(r.bare)}; the daemon's own: ${fmt(r.split.privateMb - r.bare.privateMb, 1)} MB private, ${fmt(r.split.sharedMb - r.bare.sharedMb, 1)} MB more of Node's code`,
+    );
   console.log(
     `${head}: a change applied in ${Number.isFinite(r.changeS) ? `${fmt(r.changeS)} s` : 'not within 30 s'} (target ≤ ${TARGET.changeS} s)${missed(r.changeS <= TARGET.changeS)}  [from the rename to pod-p0.conf changed on disk${r.appliedLogS !== undefined ? `; its "applied" log line at ${fmt(r.appliedLogS)} s` : ''}]`,
   );
