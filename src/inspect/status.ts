@@ -18,6 +18,7 @@ import { defaultContainerName } from '../model/names.js';
 import { translateDir, type UnitResult } from '../model/translate.js';
 import type { UnitKind } from '../parse/load.js';
 import { finitCaps } from '../render/finit.js';
+import { podReadyCondition } from '../render/labels.js';
 import { LABEL_POD, READY_CONDITION } from '../render/stanza.js';
 import { readUpdates, type UpdateState } from '../update/state.js';
 import { type UpdateView, updateProblem, updateView } from '../update/view.js';
@@ -47,6 +48,11 @@ export interface PodView {
   waitingFor?: string;
   /** A container with a health check: its health, as the daemon's last check said (health.json). */
   health?: HealthView;
+  /**
+   * A container with Notify=: whether it is ready now (its condition usr/ready-pod-NAME), which
+   * what waits for it waits for; absent when that could not be read.
+   */
+  ready?: boolean;
   /** Its updates (finit-pods auto-update), as STATE_DIR/updates.json says. */
   update?: UpdateView;
   healthy: boolean;
@@ -75,6 +81,8 @@ export interface StatusReadings {
   health?: Record<string, HealthRecord>;
   /** auto-update's state (updates.json), when there is a state dir. */
   updates?: UpdateState;
+  /** Each container with Notify=: whether its ready condition is set, by pod name. */
+  readyPods?: Map<string, boolean>;
   errors: { services?: string; containers?: string; images?: string };
 }
 
@@ -128,6 +136,14 @@ export async function collectStatusWith(
     if ('value' in images) readings.images = images.value;
     else readings.errors.images = images.error;
   }
+  const readyPods = new Map<string, boolean>();
+  for (const r of results) {
+    if (r.model?.kind !== 'container' || !r.model.notify) continue;
+    const pod = r.model.pod;
+    const got = await attempt(() => finit.condGet(podReadyCondition(pod)));
+    if ('value' in got) readyPods.set(pod, got.value);
+  }
+  readings.readyPods = readyPods;
   const now = Date.now() / 1000;
 
   const units: PodView[] = [];
@@ -248,6 +264,8 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
   const update = read.updates && updateView(read.updates, name);
   if (update) view.update = update;
   if (m.health) view.health = healthView(read.health?.[name], view.finit?.pid);
+  const isReady = read.readyPods?.get(name);
+  if (m.notify && isReady !== undefined) view.ready = isReady;
   const running = view.finit?.status === 'running' && view.container?.state === 'running';
   const unhealthy = r.ok ? healthProblem(name, view.health) : undefined;
   view.healthy = r.ok && running && applyErrors.length === 0 && !unhealthy;
@@ -260,6 +278,10 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
         : `not applied: ${applyErrors[0]}`);
   return view;
 }
+
+/** What a pod that is not ready has not done yet. */
+const readinessText = (u: PodView): string =>
+  u.health ? 'its health check has not passed' : 'its container has not sent READY=1';
 
 /** The Finit service name a unit kind runs under (pod:NAME for a container). */
 const serviceName = (kind: UnitKind): string =>
@@ -319,6 +341,9 @@ export function formatStatus(v: StatusView): string {
     for (const m of u.unit.messages) if (!u.problem?.includes(m)) out.push(`    ${printable(m)}`);
     const update = u.update && updateProblem(u.update);
     if (update) out.push(`${shownName(u)}: ${printable(update)}`);
+    // running, not ready yet: not a fault, but what waits for it waits
+    if (u.ready === false && u.healthy)
+      out.push(`${shownName(u)}: not ready yet (${readinessText(u)}): what waits for it waits`);
   }
   for (const f of v.failures ?? []) out.push(`unknown: ${printable(f)}`);
   if (!v.ready) out.push('note: usr/finit-pods is not set, so no pod may start yet');

@@ -6,6 +6,7 @@
 // Needs a build (dist/): `npx tsc -p tsconfig.json && node tools/bundle.mjs`.
 import { existsSync } from 'node:fs';
 import t from 'tap';
+import type { StatusView } from '../../src/inspect/status.js';
 import { CLI, daemonStanza, IMAGE, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
@@ -82,6 +83,13 @@ for (const stack of stacksFromEnv()) {
     t.equal(await tb.serviceStatus('pod:mute'), 'running', 'mute runs');
     t.not(await tb.serviceStatus('pod:held'), 'running', 'held still waits for mute');
     t.equal(await tb.containerId('held'), undefined);
+    const status = await tb.exec([info.node, CLI, 'status', '--json'], { reject: false, timeout: 60_000 });
+    const view = JSON.parse(status.stdout) as StatusView;
+    const ready = (pod: string) => view.units.find((u) => u.name === pod)?.ready;
+    t.equal(ready('sd'), true, 'status: sd is ready');
+    t.equal(ready('mute'), false, 'status: mute is not');
+    const text = (await tb.exec([info.node, CLI, 'status'], { reject: false, timeout: 60_000 })).stdout;
+    t.match(text, /^pod:mute: not ready yet \(its container has not sent READY=1\)/m, 'and says so');
 
     // a restart of sd makes it unready until it says READY=1 again: app is stopped meanwhile
     await tb.initctl('restart', 'pod:sd');

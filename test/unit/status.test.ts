@@ -432,3 +432,57 @@ t.test("status: what the daemon's last apply could not do to a valid unit is its
   t.equal(after.units[0]!.unit.state, 'ok');
   t.ok(after.healthy);
 });
+
+t.test(
+  'status: a pod with Notify= says whether it is ready; one that runs but is not yet is named',
+  async (t) => {
+    const { cfg, unit } = inspectConfig(t);
+    const IMG = 'localhost/busybox:latest';
+    unit('sd.container', `[Container]\nImage=${IMG}\nNotify=true\n`);
+    unit('mute.container', `[Container]\nImage=${IMG}\nNotify=true\n`);
+    unit('db.container', `[Container]\nImage=${IMG}\nHealthCmd=true\nNotify=healthy\n`);
+    unit('plain.container', `[Container]\nImage=${IMG}\n`);
+    const pods = ['sd', 'mute', 'db', 'plain'];
+    const exec = fakeRunner({
+      [`${INITCTL} -j status`]: {
+        stdout: JSON.stringify(
+          pods.map((p, i) => ({ identity: `pod:${p}`, status: 'running', pid: 300 + i })),
+        ),
+      },
+      [`${PODMAN} ps -a --format json`]: {
+        stdout: JSON.stringify(pods.map((p, i) => psRow(`${i + 1}`.repeat(12), p, 'running'))),
+      },
+      [`${PODMAN} images --format json`]: { stdout: JSON.stringify([{ Id: 'f'.repeat(64), Names: [IMG] }]) },
+    });
+    const asked: string[] = [];
+    const base = adapters('4.12', true, exec);
+    const set = new Set(['finit-pods', 'ready-pod-sd']);
+    const finit = {
+      ...base.finit,
+      condGet: async (name: string) => {
+        asked.push(name);
+        return set.has(name);
+      },
+    };
+    const view = await collectStatus(cfg, { ...base, finit });
+    t.same(validate(schema, view), [], 'valid by docs/status.schema.json');
+    t.same(
+      asked.sort(),
+      ['finit-pods', 'ready-pod-db', 'ready-pod-mute', 'ready-pod-sd'],
+      'only pods with Notify=',
+    );
+    const by = (n: string) => view.units.find((u) => u.name === n)!;
+    t.equal(by('sd').ready, true);
+    t.equal(by('mute').ready, false);
+    t.equal(by('db').ready, false);
+    t.notOk('ready' in by('plain'), 'absent without Notify=');
+    t.equal(by('mute').healthy, true, 'not ready yet is not a fault');
+    const text = formatStatus(view);
+    t.match(
+      text,
+      /^pod:mute: not ready yet \(its container has not sent READY=1\): what waits for it waits$/m,
+    );
+    t.notMatch(text, /^pod:sd: not ready/m);
+    t.match(text, /^pod:db: not ready yet \(its health check has not passed\)/m);
+  },
+);
