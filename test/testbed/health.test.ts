@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import t from 'tap';
 import type { StatusView } from '../../src/inspect/status.js';
+import { heldUntilReady } from '../helpers/readiness.js';
 import { CLI, daemonStanza, IMAGE, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
@@ -42,15 +43,6 @@ async function restarts(tb: Testbed, ident: string): Promise<number> {
   return Number(m[1]);
 }
 
-/** A container's start time (ms since the epoch), from podman. */
-async function startedAt(tb: Testbed, name: string): Promise<number> {
-  const out = (await tb.podman('inspect', '--format', '{{.State.StartedAt}}', name)).stdout.trim();
-  // Go's time format: 2026-01-01 00:00:00.123456789 +0000 UTC
-  const m = /^(\S+) (\d+:\d+:\d+(?:\.\d+)?) ([+-]\d{4})/.exec(out);
-  if (!m) throw new Error(`cannot read the start time of ${name}: ${out}`);
-  return Date.parse(`${m[1]}T${m[2]!.replace(/(\.\d{3})\d*/, '$1')}${m[3]!.slice(0, 3)}:${m[3]!.slice(3)}`);
-}
-
 t.jobs = 2;
 for (const stack of stacksFromEnv()) {
   const info = stackInfo(stack);
@@ -73,30 +65,12 @@ for (const stack of stacksFromEnv()) {
       await tb.initctl('reload');
 
       // readiness: while db runs but is not healthy yet, app is held back
-      await tb.waitForStatus('pod:db', 'running', { timeout: 120_000 });
-      await tb.waitFor(async () => (await tb.containerId('db')) !== undefined, {
-        timeout: 30_000,
-        message: 'the db container',
+      await heldUntilReady(t, tb, {
+        dep: 'db',
+        waiter: 'app',
+        readyAfterS: READY_AFTER_S,
+        when: 'was healthy',
       });
-      const dbStart = await startedAt(tb, 'db');
-      const early: string[] = [];
-      while (Date.now() < dbStart + (READY_AFTER_S - 1) * 1000) {
-        early.push((await tb.serviceStatus('pod:app')) ?? 'unknown');
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      t.ok(early.length > 0, `app looked at while db was starting (${early.join(' ')})`);
-      t.notOk(early.includes('running'), 'app does not run while db is not healthy yet');
-      t.equal(await tb.containerId('app'), undefined, 'no app container yet');
-      await tb.waitForStatus('pod:app', 'running', { timeout: 60_000 });
-      await tb.waitFor(async () => (await tb.containerId('app')) !== undefined, {
-        timeout: 30_000,
-        message: 'the app container',
-      });
-      const appStart = await startedAt(tb, 'app');
-      t.ok(
-        appStart - dbStart >= READY_AFTER_S * 1000,
-        `app started ${((appStart - dbStart) / 1000).toFixed(1)} s after db, once db was healthy (${READY_AFTER_S} s)`,
-      );
       t.equal((await health('db'))?.status, 'healthy', 'db: healthy');
 
       // a healthy pod stays up

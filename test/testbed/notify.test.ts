@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import t from 'tap';
 import type { StatusView } from '../../src/inspect/status.js';
+import { heldUntilReady } from '../helpers/readiness.js';
 import { CLI, daemonStanza, IMAGE, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
@@ -33,14 +34,6 @@ const UNITS: Record<string, string> = {
   'held.container': waiter('mute'),
 };
 
-/** A container's start time (ms since the epoch), from podman. */
-async function startedAt(tb: Testbed, name: string): Promise<number> {
-  const out = (await tb.podman('inspect', '--format', '{{.State.StartedAt}}', name)).stdout.trim();
-  const m = /^(\S+) (\d+:\d+:\d+(?:\.\d+)?) ([+-]\d{4})/.exec(out);
-  if (!m) throw new Error(`cannot read the start time of ${name}: ${out}`);
-  return Date.parse(`${m[1]}T${m[2]!.replace(/(\.\d{3})\d*/, '$1')}${m[3]!.slice(0, 3)}:${m[3]!.slice(3)}`);
-}
-
 t.jobs = 2;
 for (const stack of stacksFromEnv()) {
   const info = stackInfo(stack);
@@ -53,31 +46,12 @@ for (const stack of stacksFromEnv()) {
     await tb.writeStanza('enabled/finit-pods.conf', daemonStanza(info));
     await tb.initctl('reload');
 
-    await tb.waitForStatus('pod:sd', 'running', { timeout: 120_000 });
-    await tb.waitFor(async () => (await tb.containerId('sd')) !== undefined, {
-      timeout: 30_000,
-      message: 'the sd container',
+    await heldUntilReady(t, tb, {
+      dep: 'sd',
+      waiter: 'app',
+      readyAfterS: READY_AFTER_S,
+      when: 'said READY=1',
     });
-    const sdStart = await startedAt(tb, 'sd');
-    const early: string[] = [];
-    while (Date.now() < sdStart + (READY_AFTER_S - 1) * 1000) {
-      early.push((await tb.serviceStatus('pod:app')) ?? 'unknown');
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    t.ok(early.length > 0, `app looked at while sd was starting (${early.join(' ')})`);
-    t.notOk(early.includes('running'), 'app does not run before sd said READY=1');
-    t.equal(await tb.containerId('app'), undefined, 'no app container yet');
-
-    await tb.waitForStatus('pod:app', 'running', { timeout: 60_000 });
-    await tb.waitFor(async () => (await tb.containerId('app')) !== undefined, {
-      timeout: 30_000,
-      message: 'the app container',
-    });
-    const appStart = await startedAt(tb, 'app');
-    t.ok(
-      appStart - sdStart >= READY_AFTER_S * 1000,
-      `app started ${((appStart - sdStart) / 1000).toFixed(1)} s after sd, once it said READY=1 (${READY_AFTER_S} s)`,
-    );
 
     // mute runs, but never says READY=1: held waits
     t.equal(await tb.serviceStatus('pod:mute'), 'running', 'mute runs');
