@@ -78,11 +78,6 @@ export function publishedHostPorts(runArgs: readonly string[]): number[] {
   return out;
 }
 
-/**
- * A unit that is not a container: its problem as status says it (a pull that failed, what it
- * waits for, a pod or kube service that crashed), and what to run; the daemon tries failed pulls
- * and builds again by itself.
- */
 /** An executable file NAME in a directory of PATH. */
 export function onPath(name: string, path = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'): boolean {
   return path.split(':').some((d) => {
@@ -95,6 +90,11 @@ export function onPath(name: string, path = process.env.PATH ?? '/usr/sbin:/usr/
   });
 }
 
+/**
+ * A unit that is not a container: its problem as status says it (a pull that failed, what it
+ * waits for, a pod or kube service that crashed), and what to run; the daemon tries failed pulls
+ * and builds again by itself.
+ */
 function otherUnitFinding(u: PodView): Finding {
   const service = u.kind === 'pod' ? 'podman-pod' : u.kind === 'kube' ? 'kube' : undefined;
   const unit = `${service ?? u.kind}:${u.name}`;

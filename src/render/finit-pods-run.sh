@@ -145,6 +145,7 @@ if [ -n "$(setting NOTIFY)" ] && [ -n "$ready_cond" ] && [ -n "$initctl" ]; then
 		[ -S "$sock" ] || {
 			echo "finit-pods: $pod: Notify=true: socat did not listen on $sock: the pod counts as ready when it runs" >&2
 			kill "$relay" 2>/dev/null
+			rm -f "$sock.pid"
 			relay='' sock='' ready_at_start=1
 		}
 	fi

@@ -23,7 +23,9 @@ export function adapters(
     ...initctlFinit(INITCTL, exec),
     version: async () => version,
     reload: async () => undefined,
+    // usr/finit-pods as `ready` says; a pod's readiness (Notify=) not set
     condGet: async (name) => {
+      if (name.startsWith('ready-pod-')) return false;
       if (name !== 'finit-pods') throw new Error(`unexpected condition ${name}`);
       return ready;
     },
