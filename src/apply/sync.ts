@@ -10,10 +10,11 @@ import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Diagnostic, error, formatDiagnostic, hasErrors } from '../lib/diagnostics.js';
 import { printable } from '../lib/text.js';
-import type { OneShotModel, ServiceUnitModel } from '../model/commands.js';
+import type { OneShotModel } from '../model/commands.js';
 import { defaultContainerName } from '../model/names.js';
 import type { HostDeviceModel, ResourceModel } from '../model/resource.js';
 import { translateDir, type UnitResult } from '../model/translate.js';
+import { serviceDependencies } from '../render/dependencies.js';
 import { type FinitCaps, finitCaps } from '../render/finit.js';
 import { LABEL_BUILD } from '../render/labels.js';
 import {
@@ -417,44 +418,8 @@ export function planSync(
     } else plan.resources.push({ report, filename: r.name.filename, model: m, hash });
   }
 
-  // The Finit service of each container, .pod and .kube unit, by file name: what others wait for.
-  const serviceOf = new Map<string, ServiceIdentity>();
-  for (const r of results) {
-    if (r.model?.kind === 'container' && !r.name.isTemplate)
-      serviceOf.set(r.name.filename, {
-        name: 'pod',
-        id: r.model.pod,
-        ...(r.model.notify ? { ready: r.model.notify } : {}),
-      });
-    else if (r.model?.kind === 'pod')
-      serviceOf.set(r.name.filename, { name: 'podman-pod', id: r.model.resource });
-    else if (r.model?.kind === 'kube') serviceOf.set(r.name.filename, { name: 'kube', id: r.model.resource });
-  }
-  // Before=X on unit U: X waits for U, as if X said After=U
-  const before = new Map<string, string[]>();
-  for (const r of results) {
-    const b = r.model && 'service' in r.model ? r.model.service.before : [];
-    for (const x of b) before.set(x, [...(before.get(x) ?? []), r.name.filename]);
-  }
-  const dependsOnOf = (
-    filename: string,
-    needs: readonly string[],
-    service: ServiceUnitModel['service'],
-  ): ServiceIdentity[] => {
-    const out: ServiceIdentity[] = [];
-    const all = [
-      ...needs,
-      ...service.requires,
-      ...service.after,
-      ...service.wants,
-      ...(before.get(filename) ?? []),
-    ];
-    for (const f of all) {
-      const s = serviceOf.get(f);
-      if (s && !out.some((o) => o.name === s.name && o.id === s.id)) out.push(s);
-    }
-    return out;
-  };
+  // what each service waits for, and the Finit service of each unit: what others wait for
+  const { serviceOf, dependsOn: dependsOnOf } = serviceDependencies(results);
 
   let runnerNeeded = false;
   const services = results.filter(
