@@ -17,9 +17,10 @@ import { columns, printable } from '../lib/text.js';
 import { defaultContainerName } from '../model/names.js';
 import { translateDir, type UnitResult } from '../model/translate.js';
 import type { UnitKind } from '../parse/load.js';
+import { type ServiceDependencies, serviceDependencies } from '../render/dependencies.js';
 import { finitCaps } from '../render/finit.js';
 import { podReadyCondition } from '../render/labels.js';
-import { LABEL_POD, READY_CONDITION } from '../render/stanza.js';
+import { identityText, LABEL_POD, READY_CONDITION } from '../render/stanza.js';
 import { readUpdates, type UpdateState } from '../update/state.js';
 import { type UpdateView, updateProblem, updateView } from '../update/view.js';
 import { type HealthView, healthProblem, healthView } from './health-view.js';
@@ -83,6 +84,8 @@ export interface StatusReadings {
   updates?: UpdateState;
   /** Each container with Notify=: whether its ready condition is set, by pod name. */
   readyPods?: Map<string, boolean>;
+  /** What each unit's service waits for (the stanza's conditions). */
+  dependencies?: ServiceDependencies;
   errors: { services?: string; containers?: string; images?: string };
 }
 
@@ -144,6 +147,7 @@ export async function collectStatusWith(
     if ('value' in got) readyPods.set(pod, got.value);
   }
   readings.readyPods = readyPods;
+  readings.dependencies = serviceDependencies(results);
   const now = Date.now() / 1000;
 
   const units: PodView[] = [];
@@ -212,12 +216,12 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
     if (waiting) v.waitingFor = waiting;
     if (!v.healthy)
       v.problem = !r.ok
-        ? problemOf(v, r, ready, read.errors)
+        ? problemOf(v, r, ready, read)
         : applyErrors.length > 0
           ? `not applied: ${applyErrors[0]}`
           : waiting
             ? `waiting for ${waiting}`
-            : problemOf(v, r, ready, read.errors);
+            : problemOf(v, r, ready, read);
     return v;
   }
   if (r.model?.kind !== 'container') {
@@ -274,7 +278,7 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
     view.problem =
       unhealthy ??
       (!r.ok || applyErrors.length === 0 || view.image?.present === false
-        ? problemOf(view, r, ready, read.errors)
+        ? problemOf(view, r, ready, read)
         : `not applied: ${applyErrors[0]}`);
   return view;
 }
@@ -293,7 +297,28 @@ const shownName = (u: PodView): string =>
     ? `${serviceName(u.kind)}:${printable(u.name)}`
     : `${u.kind}:${printable(u.name)}`;
 
-function problemOf(v: PodView, r: UnitResult, ready: boolean, failed: StatusReadings['errors']): string {
+/**
+ * The services a unit's service waits for that are not there yet: not running, or running but not
+ * ready (Notify=), each named with why. Empty when Finit's services could not be listed.
+ */
+function unmetDependencies(r: UnitResult, read: StatusReadings): string[] {
+  if (!r.model || !('service' in r.model) || !read.services || !read.dependencies) return [];
+  const out: string[] = [];
+  for (const d of read.dependencies.dependsOn(r.name.filename, r.model.needs, r.model.service)) {
+    const ident = identityText(d);
+    const svc = read.services.find((s) => s.identity === ident);
+    if (svc?.status !== 'running')
+      out.push(`${ident} (${svc ? `Finit says ${svc.status}` : 'not known to Finit'})`);
+    else if (d.ready && read.readyPods?.get(d.id) === false)
+      out.push(
+        `${ident} (not ready: ${d.ready === 'healthy' ? 'its health check has not passed' : 'it has not sent READY=1'})`,
+      );
+  }
+  return out;
+}
+
+function problemOf(v: PodView, r: UnitResult, ready: boolean, read: StatusReadings): string {
+  const failed = read.errors;
   const err = r.diagnostics.find((d) => d.severity === 'error');
   if (err) return `unit invalid: ${formatDiagnostic(err)}`;
   if (v.image?.present === false)
@@ -303,7 +328,10 @@ function problemOf(v: PodView, r: UnitResult, ready: boolean, failed: StatusRead
   if (!ready)
     return 'waiting for the condition usr/finit-pods (set by finit-pods sync or the daemon after boot recovery)';
   if (v.finit.status === 'crashed') return 'Finit gave up restarting it (crashed)';
-  if (v.finit.status !== 'running') return `Finit says ${v.finit.status}`;
+  if (v.finit.status !== 'running') {
+    const unmet = unmetDependencies(r, read);
+    return `Finit says ${v.finit.status}${unmet.length > 0 ? `: waiting for ${unmet.join(', ')}` : ''}`;
+  }
   if (failed.containers) return `the container's state is unknown: ${failed.containers}`;
   return `the container is ${v.container?.state ?? 'missing'}`;
 }

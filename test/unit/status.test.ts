@@ -442,12 +442,18 @@ t.test(
     unit('mute.container', `[Container]\nImage=${IMG}\nNotify=true\n`);
     unit('db.container', `[Container]\nImage=${IMG}\nHealthCmd=true\nNotify=healthy\n`);
     unit('plain.container', `[Container]\nImage=${IMG}\n`);
+    // held back by Finit: what each waits for that is not there, and why
+    unit('app.container', `[Unit]\nRequires=mute.container sd.container\n[Container]\nImage=${IMG}\n`);
+    unit('web.container', `[Unit]\nAfter=db.container plain.container\n[Container]\nImage=${IMG}\n`);
+    unit('job.container', `[Unit]\nWants=off.container\n[Container]\nImage=${IMG}\n`);
+    unit('off.container', `[Container]\nImage=${IMG}\n`);
     const pods = ['sd', 'mute', 'db', 'plain'];
     const exec = fakeRunner({
       [`${INITCTL} -j status`]: {
-        stdout: JSON.stringify(
-          pods.map((p, i) => ({ identity: `pod:${p}`, status: 'running', pid: 300 + i })),
-        ),
+        stdout: JSON.stringify([
+          ...pods.map((p, i) => ({ identity: `pod:${p}`, status: 'running', pid: 300 + i })),
+          ...['app', 'web', 'job'].map((p) => ({ identity: `pod:${p}`, status: 'waiting', pid: 0 })),
+        ]),
       },
       [`${PODMAN} ps -a --format json`]: {
         stdout: JSON.stringify(pods.map((p, i) => psRow(`${i + 1}`.repeat(12), p, 'running'))),
@@ -477,6 +483,15 @@ t.test(
     t.equal(by('db').ready, false);
     t.notOk('ready' in by('plain'), 'absent without Notify=');
     t.equal(by('mute').healthy, true, 'not ready yet is not a fault');
+    t.equal(
+      by('app').problem,
+      'Finit says waiting: waiting for pod:mute (not ready: it has not sent READY=1)',
+    );
+    t.equal(
+      by('web').problem,
+      'Finit says waiting: waiting for pod:db (not ready: its health check has not passed)',
+    );
+    t.equal(by('job').problem, 'Finit says waiting: waiting for pod:off (not known to Finit)');
     const text = formatStatus(view);
     t.match(
       text,
