@@ -64,6 +64,11 @@ for (const stack of stacksFromEnv()) {
     t.equal(ready('mute'), false, 'status: mute is not');
     const text = (await tb.exec([info.node, CLI, 'status'], { reject: false, timeout: 60_000 })).stdout;
     t.match(text, /^pod:mute: not ready yet \(its container has not sent READY=1\)/m, 'and says so');
+    t.match(
+      text,
+      /^pod:held: Finit says \w+: waiting for pod:mute \(not ready: it has not sent READY=1\)$/m,
+      'and what held waits for',
+    );
 
     // a restart of sd makes it unready until it says READY=1 again: app is stopped meanwhile
     await tb.initctl('restart', 'pod:sd');
