@@ -65,7 +65,8 @@ export function cUnescapeOne(s: string, at = 0): [number, string] | null {
       v = v * 16 + d;
     }
     if (v === 0 || v > 0x10ffff) return null;
-    return [n + 1, String.fromCodePoint(v)];
+    // a surrogate is no character: U+FFFD, as Quadlet writes it (and as any UTF-8 file holds it)
+    return [n + 1, v >= 0xd800 && v <= 0xdfff ? '\ufffd' : String.fromCodePoint(v)];
   }
   if (c >= '0' && c <= '7') {
     const a = oct(s[at]);

@@ -518,3 +518,19 @@ t.test(
     t.notOk(rep.reloaded, 'no reload: Finit never read them');
   },
 );
+
+t.test(
+  'a value with a lone surrogate escape (\\uD800) is U+FFFD, so a second sync writes nothing',
+  async (t) => {
+    // found by npm run stress's fuzz: the stanza held U+FFFD, the render a lone surrogate, and
+    // every sync found them different and wrote the files again
+    const cfg = tempConfig(t, { 'web.container': unit('Environment=A=\\uD800 B=\\U0000DFFF\n') });
+    const f = fakeHost(cfg.podman);
+    const first = await sync(cfg, { finit: f.finit, exec: f.exec });
+    t.equal(first.units[0]?.state, 'applied');
+    t.match(readFileSync(join(cfg.stanzaDir, 'pod-web.argv'), 'utf8'), /^ A=\uFFFD$/m);
+    const second = await sync(cfg, { finit: f.finit, exec: f.exec });
+    t.same(second.written, [], 'nothing written again');
+    t.equal(second.units[0]?.state, 'unchanged');
+  },
+);

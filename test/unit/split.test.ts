@@ -68,6 +68,9 @@ t.test('cUnescapeOne', async (t) => {
   t.same(cUnescapeOne('x41rest'), [3, 'A']);
   t.same(cUnescapeOne('u00e9'), [5, 'é']);
   t.same(cUnescapeOne('n'), [1, '\n']);
+  // a lone surrogate could not be written to a stanza as it is (UTF-8 has none): U+FFFD, as Quadlet
+  t.same(cUnescapeOne('uD800'), [5, '\ufffd'], 'a surrogate is U+FFFD');
+  t.same(cUnescapeOne('U0000DFFF'), [9, '\ufffd']);
   t.equal(cUnescapeOne('x00'), null, 'NUL is refused');
   t.equal(cUnescapeOne('u0000'), null, 'NUL is refused');
   t.equal(cUnescapeOne('000'), null, 'NUL is refused');

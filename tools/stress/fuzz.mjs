@@ -984,6 +984,7 @@ async function worker() {
             where: 'second sync changed files',
             written: rep2.written.slice(0, 5),
             removed: rep2.removed.slice(0, 5),
+            repro: saveRepro('nondeterministic', files),
           });
         }
       } catch (e) {
