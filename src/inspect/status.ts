@@ -14,6 +14,7 @@ import { readHealth } from '../daemon/health-state.js';
 import { type DaemonState, readState } from '../daemon/state.js';
 import { formatDiagnostic } from '../lib/diagnostics.js';
 import { columns, printable } from '../lib/text.js';
+import type { Readiness } from '../model/health.js';
 import { defaultContainerName } from '../model/names.js';
 import { translateDir, type UnitResult } from '../model/translate.js';
 import type { UnitKind } from '../parse/load.js';
@@ -54,6 +55,8 @@ export interface PodView {
    * what waits for it waits for; absent when that could not be read.
    */
   ready?: boolean;
+  /** A container with Notify=: what makes it ready (`healthy`: its health check; `true`: READY=1). */
+  notify?: 'healthy' | 'true';
   /** Its updates (finit-pods auto-update), as STATE_DIR/updates.json says. */
   update?: UpdateView;
   healthy: boolean;
@@ -268,8 +271,11 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
   const update = read.updates && updateView(read.updates, name);
   if (update) view.update = update;
   if (m.health) view.health = healthView(read.health?.[name], view.finit?.pid);
-  const isReady = read.readyPods?.get(name);
-  if (m.notify && isReady !== undefined) view.ready = isReady;
+  if (m.notify) {
+    view.notify = m.notify === 'healthy' ? 'healthy' : 'true';
+    const isReady = read.readyPods?.get(name);
+    if (isReady !== undefined) view.ready = isReady;
+  }
   const running = view.finit?.status === 'running' && view.container?.state === 'running';
   const unhealthy = r.ok ? healthProblem(name, view.health) : undefined;
   view.healthy = r.ok && running && applyErrors.length === 0 && !unhealthy;
@@ -283,9 +289,9 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
   return view;
 }
 
-/** What a pod that is not ready has not done yet. */
-const readinessText = (u: PodView): string =>
-  u.health ? 'its health check has not passed' : 'its container has not sent READY=1';
+/** What a pod that is not ready has not done yet, by what makes it ready. */
+const notReadyWhy = (notify: Readiness): string =>
+  notify === 'healthy' ? 'its health check has not passed' : 'its container has not sent READY=1';
 
 /** The Finit service name a unit kind runs under (pod:NAME for a container). */
 const serviceName = (kind: UnitKind): string =>
@@ -310,9 +316,7 @@ function unmetDependencies(r: UnitResult, read: StatusReadings): string[] {
     if (svc?.status !== 'running')
       out.push(`${ident} (${svc ? `Finit says ${svc.status}` : 'not known to Finit'})`);
     else if (d.ready && read.readyPods?.get(d.id) === false)
-      out.push(
-        `${ident} (not ready: ${d.ready === 'healthy' ? 'its health check has not passed' : 'it has not sent READY=1'})`,
-      );
+      out.push(`${ident} (not ready: ${notReadyWhy(d.ready)})`);
   }
   return out;
 }
@@ -370,8 +374,10 @@ export function formatStatus(v: StatusView): string {
     const update = u.update && updateProblem(u.update);
     if (update) out.push(`${shownName(u)}: ${printable(update)}`);
     // running, not ready yet: not a fault, but what waits for it waits
-    if (u.ready === false && u.healthy)
-      out.push(`${shownName(u)}: not ready yet (${readinessText(u)}): what waits for it waits`);
+    if (u.ready === false && u.healthy && u.notify)
+      out.push(
+        `${shownName(u)}: not ready yet (${notReadyWhy(u.notify === 'healthy' ? 'healthy' : 'notify')}): what waits for it waits`,
+      );
   }
   for (const f of v.failures ?? []) out.push(`unknown: ${printable(f)}`);
   if (!v.ready) out.push('note: usr/finit-pods is not set, so no pod may start yet');

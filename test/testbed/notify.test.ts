@@ -66,7 +66,7 @@ for (const stack of stacksFromEnv()) {
     t.match(text, /^pod:mute: not ready yet \(its container has not sent READY=1\)/m, 'and says so');
     t.match(
       text,
-      /^pod:held: Finit says \w+: waiting for pod:mute \(not ready: it has not sent READY=1\)$/m,
+      /^pod:held: Finit says \w+: waiting for pod:mute \(not ready: its container has not sent READY=1\)$/m,
       'and what held waits for',
     );
 

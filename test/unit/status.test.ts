@@ -442,12 +442,13 @@ t.test(
     unit('mute.container', `[Container]\nImage=${IMG}\nNotify=true\n`);
     unit('db.container', `[Container]\nImage=${IMG}\nHealthCmd=true\nNotify=healthy\n`);
     unit('plain.container', `[Container]\nImage=${IMG}\n`);
+    unit('both.container', `[Container]\nImage=${IMG}\nHealthCmd=true\nNotify=true\n`);
     // held back by Finit: what each waits for that is not there, and why
     unit('app.container', `[Unit]\nRequires=mute.container sd.container\n[Container]\nImage=${IMG}\n`);
     unit('web.container', `[Unit]\nAfter=db.container plain.container\n[Container]\nImage=${IMG}\n`);
     unit('job.container', `[Unit]\nWants=off.container\n[Container]\nImage=${IMG}\n`);
     unit('off.container', `[Container]\nImage=${IMG}\n`);
-    const pods = ['sd', 'mute', 'db', 'plain'];
+    const pods = ['sd', 'mute', 'db', 'plain', 'both'];
     const exec = fakeRunner({
       [`${INITCTL} -j status`]: {
         stdout: JSON.stringify([
@@ -474,7 +475,7 @@ t.test(
     t.same(validate(schema, view), [], 'valid by docs/status.schema.json');
     t.same(
       asked.sort(),
-      ['finit-pods', 'ready-pod-db', 'ready-pod-mute', 'ready-pod-sd'],
+      ['finit-pods', 'ready-pod-both', 'ready-pod-db', 'ready-pod-mute', 'ready-pod-sd'],
       'only pods with Notify=',
     );
     const by = (n: string) => view.units.find((u) => u.name === n)!;
@@ -483,9 +484,12 @@ t.test(
     t.equal(by('db').ready, false);
     t.notOk('ready' in by('plain'), 'absent without Notify=');
     t.equal(by('mute').healthy, true, 'not ready yet is not a fault');
+    t.equal(by('sd').notify, 'true');
+    t.equal(by('db').notify, 'healthy');
+    t.notOk('notify' in by('plain'));
     t.equal(
       by('app').problem,
-      'Finit says waiting: waiting for pod:mute (not ready: it has not sent READY=1)',
+      'Finit says waiting: waiting for pod:mute (not ready: its container has not sent READY=1)',
     );
     t.equal(
       by('web').problem,
@@ -499,5 +503,10 @@ t.test(
     );
     t.notMatch(text, /^pod:sd: not ready/m);
     t.match(text, /^pod:db: not ready yet \(its health check has not passed\)/m);
+    t.match(
+      text,
+      /^pod:both: not ready yet \(its container has not sent READY=1\)/m,
+      'Notify=true with a health check: READY=1 makes it ready, not the check',
+    );
   },
 );
