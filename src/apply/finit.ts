@@ -1,8 +1,9 @@
 // The Finit adapter: everything finit-pods asks of Finit goes through initctl (Finit's own
 // socket is SOCK_SEQPACKET, which node:net cannot open). A call that failed throws FinitError.
 
-import { accessSync, constants, lstatSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { lstatSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { findProgram } from '../lib/programs.js';
 import { finitCaps, parseFinitVersion } from '../render/finit.js';
 import { type FinitService, parseStatusJson, parseStatusTable } from './finit-status.js';
 import { CommandError, failureText, type Runner, type RunResult, run } from './run.js';
@@ -31,16 +32,7 @@ const CANDIDATES = ['/sbin/initctl', '/usr/sbin/initctl', '/lib/finit/initctl', 
 /** initctl: $FINIT_PODS_INITCTL, then PATH, then where distributions put it. */
 export function findInitctl(env = process.env): string | undefined {
   if (env.FINIT_PODS_INITCTL) return env.FINIT_PODS_INITCTL;
-  const onPath = (env.PATH ?? '').split(delimiter).map((d) => join(d, 'initctl'));
-  for (const p of [...onPath, ...CANDIDATES]) {
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // try the next
-    }
-  }
-  return undefined;
+  return findProgram('initctl', { path: env.PATH ?? '', also: CANDIDATES });
 }
 
 /** An initctl call failed: command, exit code and stderr as CommandError carries them. */

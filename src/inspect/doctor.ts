@@ -7,7 +7,7 @@
 // runs behind the adapters; a listing that failed is a finding, and nothing that depends on it
 // is done (a failed `network ls` recreates no network and restarts no pod).
 
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BootReport } from '../apply/boot.js';
 import { removeIfExists } from '../apply/files.js';
@@ -15,6 +15,7 @@ import type { Finit } from '../apply/finit.js';
 import { isRunning, type Podman, removeWithRetry } from '../apply/podman.js';
 import { CommandError } from '../apply/run.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
+import { findProgram } from '../lib/programs.js';
 import { printable } from '../lib/text.js';
 import type { UnitResult } from '../model/translate.js';
 import { LABEL_MANAGED, LABEL_POD } from '../render/labels.js';
@@ -76,18 +77,6 @@ export function publishedHostPorts(runArgs: readonly string[]): number[] {
     if (host && /^\d+$/.test(host)) out.push(Number(host));
   }
   return out;
-}
-
-/** An executable file NAME in a directory of PATH. */
-export function onPath(name: string, path = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'): boolean {
-  return path.split(':').some((d) => {
-    try {
-      accessSync(join(d || '.', name), constants.X_OK);
-      return statSync(join(d || '.', name)).isFile();
-    } catch {
-      return false;
-    }
-  });
 }
 
 /**
@@ -254,7 +243,7 @@ export async function doctor(
 
   // Notify=true without socat: the runner cannot relay READY=1, so the pod is ready when it runs
   const notifying = [...models.values()].filter((m) => m.notify === 'notify').map((m) => m.pod);
-  if (notifying.length > 0 && !(deps.hasProgram ?? onPath)('socat'))
+  if (notifying.length > 0 && !(deps.hasProgram ?? ((name) => findProgram(name) !== undefined))('socat'))
     for (const pod of notifying)
       findings.push({
         pod,

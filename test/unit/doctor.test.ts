@@ -2,7 +2,7 @@
 // text, a container of ours whose unit is gone, and what doctor makes of a listing that fails:
 // a finding, and no remedy applied on its strength.
 
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -15,7 +15,6 @@ import {
   type Finding,
   formatFindings,
   listeningPorts,
-  onPath,
   publishedHostPorts,
 } from '../../src/inspect/doctor.js';
 import { fakeRunner } from '../helpers/fakes.js';
@@ -377,14 +376,4 @@ t.test('doctor: Notify=true without socat is named for each pod that has it', as
     [],
     'with it: nothing',
   );
-});
-
-t.test('onPath: an executable file in a directory of PATH', async (t) => {
-  const dir = t.testdir({ a: { tool: '#!/bin/sh\n', plain: 'x', sub: {} }, b: {} });
-  chmodSync(join(dir, 'a/tool'), 0o755);
-  chmodSync(join(dir, 'a/sub'), 0o755);
-  t.ok(onPath('tool', `${dir}/b:${dir}/a`));
-  t.notOk(onPath('plain', `${dir}/a`), 'not executable');
-  t.notOk(onPath('sub', `${dir}/a`), 'a directory');
-  t.notOk(onPath('tool', `${dir}/b`));
 });
