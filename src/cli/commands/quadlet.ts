@@ -40,7 +40,7 @@ import { type Diagnostic, formatDiagnostic, nearest } from '../../lib/diagnostic
 import { MAX_UNIT_BYTES } from '../../lib/limits.js';
 import { isAlive } from '../../lib/proc.js';
 import { errnoText, readRegularFile } from '../../lib/readfile.js';
-import { printable } from '../../lib/text.js';
+import { columns, printable } from '../../lib/text.js';
 import { podName } from '../../model/names.js';
 import { type DirOptions, translateDir, type UnitResult } from '../../model/translate.js';
 import { isIgnoredName, parseUnitName, scanDir, UNIT_KINDS, type UnitName } from '../../parse/load.js';
@@ -625,9 +625,9 @@ const list: Verb = {
       return 0;
     }
     const rows = results.map((r) => [r.name.filename, r.name.kind, checkState(r), resourceOf(r) ?? '-']);
-    if (values.noheading !== true) rows.unshift(['NAME', 'KIND', 'CHECK', 'MAKES']);
-    const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c]!.length)));
-    for (const row of rows) outLine(`${row.map((v, c) => (c < 3 ? v.padEnd(widths[c]!) : v)).join('  ')}`);
+    // without the heading the columns are as wide as the units' own cells
+    const [head, ...body] = values.noheading === true ? rows : [['NAME', 'KIND', 'CHECK', 'MAKES'], ...rows];
+    if (head) for (const line of columns(head, body)) outLine(line);
     return 0;
   },
 };
