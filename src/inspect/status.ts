@@ -189,6 +189,18 @@ function notApplied(r: UnitResult, last: DaemonState | undefined): string[] {
   return changed ? [] : s.messages.filter((m) => !own.has(m));
 }
 
+/** What Finit says of service IDENT: unknown when its services could not be listed, absent when it has none. */
+function finitOf(read: StatusReadings, ident: string): PodView['finit'] {
+  if (!read.services) return { status: UNKNOWN };
+  const svc = read.services.find((s) => s.identity === ident);
+  if (!svc) return undefined;
+  return {
+    status: svc.status,
+    pid: svc.pid,
+    ...(svc.restarts !== undefined ? { restarts: svc.restarts } : {}),
+  };
+}
+
 function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boolean): PodView {
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   const applyErrors = notApplied(r, read.lastApply);
@@ -207,14 +219,8 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
     // a Finit service of its own: healthy while Finit runs it
     const name = r.model.resource;
     const v: PodView = { name, kind, file: r.path, unit, healthy: false };
-    const svc = read.services?.find((s) => s.identity === `${serviceName(kind)}:${name}`);
-    if (!read.services) v.finit = { status: UNKNOWN };
-    else if (svc)
-      v.finit = {
-        status: svc.status,
-        pid: svc.pid,
-        ...(svc.restarts !== undefined ? { restarts: svc.restarts } : {}),
-      };
+    const finit = finitOf(read, `${serviceName(kind)}:${name}`);
+    if (finit) v.finit = finit;
     v.healthy = r.ok && v.finit?.status === 'running' && applyErrors.length === 0;
     if (waiting) v.waitingFor = waiting;
     if (!v.healthy)
@@ -244,14 +250,8 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
   const m = r.model;
   const name = m.pod ?? defaultContainerName(r.name);
   const view: PodView = { name, kind, file: r.path, unit, healthy: false };
-  const svc = read.services?.find((s) => s.identity === `pod:${name}`);
-  if (!read.services) view.finit = { status: UNKNOWN };
-  else if (svc)
-    view.finit = {
-      status: svc.status,
-      pid: svc.pid,
-      ...(svc.restarts !== undefined ? { restarts: svc.restarts } : {}),
-    };
+  const finit = finitOf(read, `pod:${name}`);
+  if (finit) view.finit = finit;
   const c =
     read.containers?.find((c) => c.names.includes(m.containerName)) ??
     read.containers?.find((c) => c.labels[LABEL_POD] === name);
@@ -312,7 +312,7 @@ function unmetDependencies(r: UnitResult, read: StatusReadings): string[] {
   const out: string[] = [];
   for (const d of read.dependencies.dependsOn(r.name.filename, r.model.needs, r.model.service)) {
     const ident = identityText(d);
-    const svc = read.services.find((s) => s.identity === ident);
+    const svc = finitOf(read, ident);
     if (svc?.status !== 'running')
       out.push(`${ident} (${svc ? `Finit says ${svc.status}` : 'not known to Finit'})`);
     else if (d.ready && read.readyPods?.get(d.id) === false)
