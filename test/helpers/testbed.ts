@@ -61,8 +61,8 @@ export function stackInfo(stack: Stack): StackInfo {
 export const podmanMajor = (info: StackInfo): number => Number.parseInt(info.podman, 10);
 
 /** The daemon as a Finit service, as finit.d/finit-pods.conf installs it, run by the stack's node. */
-export const daemonStanza = (info: StackInfo): string =>
-  `service [2345] name:finit-pods log ${info.node} ${CLI} daemon -- finit-pods\n`;
+export const daemonStanza = (info: StackInfo, args: readonly string[] = []): string =>
+  `service [2345] name:finit-pods log ${[info.node, CLI, 'daemon', ...args].join(' ')} -- finit-pods\n`;
 
 /** The stack's Finit is `min` ('4.13') or later. */
 export function finitAtLeast(info: StackInfo, min: string): boolean {
@@ -480,6 +480,13 @@ export class Testbed {
 
   async removeStanza(relPath: string): Promise<void> {
     await rm(resolveInside(this.finitDir, relPath), { force: true });
+  }
+
+  /** Writes the units, then starts the daemon (with `args`) as a Finit service, enabled as the package does. */
+  async startDaemon(units: Record<string, string>, args: readonly string[] = []): Promise<void> {
+    for (const [name, text] of Object.entries(units)) await this.writeUnit(name, text);
+    await this.writeStanza('enabled/finit-pods.conf', daemonStanza(this.info, args));
+    await this.initctl('reload');
   }
 
   /** Write a Quadlet unit (e.g. 'web.container') into /cfg/containers atomically. */

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import t from 'tap';
 import type { StatusView } from '../../src/inspect/status.js';
 import { heldUntilReady } from '../helpers/readiness.js';
-import { CLI, daemonStanza, IMAGE, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
+import { CLI, IMAGE, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
 
@@ -60,9 +60,7 @@ for (const stack of stacksFromEnv()) {
         );
       const health = async (pod: string) => (await status()).units.find((u) => u.name === pod)?.health;
 
-      for (const [name, text] of Object.entries(UNITS)) await tb.writeUnit(name, text);
-      await tb.writeStanza('enabled/finit-pods.conf', daemonStanza(info));
-      await tb.initctl('reload');
+      await tb.startDaemon(UNITS);
 
       // readiness: while db runs but is not healthy yet, app is held back
       await heldUntilReady(t, tb, {

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import t from 'tap';
 import { needRegistry, REGISTRY, REGISTRY_BIN, startRegistry } from '../helpers/registry.js';
-import { CLI, daemonStanza, IMAGE, podmanMajor, stacksFromEnv, Testbed } from '../helpers/testbed.js';
+import { CLI, IMAGE, podmanMajor, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
 needRegistry();
@@ -90,10 +90,10 @@ for (const stack of stacksFromEnv()) {
       );
 
     await tb.sh('mkdir -p /cfg/containers/app');
-    for (const [name, text] of Object.entries(UNITS)) await tb.writeUnit(name, text);
-    await tb.writeUnit('files.artifact', `[Artifact]\nArtifact=${REGISTRY}/files:1\nTLSVerify=false\n`);
-    await tb.writeStanza('enabled/finit-pods.conf', daemonStanza(tb.info));
-    await tb.initctl('reload');
+    await tb.startDaemon({
+      ...UNITS,
+      'files.artifact': `[Artifact]\nArtifact=${REGISTRY}/files:1\nTLSVerify=false\n`,
+    });
 
     const up = async (label: string) => {
       for (const id of ['podman-pod:shop', 'pod:front', 'pod:side', 'pod:pulled', 'pod:app', 'kube:demo'])

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import t from 'tap';
 import type { StatusView } from '../../src/inspect/status.js';
 import { heldUntilReady } from '../helpers/readiness.js';
-import { CLI, daemonStanza, IMAGE, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
+import { CLI, IMAGE, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
 
@@ -42,9 +42,7 @@ for (const stack of stacksFromEnv()) {
     t.teardown(() => tb.destroy());
     await tb.sh(BUILD_IMAGE, { timeout: 300_000 });
 
-    for (const [name, text] of Object.entries(UNITS)) await tb.writeUnit(name, text);
-    await tb.writeStanza('enabled/finit-pods.conf', daemonStanza(info));
-    await tb.initctl('reload');
+    await tb.startDaemon(UNITS);
 
     await heldUntilReady(t, tb, {
       dep: 'sd',

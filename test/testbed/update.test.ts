@@ -23,8 +23,6 @@ const ARCHIVE = '/var/lib/containers/archives/arc.tar';
 const TIMEOUT_S = 25;
 
 const node = (stack: Stack) => stackInfo(stack).node;
-const daemonStanza = (stack: Stack) =>
-  `service [2345] name:finit-pods log ${node(stack)} ${CLI} daemon --state-dir ${STATE_DIR} --update-timeout ${TIMEOUT_S}s -- finit-pods\n`;
 
 const UNITS: Record<string, string> = {
   'app.image': `[Image]\nImage=${REGISTRY}/app:latest\nTLSVerify=false\n`,
@@ -94,9 +92,7 @@ for (const stack of stacksFromEnv()) {
       `mkdir -p ${path.dirname(ARCHIVE)} && podman save -q --format oci-archive -o ${ARCHIVE} localhost/app:v1`,
     );
 
-    for (const [name, text] of Object.entries(UNITS)) await tb.writeUnit(name, text);
-    await tb.writeStanza('enabled/finit-pods.conf', daemonStanza(stack));
-    await tb.initctl('reload');
+    await tb.startDaemon(UNITS, ['--state-dir', STATE_DIR, '--update-timeout', `${TIMEOUT_S}s`]);
     await tb.waitForStatus('pod:web', 'running', { timeout: 120_000 });
     await tb.waitForStatus('pod:arc', 'running', { timeout: 120_000 });
     await tb.waitFor(async () => (await version(8080)) === 'v1', { timeout: 60_000, message: 'web on v1' });
