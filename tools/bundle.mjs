@@ -25,27 +25,6 @@ const launcher = join(dist, 'cli', 'launch.cjs');
 const runnerSh = join(repo, 'src', 'render', 'finit-pods-run.sh');
 copyFileSync(runnerSh, join(dist, 'render', 'finit-pods-run.sh'));
 
-/**
- * An esbuild plugin: in dist/FILE, `createRequire(import.meta.url)('PKG')` (how an ES module loads
- * a package only when it is first used) becomes `require('PKG')`, which esbuild bundles and still
- * runs only when called. A build where FILE no longer has that call fails, rather than leave PKG
- * to be looked for in node_modules at run time.
- */
-function lazyRequire(file, pkg) {
-  const call = `createRequire(import.meta.url)('${pkg}')`;
-  return {
-    name: `lazy-require-${pkg}`,
-    setup(build) {
-      build.onLoad({ filter: /\.js$/ }, (args) => {
-        if (args.path !== join(dist, file)) return undefined;
-        const text = readFileSync(args.path, 'utf8');
-        if (!text.includes(call)) throw new Error(`${file} no longer has ${call}: see tools/bundle.mjs`);
-        return { contents: text.replace(call, `require('${pkg}')`), loader: 'js' };
-      });
-    },
-  };
-}
-
 const { metafile } = await build({
   entryPoints: [join(dist, 'cli', 'main.js')],
   outfile: bundle,
@@ -53,9 +32,7 @@ const { metafile } = await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // chokidar and pino go in, so the installed command needs no node_modules; pino's transports
-  // (worker threads started from its own files) are never used
-  plugins: [lazyRequire('daemon/log.js', 'pino')],
+  // chokidar goes in, so the installed command needs no node_modules
   // no import() left: a script compiled from a code cache has no module loader to call
   supported: { 'dynamic-import': false },
   // import.meta.url as the module that used it would see it: main.js reads ../../package.json

@@ -1,12 +1,12 @@
 // The notices of the packages the bundle carries (tools/bundle.mjs writes them to
-// dist/finit-pods.licenses): chokidar, pino and what they use are copied into
+// dist/finit-pods.licenses): chokidar and what it uses are copied into
 // dist/finit-pods.cjs, and their licenses (MIT and the like) ask that their notices go with every
 // copy, so the npm package and the Debian package ship this file.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * The package directories (e.g. `node_modules/pino`, `node_modules/a/node_modules/@s/b`) that
+ * The package directories (e.g. `node_modules/chokidar`, `node_modules/a/node_modules/@s/b`) that
  * bundled files come from, given esbuild's metafile input paths; sorted, each once.
  */
 export function bundledPackageDirs(inputs) {

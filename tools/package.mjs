@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run package: finit-pods in the three forms a device image or a host installs it from
 // (docs/install.md), written to dist/package/ with their sizes printed:
-//   finit-pods-VERSION.tgz       `npm pack`: the bundle (chokidar and pino inside, so no
+//   finit-pods-VERSION.tgz       `npm pack`: the bundle (chokidar inside, so no
 //                                node_modules at run time), the man page, finit.d/finit-pods.conf
 //   finit-pods_VERSION_all.deb   that package laid out as Debian has it (dpkg-deb)
 //   buildroot/                   a BR2_EXTERNAL tree with package/finit-pods, the tarball beside it

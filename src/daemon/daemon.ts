@@ -22,7 +22,7 @@ import {
 import type { Server } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
-import type { Logger } from 'pino';
+import type { Logger } from './log.js';
 import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
 import type { Finit } from '../apply/finit.js';
 import { withLock } from '../apply/lock.js';

@@ -6,7 +6,7 @@
 // RUN_DIR/health.json, at once when a status changes, else gathered over a few seconds.
 
 import { join } from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from './log.js';
 import { readIfExists } from '../apply/files.js';
 import type { FinitService } from '../apply/finit-status.js';
 import type { Podman } from '../apply/podman.js';

@@ -1,51 +1,75 @@
-// Logging with pino: one line per event. The default "text" format reads well in syslog through
-// Finit's `log` option (which adds time and tag); "json" gives pino's own JSON lines.
-// pino is loaded at the first line logged, not at start: at boot the daemon logs nothing before
-// the pods may start, and loading pino (~30 ms) would delay them.
+// The daemon's log: one line per event, written as it happens. "text" (the default) reads well in
+// syslog through Finit's `log` option, which adds time and tag: "level: message key=value ...".
+// "json" is one object per line in pino's shape ({"level":30,"time":MS,...fields,"msg":"..."}),
+// so what reads pino's lines reads these.
+// Not pino itself: loading it loads its transport machinery (worker threads, streams, assert)
+// whether used or not, a large share of the daemon's memory at rest (docs/performance.md), for
+// the few lines an hour it writes.
 
-import { createRequire } from 'node:module';
-import type { Logger, pino as Pino } from 'pino';
-import { printable } from '../lib/text.js';
+import { printable, printableJson } from '../lib/text.js';
+
+/** pino's level numbers, so JSON readers that know them read these lines. */
+const LEVELS = { debug: 20, info: 30, warn: 40, error: 50 } as const;
+type Level = keyof typeof LEVELS;
+/** Below this, nothing is written (debug lines are for tests and a reader of the code). */
+const THRESHOLD = LEVELS.info;
 
 export type LogFormat = 'text' | 'json';
+export type Fields = Record<string, unknown>;
 
-const LEVELS: Record<number, string> = {
-  10: 'trace',
-  20: 'debug',
-  30: 'info',
-  40: 'warn',
-  50: 'error',
-  60: 'fatal',
-};
+export interface LogFn {
+  (msg: string): void;
+  (fields: Fields, msg: string): void;
+}
+export type Logger = Record<Level, LogFn>;
 
 // values come from unit files and file names: printable() keeps a control character from
 // forging a line of its own in syslog
 const field = (k: string, v: unknown): string => {
-  const s = printable(typeof v === 'string' ? v : JSON.stringify(v));
+  const s = printable(typeof v === 'string' ? v : stringify(v));
   return /^[^\s"=]+$/.test(s) ? `${k}=${s}` : `${k}=${JSON.stringify(s)}`;
 };
 
-/** Turns pino's JSON line into "level message key=value ...". */
-export function textLine(json: string): string {
-  const { level, msg, time: _t, ...rest } = JSON.parse(json) as Record<string, unknown>;
-  const fields = Object.entries(rest).map(([k, v]) => field(k, v));
-  return `${LEVELS[level as number] ?? String(level)}: ${printable(String(msg ?? ''))}${fields.length ? ` ${fields.join(' ')}` : ''}\n`;
+/** JSON of a value, never throwing (a log line must not take the daemon down). */
+function stringify(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
 }
 
-function create(format: LogFormat, out: { write(s: string): unknown }): Logger {
-  const { pino } = createRequire(import.meta.url)('pino') as { pino: typeof Pino };
-  if (format === 'json') return pino({ base: null }, { write: (s: string) => out.write(s) });
-  return pino({ base: null, timestamp: false }, { write: (s: string) => out.write(textLine(s)) });
+/** "level: message key=value ...", ending in a newline. */
+export function textLine(level: Level, msg: string, fields: Fields = {}): string {
+  const parts = Object.entries(fields).map(([k, v]) => field(k, v));
+  return `${level}: ${printable(msg)}${parts.length ? ` ${parts.join(' ')}` : ''}\n`;
 }
 
-/** A pino logger, created (and pino loaded) when it is first used. */
+/** One JSON object, ending in a newline: level, time, the fields, msg. */
+export function jsonLine(level: Level, msg: string, fields: Fields = {}, now = Date.now()): string {
+  const rec: Fields = { level: LEVELS[level], time: now };
+  for (const [k, v] of Object.entries(fields)) rec[k] = jsonable(v) ? v : String(v);
+  rec.msg = msg;
+  return `${printableJson(JSON.stringify(rec))}\n`;
+}
+
+function jsonable(v: unknown): boolean {
+  try {
+    JSON.stringify(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A logger writing each line to `out` (standard output by default) as it is logged. */
 export function makeLogger(format: LogFormat, out: { write(s: string): unknown } = process.stdout): Logger {
-  let real: Logger | undefined;
-  return new Proxy({} as Logger, {
-    get(_target, prop) {
-      real ??= create(format, out);
-      const v = Reflect.get(real, prop, real) as unknown;
-      return typeof v === 'function' ? v.bind(real) : v;
-    },
-  });
+  const line = format === 'json' ? jsonLine : textLine;
+  const at =
+    (level: Level): LogFn =>
+    (a: string | Fields, msg?: string) => {
+      if (LEVELS[level] < THRESHOLD) return;
+      out.write(typeof a === 'string' ? line(level, a) : line(level, msg ?? '', a));
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

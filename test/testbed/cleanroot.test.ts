@@ -76,8 +76,7 @@ for (const stack of stacksFromEnv()) {
       const sh = async (script: string) => (await tb.sh(script, { reject: false })).exitCode;
       t.not(await sh(`test -e ${REPO_DIR}`), 0, `no source tree (${REPO_DIR})`);
       t.not(await sh('command -v npm'), 0, 'no npm');
-      for (const pkg of ['chokidar', 'pino'])
-        t.not(await sh(`node -e 'require.resolve("${pkg}")'`), 0, `node finds no ${pkg} package`);
+      t.not(await sh(`node -e 'require.resolve("chokidar")'`), 0, 'node finds no chokidar package');
       const dpkg = await tb.exec(['dpkg-query', '-s', 'finit-pods']);
       t.match(dpkg.stdout, /^Status: install ok installed$/m, 'the .deb is installed');
       t.match(

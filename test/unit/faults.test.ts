@@ -365,7 +365,7 @@ t.test('8. control characters from units and file names are escaped in output an
   t.match(r.stderr, /evil\\e\[2J\\r\.container:4: error: /, 'the file name is shown escaped');
   t.match(r.stderr, /\\e\[31mred\\rforged line/, 'the quoted line too');
   t.equal(r.stderr.split('\n').filter(Boolean).length, 4, 'one line per diagnostic, nothing forged');
-  const log = textLine(JSON.stringify({ level: 50, msg: 'skipped a\nerror: forged', unit: 'x\x1by' }));
+  const log = textLine('error', 'skipped a\nerror: forged', { unit: 'x\x1by' });
   t.equal(log, 'error: skipped a\\nerror: forged unit=x\\ey\n');
   t.equal(printable('\u202eabc\u2066'), '\\u202eabc\\u2066', 'bidirectional overrides too');
 });
