@@ -22,7 +22,6 @@ import {
 import type { Server } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
-import type { Logger } from './log.js';
 import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
 import type { Finit } from '../apply/finit.js';
 import { withLock } from '../apply/lock.js';
@@ -34,6 +33,7 @@ import { isIgnoredName, parseUnitName } from '../parse/load.js';
 import { OWN_SERVICE } from '../render/labels.js';
 import { listenControl } from './control.js';
 import { HealthMonitor } from './health-monitor.js';
+import type { Logger } from './log.js';
 import { ApplyLoop } from './loop.js';
 import { type DaemonState, readState, stateFromReport, writeState } from './state.js';
 

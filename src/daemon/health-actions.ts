@@ -7,10 +7,10 @@
 // then, and cleared as it turns unhealthy or ends. Every call goes through the adapters; one that
 // fails is logged, and the next failed check tries again.
 
-import type { Logger } from './log.js';
 import type { Finit } from '../apply/finit.js';
 import type { Podman } from '../apply/podman.js';
 import type { HealthEvent, HealthRecord, HealthTarget } from './health.js';
+import type { Logger } from './log.js';
 
 export interface ActionDeps {
   podman: Pick<Podman, 'kill' | 'stop'>;

@@ -6,7 +6,6 @@
 // RUN_DIR/health.json, at once when a status changes, else gathered over a few seconds.
 
 import { join } from 'node:path';
-import type { Logger } from './log.js';
 import { readIfExists } from '../apply/files.js';
 import type { FinitService } from '../apply/finit-status.js';
 import type { Podman } from '../apply/podman.js';
@@ -14,6 +13,7 @@ import { parseHealthSetting } from '../model/health.js';
 import { type Clock, HealthScheduler, type HealthTarget, realClock } from './health.js';
 import { type ActionDeps, actOn } from './health-actions.js';
 import { readHealth, writeHealth } from './health-state.js';
+import type { Logger } from './log.js';
 
 export interface HealthMonitorDeps extends ActionDeps {
   runDir: string;

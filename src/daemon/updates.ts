@@ -4,9 +4,9 @@
 // registry that cannot be reached) is tried again sooner, doubling from a minute up to the
 // schedule's own span: never a busy loop, and never a crash of the daemon.
 
-import type { Logger } from './log.js';
 import type { AutoUpdateConfig, AutoUpdateDeps } from '../update/auto-update.js';
 import { readUpdates } from '../update/state.js';
+import type { Logger } from './log.js';
 
 const RETRY_MIN_MS = 60_000;
 
