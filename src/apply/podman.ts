@@ -80,7 +80,11 @@ export interface Podman {
   untag(name: string): Promise<void>;
   /** This podman's version (`podman --version`), e.g. 4.3.1. */
   version(): Promise<string>;
+  /** The options `podman run` knows (`run --help`): long name (`--init`) → whether it takes a value. */
+  runOptions(): Promise<RunOptions>;
 }
+
+export type RunOptions = ReadonlyMap<string, boolean>;
 
 /** What `container inspect` says of one container, as updates need it. */
 export interface ContainerDetail {
@@ -207,6 +211,18 @@ interface InspectRow {
 }
 
 /** `container inspect --format json`'s first row. */
+/**
+ * `podman run --help`'s options: `  -e, --env stringArray   …` takes a value, `      --init   …`
+ * does not (a type word, one space after the name, marks a value; two spaces start the text).
+ */
+export function parseRunHelp(text: string): RunOptions {
+  const options = new Map<string, boolean>();
+  for (const m of text.matchAll(/^ +(?:-\w, )?(--[a-z0-9][a-z0-9-]*)( [\w.]+)? {2,}\S/gm))
+    options.set(m[1]!, m[2] !== undefined);
+  if (options.size === 0) throw new Error('no options in podman run --help');
+  return options;
+}
+
 export function parseContainerInspect(json: string): ContainerDetail {
   const r = ((JSON.parse(json) as InspectRow[])[0] ?? {}) as InspectRow;
   if (!r.Id || !r.Image) throw new Error('no container ID or image ID in it');
@@ -465,6 +481,10 @@ export function podmanCli(podman: string, exec: Runner): Podman {
       const r = await exec(podman, args, { timeoutMs: 30_000 });
       if (r.exitCode !== 0 && !r.timedOut && NOT_THERE.test(r.stderr)) return;
       if (r.exitCode !== 0 || r.timedOut) throw failed(args, r, `podman untag ${name}`);
+    },
+    async runOptions() {
+      const args = ['run', '--help'];
+      return parse(args, await call(args, 30_000, 'podman run --help'), parseRunHelp);
     },
     async version() {
       const args = ['--version'];

@@ -2,7 +2,8 @@
 // --fix the safe remedy: remove the lingering container that holds its name (never a running
 // container finit-pods does not own), load its image from the archive, recreate its network,
 // write a missing stanza or set the start condition (all through sync), then
-// `initctl restart pod:NAME`. Also containers finit-pods started for a pod that no unit defines
+// `initctl restart pod:NAME`. A pod whose options this podman does not know (a key for a newer
+// podman) is named with the key, and not restarted: no restart helps. Also containers finit-pods started for a pod that no unit defines
 // any more and Finit no longer runs (left behind): ours, so --fix removes them. Every program
 // runs behind the adapters; a listing that failed is a finding, and nothing that depends on it
 // is done (a failed `network ls` recreates no network and restarts no pod).
@@ -12,11 +13,12 @@ import { join } from 'node:path';
 import type { BootReport } from '../apply/boot.js';
 import { removeIfExists } from '../apply/files.js';
 import type { Finit } from '../apply/finit.js';
-import { isRunning, type Podman, removeWithRetry } from '../apply/podman.js';
+import { isRunning, type Podman, type RunOptions, removeWithRetry } from '../apply/podman.js';
 import { CommandError } from '../apply/run.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import { findProgram } from '../lib/programs.js';
 import { printable } from '../lib/text.js';
+import { containerKeysFor } from '../model/keys.js';
 import type { UnitResult } from '../model/translate.js';
 import { LABEL_MANAGED, LABEL_POD } from '../render/labels.js';
 import { updateProblem } from '../update/view.js';
@@ -80,6 +82,32 @@ export function publishedHostPorts(runArgs: readonly string[]): number[] {
 }
 
 /**
+ * The options in a pod's `podman run` options that this podman does not know (a key for a newer
+ * podman, or a PodmanArgs= word): podman refuses the whole command, so the pod never starts.
+ */
+export function unknownRunOptions(runArgs: readonly string[], known: RunOptions): string[] {
+  const unknown = new Set<string>();
+  for (let i = 0; i < runArgs.length; i++) {
+    const a = runArgs[i]!;
+    if (!a.startsWith('--')) continue;
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a : a.slice(0, eq);
+    const takesValue = known.get(name);
+    if (takesValue === undefined) unknown.add(name);
+    else if (takesValue && eq < 0) i++; // its value is the next word, whatever it looks like
+  }
+  return [...unknown];
+}
+
+/** "podman 4.3.1 has no option --x (X= in FILE)": what keeps the pod from starting, and what to do. */
+function unknownOptionsProblem(unknown: readonly string[], file: string, version?: string): string {
+  const keys = unknown.flatMap((o) => containerKeysFor(o).map((k) => `${k}=`));
+  const from = keys.length > 0 ? `${keys.join(', ')} in ${file}` : `PodmanArgs= in ${file}`;
+  const s = unknown.length === 1 ? '' : 's';
+  return `podman${version ? ` ${version}` : ''} has no option${s} ${unknown.join(', ')} (${from}), so it refuses to run the pod: remove ${keys.length === 1 ? 'the key' : 'them'}, or install a newer podman`;
+}
+
+/**
  * A unit that is not a container: its problem as status says it (a pull that failed, what it
  * waits for, a pod or kube service that crashed), and what to run; the daemon tries failed pulls
  * and builds again by itself.
@@ -124,6 +152,9 @@ export async function doctor(
   );
   let networks: Set<string> | undefined;
   let networksFailed: string | undefined;
+  let runOptions: RunOptions | undefined;
+  let runOptionsFailed: string | undefined;
+  let podmanVersion: string | undefined;
   const listening = listeningPorts();
   const toRemove: { pod: string; id: string }[] = [];
   let needSync = false;
@@ -228,6 +259,24 @@ export async function doctor(
       f('it has no Finit stanza yet', 'write it (finit-pods sync)');
       needSync = true;
       continue;
+    }
+    // a key for a newer podman than this one: no restart helps
+    if (u.container?.state !== 'running') {
+      if (!runOptions && !runOptionsFailed) {
+        try {
+          runOptions = await podman.runOptions();
+        } catch (e) {
+          runOptionsFailed = failure(e);
+          findings.push({ problem: `cannot tell: ${runOptionsFailed}` });
+        }
+        // only for the wording: without it the finding says "podman"
+        if (runOptions) podmanVersion = await podman.version().catch((e) => void failure(e));
+      }
+      const unknown = runOptions ? unknownRunOptions(m.runArgs, runOptions) : [];
+      if (unknown.length > 0) {
+        f(unknownOptionsProblem(unknown, m.name.filename, podmanVersion));
+        continue;
+      }
     }
     if (u.finit.status === 'crashed') {
       f('Finit gave up restarting it (crashed)', `initctl restart pod:${u.name}`);

@@ -116,6 +116,14 @@ export function readHealth(r: SectionReader, ds: Diagnostic[]): { health?: Healt
         successes: Math.max(1, count('HealthStartupSuccess', 0, 0)),
       };
   }
+  const startup = r.nonEmpty('HealthStartupCmd');
+  if (startup && (!cmd || cmd.value.toLowerCase() === 'none'))
+    ds.push(
+      warning(
+        startup.at,
+        'HealthStartupCmd= without HealthCmd=: podman refuses a startup check without a regular one (unless the image has its own), and finit-pods runs neither',
+      ),
+    );
   const notify = readNotify(r, health !== undefined, ds);
   return { ...(health ? { health } : {}), ...(notify ? { notify } : {}) };
 }

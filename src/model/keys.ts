@@ -131,6 +131,16 @@ export type ContainerSpecialKey = Extract<
 
 export const CONTAINER_KEYS: ReadonlyMap<string, KeyRule> = new Map<string, KeyRule>(CONTAINER_TABLE);
 
+/** The [Container] keys the table turns into podman's option `flag` (`--init` → RunInit). */
+export function containerKeysFor(flag: string): string[] {
+  const keys: string[] = [];
+  for (const [key, rule] of CONTAINER_TABLE) {
+    const flags: readonly string[] = 'flag' in rule ? [rule.flag] : 'args' in rule ? rule.args : [];
+    if (flags.some((f) => f === flag || f.startsWith(`${flag}=`))) keys.push(key);
+  }
+  return keys;
+}
+
 /** [Network] keys → `podman network create` arguments. */
 export const NETWORK_KEYS: ReadonlyMap<string, KeyRule> = new Map<string, KeyRule>([
   ['NetworkName', special],

@@ -582,7 +582,25 @@ const CASES: Record<string, Case[]> = {
       errors: [/HealthTimeout=500ms: podman needs at least 1 second/],
     },
   ],
-  HealthStartupCmd: [{ lines: 'HealthStartupCmd=/bin/ready', want: ['--health-startup-cmd', '/bin/ready'] }],
+  HealthStartupCmd: [
+    {
+      lines: 'HealthCmd=true\nHealthStartupCmd=/bin/ready',
+      want: ['--health-cmd', 'true', '--health-startup-cmd', '/bin/ready'],
+      model: (m) => m.health?.startup?.successes === 1,
+    },
+    {
+      // podman refuses it ("cannot set a startup healthcheck when there is no regular healthcheck")
+      lines: 'HealthStartupCmd=/bin/ready',
+      want: ['--health-startup-cmd', '/bin/ready'],
+      warnings: [/HealthStartupCmd= without HealthCmd=: podman refuses a startup check without a regular one/],
+      model: (m) => m.health === undefined,
+    },
+    {
+      lines: 'HealthCmd=none\nHealthStartupCmd=/bin/ready',
+      want: ['--health-cmd', 'none', '--health-startup-cmd', '/bin/ready'],
+      warnings: [/HealthStartupCmd= without HealthCmd=/],
+    },
+  ],
   HealthStartupInterval: [{ lines: 'HealthStartupInterval=2s', want: ['--health-startup-interval', '2s'] }],
   HealthStartupRetries: [
     { lines: 'HealthStartupRetries=10', want: [] },

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { parseRunHelp } from '../../src/apply/podman.js';
 import type { Runner, RunResult } from '../../src/apply/run.js';
 import type { SyncReport } from '../../src/apply/sync.js';
 import { writeState } from '../../src/daemon/state.js';
@@ -16,6 +17,7 @@ import {
   formatFindings,
   listeningPorts,
   publishedHostPorts,
+  unknownRunOptions,
 } from '../../src/inspect/doctor.js';
 import { fakeRunner } from '../helpers/fakes.js';
 import { adapters, INITCTL, inspectConfig, PODMAN, psRow } from '../helpers/inspect.js';
@@ -42,6 +44,67 @@ t.test('publishedHostPorts: the host side of every --publish', async (t) => {
     [8080],
     'among other arguments',
   );
+});
+
+/** Lines of Podman 4.3.1's `podman run --help`, as it prints them (no --health-startup-cmd). */
+const RUN_HELP = `Run a command in a new container
+
+Usage:
+  podman run [options] IMAGE [COMMAND [ARG...]]
+
+Examples:
+  podman run --network=host imageID dnf -y install java
+
+Options:
+  -e, --env stringArray                          Set environment variables in container (default [PATH=/usr/local/sbin:/usr/bin])
+      --health-cmd string                        set a healthcheck command for the container ('none' disables the existing healthcheck)
+      --health-retries uint                      the number of retries allowed before a healthcheck is considered to be unhealthy (default 3)
+      --init                                     Run an init binary inside the container that forwards signals and reaps processes
+      --label stringArray                        Set metadata on container
+      --name string                              Assign a name to the container
+      --network string                           Connect a container to a network
+  -t, --tty                                      Allocate a pseudo-TTY for container
+`;
+
+t.test('parseRunHelp and unknownRunOptions: what this podman run knows', async (t) => {
+  const known = parseRunHelp(RUN_HELP);
+  t.same(
+    [...known],
+    [
+      ['--env', true],
+      ['--health-cmd', true],
+      ['--health-retries', true],
+      ['--init', false],
+      ['--label', true],
+      ['--name', true],
+      ['--network', true],
+      ['--tty', false],
+    ],
+    'each long option, and whether it takes a value; usage and examples are not options',
+  );
+  t.throws(
+    () => parseRunHelp('Error: something else\n'),
+    /no options/,
+    'no options: not read as "knows none"',
+  );
+  t.same(
+    unknownRunOptions(
+      [
+        '--name',
+        '--health-startup-cmd',
+        '--label=a=b',
+        '--init',
+        '--health-startup-cmd',
+        'x',
+        '--tty',
+        '--vol',
+      ],
+      known,
+    ),
+    ['--health-startup-cmd', '--vol'],
+    'the value of a known option is skipped even when it looks like one; each unknown named once',
+  );
+  t.same(unknownRunOptions(['--env', 'A=1', '--network=host', '-p', '80'], known), [], 'all known');
 });
 
 t.test('listeningPorts: TCP LISTEN sockets from a /proc/net directory', async (t) => {
@@ -205,6 +268,8 @@ t.test('doctor: a failed listing is a finding, and --fix acts on nothing that de
         stdout: JSON.stringify([{ Id: 'f'.repeat(64), Names: ['localhost/busybox:latest'] }]),
       },
       [`${PODMAN} network ls --format {{.Name}}`]: { stdout: 'podman' },
+      [`${PODMAN} run --help`]: { stdout: RUN_HELP },
+      [`${PODMAN} --version`]: { stdout: 'podman version 4.3.1\n' },
       [`${INITCTL} restart pod:net`]: {},
       ...o,
     });
@@ -283,6 +348,46 @@ t.test('doctor: a failed listing is a finding, and --fix acts on nothing that de
   });
   found = await doctor(cfg, doctorDeps('4.12', true, exec), { fix: true });
   t.equal(found[0]?.done, 'initctl restart pod:net failed: initctl: no such task');
+});
+
+t.test('doctor: a key this podman does not know is named, and no restart is tried', async (t) => {
+  const { cfg, unit } = inspectConfig(t);
+  unit(
+    'hs.container',
+    '[Container]\nImage=localhost/busybox:latest\nExec=sleep 1000\nHealthCmd=test -e /tmp/ok\nHealthStartupCmd=test -e /tmp/started\nPodmanArgs=--frobnicate\n',
+  );
+  const answers: Record<string, Partial<RunResult>> = {
+    [`${INITCTL} -j status`]: {
+      stdout: JSON.stringify([{ identity: 'pod:hs', status: 'crashed', pid: 0, restarts: 10 }]),
+    },
+    [`${PODMAN} ps -a --format json`]: { stdout: '[]' },
+    [`${PODMAN} images --format json`]: {
+      stdout: JSON.stringify([{ Id: 'f'.repeat(64), Names: ['localhost/busybox:latest'] }]),
+    },
+    [`${PODMAN} run --help`]: { stdout: RUN_HELP },
+    [`${PODMAN} --version`]: { stdout: 'podman version 4.3.1\n' },
+    [`${INITCTL} restart pod:hs`]: {},
+  };
+  let exec = fakeRunner(answers);
+  const found = await doctor(cfg, doctorDeps('4.12', true, exec), { fix: true });
+  t.same(found, [
+    {
+      pod: 'hs',
+      problem:
+        'podman 4.3.1 has no options --health-startup-cmd, --frobnicate (HealthStartupCmd= in hs.container), so it refuses to run the pod: remove the key, or install a newer podman',
+    },
+  ]);
+  t.notOk(
+    exec.calls.some((c) => c.includes('restart')),
+    'no restart: it would crash the same way',
+  );
+
+  // run --help fails: said once, and the pod gets the finding it had before
+  exec = fakeRunner({ ...answers, [`${PODMAN} run --help`]: { exitCode: 125, stderr: 'Error: boom' } });
+  t.same(await doctor(cfg, doctorDeps('4.12', true, exec)), [
+    { problem: 'cannot tell: podman run --help failed: Error: boom' },
+    { pod: 'hs', problem: 'Finit gave up restarting it (crashed)', remedy: 'initctl restart pod:hs' },
+  ]);
 });
 
 t.test(
