@@ -22,7 +22,7 @@ import { containerKeysFor } from '../model/keys.js';
 import type { UnitResult } from '../model/translate.js';
 import { LABEL_MANAGED, LABEL_POD } from '../render/labels.js';
 import { updateProblem } from '../update/view.js';
-import { collectStatusWith, type PodView } from './status.js';
+import { collectStatusWith, type PodView, unmetDependencies } from './status.js';
 
 export interface DoctorDeps {
   finit: Finit;
@@ -277,6 +277,12 @@ export async function doctor(
         f(unknownOptionsProblem(unknown, m.name.filename, podmanVersion));
         continue;
       }
+    }
+    // held back by a service it waits for: that one has its own finding, and a restart helps neither
+    const result = results.find((r) => r.model === m);
+    if (u.finit.status !== 'crashed' && result && unmetDependencies(result, readings).length > 0) {
+      f(u.problem ?? `Finit says ${u.finit.status}`);
+      continue;
     }
     if (u.finit.status === 'crashed') {
       f('Finit gave up restarting it (crashed)', `initctl restart pod:${u.name}`);

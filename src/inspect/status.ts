@@ -307,7 +307,7 @@ const shownName = (u: PodView): string =>
  * The services a unit's service waits for that are not there yet: not running, or running but not
  * ready (Notify=), each named with why. Empty when Finit's services could not be listed.
  */
-function unmetDependencies(r: UnitResult, read: StatusReadings): string[] {
+export function unmetDependencies(r: UnitResult, read: StatusReadings): string[] {
   if (!r.model || !('service' in r.model) || !read.services || !read.dependencies) return [];
   const out: string[] = [];
   for (const d of read.dependencies.dependsOn(r.name.filename, r.model.needs, r.model.service)) {

@@ -356,9 +356,13 @@ t.test('doctor: a key this podman does not know is named, and no restart is trie
     'hs.container',
     '[Container]\nImage=localhost/busybox:latest\nExec=sleep 1000\nHealthCmd=test -e /tmp/ok\nHealthStartupCmd=test -e /tmp/started\nPodmanArgs=--frobnicate\n',
   );
+  unit('app.container', '[Unit]\nRequires=hs.container\n[Container]\nImage=localhost/busybox:latest\nExec=sleep 1000\n');
   const answers: Record<string, Partial<RunResult>> = {
     [`${INITCTL} -j status`]: {
-      stdout: JSON.stringify([{ identity: 'pod:hs', status: 'crashed', pid: 0, restarts: 10 }]),
+      stdout: JSON.stringify([
+        { identity: 'pod:hs', status: 'crashed', pid: 0, restarts: 10 },
+        { identity: 'pod:app', status: 'ready', pid: 0, restarts: 0 },
+      ]),
     },
     [`${PODMAN} ps -a --format json`]: { stdout: '[]' },
     [`${PODMAN} images --format json`]: {
@@ -371,6 +375,8 @@ t.test('doctor: a key this podman does not know is named, and no restart is trie
   let exec = fakeRunner(answers);
   const found = await doctor(cfg, doctorDeps('4.12', true, exec), { fix: true });
   t.same(found, [
+    // held back by hs: hs's finding is the one to act on, and restarting app changes nothing
+    { pod: 'app', problem: 'Finit says ready: waiting for pod:hs (Finit says crashed)' },
     {
       pod: 'hs',
       problem:
@@ -386,6 +392,7 @@ t.test('doctor: a key this podman does not know is named, and no restart is trie
   exec = fakeRunner({ ...answers, [`${PODMAN} run --help`]: { exitCode: 125, stderr: 'Error: boom' } });
   t.same(await doctor(cfg, doctorDeps('4.12', true, exec)), [
     { problem: 'cannot tell: podman run --help failed: Error: boom' },
+    { pod: 'app', problem: 'Finit says ready: waiting for pod:hs (Finit says crashed)' },
     { pod: 'hs', problem: 'Finit gave up restarting it (crashed)', remedy: 'initctl restart pod:hs' },
   ]);
 });

@@ -1,0 +1,103 @@
+// HealthStartupCmd= on the real stacks (FINIT_PODS_STACKS), with the daemon as a Finit service:
+//  - Podman 4.4 and later: the pod is ready once its startup check passed HealthStartupSuccess=
+//    times and then its regular check, not before, and what waits for it waits that long; a
+//    startup check that keeps failing (HealthStartupRetries=) gets the pod restarted, and said why;
+//  - Podman before 4.4 has no --health-startup-cmd, so podman refuses the pod: `doctor` names the
+//    key and the podman version, and `doctor --fix` restarts nothing.
+// Needs a build (dist/): `npx tsc -p tsconfig.json && node tools/bundle.mjs`.
+import { existsSync } from 'node:fs';
+import t from 'tap';
+import type { StatusView } from '../../src/inspect/status.js';
+import { heldUntilReady } from '../helpers/readiness.js';
+import { CLI, IMAGE, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
+
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
+
+/** Seconds after its start at which slow's startup check begins to pass. */
+const STARTED_AFTER_S = 5;
+const UNITS: Record<string, string> = {
+  // regular check passing from the start; the startup check only from STARTED_AFTER_S, twice
+  'slow.container': `[Container]\nImage=${IMAGE}\nExec=sh -c 'touch /tmp/ok; sleep ${STARTED_AFTER_S}; touch /tmp/started; exec sleep 100000'\nHealthCmd=test -e /tmp/ok\nHealthInterval=1s\nHealthStartupCmd=test -e /tmp/started\nHealthStartupInterval=1s\nHealthStartupSuccess=2\nNotify=healthy\nStopTimeout=1\n`,
+  'app.container': `[Unit]\nRequires=slow.container\nAfter=slow.container\n[Container]\nImage=${IMAGE}\nExec=sleep 100000\nStopTimeout=1\n`,
+  // never starts up: restarted after three failed startup checks
+  'stuck.container': `[Container]\nImage=${IMAGE}\nExec=sleep 100000\nHealthCmd=true\nHealthStartupCmd=false\nHealthStartupInterval=1s\nHealthStartupRetries=3\nStopTimeout=1\n`,
+};
+const MESSAGES = '/run/messages';
+const SYSLOGD = `service [S12345] name:syslogd /bin/busybox syslogd -n -O ${MESSAGES} -- syslog\n`;
+
+/** Whether a podman version (4.3.1, 5.4.2) has the startup check (4.4 and later). */
+const hasStartupCheck = (v: string) => {
+  const [major = 0, minor = 0] = v.split('.').map(Number);
+  return major > 4 || (major === 4 && minor >= 4);
+};
+
+t.jobs = 2;
+for (const stack of stacksFromEnv()) {
+  const info = stackInfo(stack);
+  t.test(`${stack}: HealthStartupCmd= under Finit ${info.finit}, Podman ${info.podman}`, async (t) => {
+    const tb = await Testbed.boot({ stack, name: 'hstartup' });
+    t.teardown(() => tb.destroy());
+    await tb.writeStanza('syslogd.conf', SYSLOGD);
+    await tb.initctl('reload');
+    await tb.waitForStatus('syslogd', 'running');
+    const cli = async (...args: string[]) =>
+      tb.exec([info.node, CLI, ...args], { reject: false, timeout: 120_000 });
+    await tb.startDaemon(UNITS);
+
+    if (!hasStartupCheck(info.podman)) {
+      // podman refuses the options; Finit tries, then gives up
+      await tb.waitForStatus('pod:slow', 'crashed', { timeout: 120_000 });
+      const want = new RegExp(
+        `^pod:slow: podman ${info.podman.replace(/\./g, '\\.')}[.\\d]* has no options --health-startup-cmd, --health-startup-interval, --health-startup-success \\(HealthStartupCmd=, HealthStartupInterval=, HealthStartupSuccess= in slow\\.container\\), so it refuses to run the pod: remove them, or install a newer podman$`,
+        'm',
+      );
+      const r = await cli('doctor');
+      t.equal(r.exitCode, 1, 'doctor: exit 1');
+      t.match(r.stdout, want, 'doctor names the key and the podman version');
+      t.notMatch(r.stdout, /pod:slow: Finit gave up/, 'not the bare "Finit gave up"');
+      const fixed = await cli('doctor', '--fix');
+      t.match(fixed.stdout, want, 'doctor --fix says the same');
+      t.notMatch(fixed.stdout, /pod:slow[^\n]*\n\s+fixed:/, 'and does nothing for it');
+      t.equal(await tb.serviceStatus('pod:slow'), 'crashed', 'no restart was tried');
+      // app waits for slow: named, with nothing to do for it but what slow needs
+      t.match(
+        fixed.stdout,
+        /^pod:app: Finit says \w+: waiting for pod:slow \(Finit says crashed\)$/m,
+        'app: held by slow',
+      );
+      t.notMatch(fixed.stdout, /pod:app[^\n]*\n\s+(fix|fixed):/, 'app: no restart');
+      return;
+    }
+
+    // the startup check passes twice from 5 s, then the regular one: ready at ~7 s, not before
+    await heldUntilReady(t, tb, {
+      dep: 'slow',
+      waiter: 'app',
+      readyAfterS: STARTED_AFTER_S + 1,
+      when: 'passed its startup check twice',
+    });
+    const status = async (): Promise<StatusView> => JSON.parse((await cli('status', '--json')).stdout);
+    await tb.waitFor(
+      async () => (await status()).units.find((u) => u.name === 'slow')?.health?.status === 'healthy',
+      {
+        timeout: 30_000,
+        message: 'slow healthy in status --json',
+      },
+    );
+    t.pass('slow: healthy in status --json');
+
+    // a startup check that never passes: the pod is restarted, and the log says why
+    await tb.waitFor(
+      async () =>
+        /pod:stuck is unhealthy: its startup check failed 3 times in a row/.test(
+          (await tb.readInside(MESSAGES)) ?? '',
+        ),
+      { timeout: 90_000, interval: 1000, message: 'the daemon to act on stuck' },
+    );
+    t.pass('the daemon says stuck failed its startup check 3 times');
+    const first = await tb.waitNewContainer('stuck');
+    t.not(await tb.waitNewContainer('stuck', first), first, 'stuck runs again in a new container');
+    t.equal(await tb.serviceStatus('pod:slow'), 'running', 'slow was left alone');
+    t.equal(await tb.serviceStatus('finit-pods'), 'running', 'the daemon runs on');
+  });
+}
