@@ -592,7 +592,9 @@ const CASES: Record<string, Case[]> = {
       // podman refuses it ("cannot set a startup healthcheck when there is no regular healthcheck")
       lines: 'HealthStartupCmd=/bin/ready',
       want: ['--health-startup-cmd', '/bin/ready'],
-      warnings: [/HealthStartupCmd= without HealthCmd=: podman refuses a startup check without a regular one/],
+      warnings: [
+        /HealthStartupCmd= without HealthCmd=: podman refuses a startup check without a regular one/,
+      ],
       model: (m) => m.health === undefined,
     },
     {

@@ -356,7 +356,10 @@ t.test('doctor: a key this podman does not know is named, and no restart is trie
     'hs.container',
     '[Container]\nImage=localhost/busybox:latest\nExec=sleep 1000\nHealthCmd=test -e /tmp/ok\nHealthStartupCmd=test -e /tmp/started\nPodmanArgs=--frobnicate\n',
   );
-  unit('app.container', '[Unit]\nRequires=hs.container\n[Container]\nImage=localhost/busybox:latest\nExec=sleep 1000\n');
+  unit(
+    'app.container',
+    '[Unit]\nRequires=hs.container\n[Container]\nImage=localhost/busybox:latest\nExec=sleep 1000\n',
+  );
   const answers: Record<string, Partial<RunResult>> = {
     [`${INITCTL} -j status`]: {
       stdout: JSON.stringify([
