@@ -141,6 +141,7 @@ const notUsedByCleanup: Pick<
   | 'pull'
   | 'untag'
   | 'version'
+  | 'runOptions'
   | 'healthcheckRun'
   | 'kill'
   | 'stop'
@@ -154,6 +155,7 @@ const notUsedByCleanup: Pick<
   pull: () => Promise.reject(new Error('not used by cleanup')),
   untag: () => Promise.reject(new Error('not used by cleanup')),
   version: () => Promise.reject(new Error('not used by cleanup')),
+  runOptions: () => Promise.reject(new Error('not used by cleanup')),
 };
 
 /** A fake Podman adapter: records every call; `failRemoves` makes the first N remove calls fail. */
