@@ -210,19 +210,20 @@ interface InspectRow {
   RepoTags?: string[] | null;
 }
 
-/** `container inspect --format json`'s first row. */
 /**
  * `podman run --help`'s options: `  -e, --env stringArray   …` takes a value, `      --init   …`
- * does not (a type word, one space after the name, marks a value; two spaces start the text).
+ * does not (a value's type, one space after the name, marks one: `string`, `<number>[<unit>]`;
+ * two spaces start the text).
  */
 export function parseRunHelp(text: string): RunOptions {
   const options = new Map<string, boolean>();
-  for (const m of text.matchAll(/^ +(?:-\w, )?(--[a-z0-9][a-z0-9-]*)( [\w.]+)? {2,}\S/gm))
+  for (const m of text.matchAll(/^ +(?:-\w, )?(--[a-z0-9][a-z0-9-]*)( \S+)? {2,}\S/gm))
     options.set(m[1]!, m[2] !== undefined);
   if (options.size === 0) throw new Error('no options in podman run --help');
   return options;
 }
 
+/** `container inspect --format json`'s first row. */
 export function parseContainerInspect(json: string): ContainerDetail {
   const r = ((JSON.parse(json) as InspectRow[])[0] ?? {}) as InspectRow;
   if (!r.Id || !r.Image) throw new Error('no container ID or image ID in it');

@@ -61,6 +61,7 @@ Options:
       --health-retries uint                      the number of retries allowed before a healthcheck is considered to be unhealthy (default 3)
       --init                                     Run an init binary inside the container that forwards signals and reaps processes
       --label stringArray                        Set metadata on container
+  -m, --memory <number>[<unit>]                  Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes))
       --name string                              Assign a name to the container
       --network string                           Connect a container to a network
   -t, --tty                                      Allocate a pseudo-TTY for container
@@ -76,6 +77,7 @@ t.test('parseRunHelp and unknownRunOptions: what this podman run knows', async (
       ['--health-retries', true],
       ['--init', false],
       ['--label', true],
+      ['--memory', true],
       ['--name', true],
       ['--network', true],
       ['--tty', false],
