@@ -135,7 +135,14 @@ export async function bootRecovery(
     return stored ?? (await podman.images());
   };
   const { sync } = await import('./sync.js');
-  const rep = await sync(cfg, { ...deps, exec, setReady: false, checkImages: 'all', localImages });
+  const rep = await sync(cfg, {
+    ...deps,
+    exec,
+    setReady: false,
+    checkImages: 'all',
+    checkOptions: false,
+    localImages,
+  });
   const syncDone = performance.now();
 
   const first = own ? await own : { ids: [], errors: [], calls: 0 };

@@ -1,9 +1,10 @@
 // The sync engine: units directory → stanzas in Finit's directory, networks and volumes in
 // podman, then one `initctl reload` when anything changed. Unchanged units leave their files
 // byte-identical (Finit restarts a service whose .conf changed); a unit that breaks, or whose
-// files cannot be written, keeps its last good stanza, so its pod keeps running; files
-// finit-pods did not write are never touched. Stanzas and state are 0600: they hold the units'
-// values. A reload that failed is owed until one succeeds (RUN_DIR/reload-pending).
+// files cannot be written, or whose options this podman lacks (a key for a newer podman), keeps
+// its last good stanza, so its pod keeps running; files finit-pods did not write are never
+// touched. Stanzas and state are 0600: they hold the units' values. A reload that failed is owed
+// until one succeeds (RUN_DIR/reload-pending).
 
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -41,8 +42,16 @@ import {
 } from './files.js';
 import type { Finit } from './finit.js';
 import { hashInput, type InputHash } from './inputs.js';
-import { imagePresent, type LocalImages, NoArtifacts, type Podman, podmanCli } from './podman.js';
-import type { Runner } from './run.js';
+import {
+  imagePresent,
+  type LocalImages,
+  NoArtifacts,
+  type Podman,
+  podmanCli,
+  type RunOptions,
+} from './podman.js';
+import { CommandError, type Runner } from './run.js';
+import { missingOptionsRemedy, missingOptionsText, unknownRunOptions } from './run-options.js';
 
 export interface SyncConfig {
   unitsDir: string;
@@ -71,6 +80,12 @@ export interface SyncDeps {
   localImages?: () => Promise<LocalImages>;
   /** The units as already translated for this Finit (a command's one snapshot); read here when absent. */
   units?: readonly UnitResult[];
+  /**
+   * Whether a changed pod's options are checked against `podman run --help` before its files are
+   * written (default true). Boot recovery does not: the units were checked when they were applied,
+   * and the pods wait for nothing but the removal.
+   */
+  checkOptions?: boolean;
 }
 
 export type UnitState = 'applied' | 'unchanged' | 'kept' | 'error' | 'waiting' | 'image-missing';
@@ -180,6 +195,8 @@ export interface PodStep {
   hadStanza: boolean;
   /** The network and volume units it needs: if one cannot be created, its files are not written. */
   needs: readonly string[];
+  /** A container's `podman run` options: one this podman lacks keeps its files from being written. */
+  runArgs?: readonly string[];
 }
 
 /** Everything a sync changes, as data (planSync); carryOut does it. */
@@ -565,6 +582,7 @@ export function planSync(
         needs: m.needs.filter((f) => f.endsWith('.network') || f.endsWith('.volume')),
       };
       if (archive) step.archive = archive;
+      if (m.kind === 'container') step.runArgs = m.runArgs;
       plan.pods.push(step);
     }
   }
@@ -645,6 +663,7 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
 
   const podman = podmanCli(cfg.podman, deps.exec);
   const images = new ImageCache(podman, deps.localImages ?? (() => podman.images()));
+  const options = new RunOptionsCache(podman, problems, deps.checkOptions ?? true);
   for (const step of plan.pods) {
     const { report } = step;
     const at = { file: report.file, line: 0 };
@@ -673,6 +692,20 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
         }
         continue;
       }
+    }
+    // a pod this podman would refuse (a key for a newer podman) never replaces the one that runs
+    const unknown = step.runArgs && step.files.length > 0 ? await options.unknown(step.runArgs) : [];
+    if (unknown.length > 0) {
+      const why = `${missingOptionsText(unknown, undefined, await options.version())}: ${missingOptionsRemedy(unknown)}`;
+      if (step.hadStanza) {
+        report.state = 'kept';
+        report.diagnostics.push(error(at, `${why}; the pod keeps running as it was`));
+      } else {
+        report.state = 'error';
+        report.diagnostics.push(error(at, `${why}; the pod is not started`));
+        plan.keep.delete(step.stem);
+      }
+      continue;
     }
     if (step.files.length === 0) continue;
     try {
@@ -831,6 +864,43 @@ async function carryOutOneShot(
     if (e instanceof NoArtifacts)
       return { error: `${e.message}: ${model.resource} cannot be pulled here`, retry: false };
     return { error: `${(e as Error).message}; tried again later`, retry: true };
+  }
+}
+
+/**
+ * The options `podman run` has, read at most once per sync and only when a changed pod needs them.
+ * A failed read is said once in `problems`, and the pods are written as they would be without it.
+ */
+class RunOptionsCache {
+  private known: RunOptions | undefined;
+  private failed = false;
+  private podmanVersion: string | undefined;
+  constructor(
+    readonly podman: Podman,
+    readonly problems: string[],
+    readonly enabled: boolean,
+  ) {}
+  async unknown(runArgs: readonly string[]): Promise<string[]> {
+    if (!this.enabled) return [];
+    if (!this.known && !this.failed) {
+      try {
+        this.known = await this.podman.runOptions();
+      } catch (e) {
+        if (!(e instanceof CommandError)) throw e;
+        this.failed = true;
+        this.problems.push(`cannot tell which options podman has: ${e.message}; pods are written unchecked`);
+      }
+    }
+    return this.known ? unknownRunOptions(runArgs, this.known) : [];
+  }
+  /** For the wording only: undefined when podman does not say. */
+  async version(): Promise<string | undefined> {
+    try {
+      this.podmanVersion ??= await this.podman.version();
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e;
+    }
+    return this.podmanVersion;
   }
 }
 

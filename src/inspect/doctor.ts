@@ -15,10 +15,10 @@ import { removeIfExists } from '../apply/files.js';
 import type { Finit } from '../apply/finit.js';
 import { isRunning, type Podman, type RunOptions, removeWithRetry } from '../apply/podman.js';
 import { CommandError } from '../apply/run.js';
+import { missingOptionsRemedy, missingOptionsText, unknownRunOptions } from '../apply/run-options.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import { findProgram } from '../lib/programs.js';
 import { printable } from '../lib/text.js';
-import { containerKeysFor } from '../model/keys.js';
 import type { UnitResult } from '../model/translate.js';
 import { LABEL_MANAGED, LABEL_POD } from '../render/labels.js';
 import { updateProblem } from '../update/view.js';
@@ -79,32 +79,6 @@ export function publishedHostPorts(runArgs: readonly string[]): number[] {
     if (host && /^\d+$/.test(host)) out.push(Number(host));
   }
   return out;
-}
-
-/**
- * The options in a pod's `podman run` options that this podman does not know (a key for a newer
- * podman, or a PodmanArgs= word): podman refuses the whole command, so the pod never starts.
- */
-export function unknownRunOptions(runArgs: readonly string[], known: RunOptions): string[] {
-  const unknown = new Set<string>();
-  for (let i = 0; i < runArgs.length; i++) {
-    const a = runArgs[i]!;
-    if (!a.startsWith('--')) continue;
-    const eq = a.indexOf('=');
-    const name = eq < 0 ? a : a.slice(0, eq);
-    const takesValue = known.get(name);
-    if (takesValue === undefined) unknown.add(name);
-    else if (takesValue && eq < 0) i++; // its value is the next word, whatever it looks like
-  }
-  return [...unknown];
-}
-
-/** "podman 4.3.1 has no option --x (X= in FILE)": what keeps the pod from starting, and what to do. */
-function unknownOptionsProblem(unknown: readonly string[], file: string, version?: string): string {
-  const keys = unknown.flatMap((o) => containerKeysFor(o).map((k) => `${k}=`));
-  const from = keys.length > 0 ? `${keys.join(', ')} in ${file}` : `PodmanArgs= in ${file}`;
-  const s = unknown.length === 1 ? '' : 's';
-  return `podman${version ? ` ${version}` : ''} has no option${s} ${unknown.join(', ')} (${from}), so it refuses to run the pod: remove ${keys.length === 1 ? 'the key' : 'them'}, or install a newer podman`;
 }
 
 /**
@@ -274,7 +248,7 @@ export async function doctor(
       }
       const unknown = runOptions ? unknownRunOptions(m.runArgs, runOptions) : [];
       if (unknown.length > 0) {
-        f(unknownOptionsProblem(unknown, m.name.filename, podmanVersion));
+        f(`${missingOptionsText(unknown, m.name.filename, podmanVersion)}: ${missingOptionsRemedy(unknown)}`);
         continue;
       }
     }

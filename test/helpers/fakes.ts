@@ -2,6 +2,8 @@
 // a Finit that answers from its fields, and a Runner that answers from a table of command lines.
 // Both record every call, so a test can count them and see their order.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Finit } from '../../src/apply/finit.js';
 import type { FinitService } from '../../src/apply/finit-status.js';
 import type { Runner, RunResult } from '../../src/apply/run.js';
@@ -101,12 +103,22 @@ export function fakeRunner(
 
 export const BUSYBOX = 'localhost/busybox:latest';
 
-/** Podman at `podman` with no containers and only BUSYBOX; every other call succeeds, silent. */
-export const idlePodman = (podman: string): FakeRunner =>
+/** What a real podman's `podman run --help` prints: 4.3.1 (Debian bookworm), 5.4.2 (trixie). */
+export const runHelp = (version: '4.3.1' | '5.4.2'): string =>
+  readFileSync(join(import.meta.dirname, `podman-run-help-${version}.txt`), 'utf8');
+
+/**
+ * Podman (5.4) at `podman` with no containers and only BUSYBOX; every other call succeeds, silent.
+ * `answers` add to or replace these.
+ */
+export const idlePodman = (podman: string, answers: Record<string, Partial<RunResult>> = {}): FakeRunner =>
   fakeRunner(
     {
       [`${podman} ps`]: { stdout: '[]' },
       [`${podman} images`]: { stdout: JSON.stringify([{ Id: 'a1b2c3d4e5f6', Names: [BUSYBOX] }]) },
+      [`${podman} run --help`]: { stdout: runHelp('5.4.2') },
+      [`${podman} --version`]: { stdout: 'podman version 5.4.2\n' },
+      ...answers,
     },
     {},
   );

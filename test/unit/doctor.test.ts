@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { parseRunHelp } from '../../src/apply/podman.js';
 import type { Runner, RunResult } from '../../src/apply/run.js';
+import { unknownRunOptions } from '../../src/apply/run-options.js';
 import type { SyncReport } from '../../src/apply/sync.js';
 import { writeState } from '../../src/daemon/state.js';
 import {
@@ -17,7 +18,6 @@ import {
   formatFindings,
   listeningPorts,
   publishedHostPorts,
-  unknownRunOptions,
 } from '../../src/inspect/doctor.js';
 import { fakeRunner } from '../helpers/fakes.js';
 import { adapters, INITCTL, inspectConfig, PODMAN, psRow } from '../helpers/inspect.js';
@@ -385,7 +385,7 @@ t.test('doctor: a key this podman does not know is named, and no restart is trie
     {
       pod: 'hs',
       problem:
-        'podman 4.3.1 has no options --health-startup-cmd, --frobnicate (HealthStartupCmd= in hs.container), so it refuses to run the pod: remove the key, or install a newer podman',
+        'podman 4.3.1 has no options --health-startup-cmd, --frobnicate (HealthStartupCmd=, PodmanArgs= in hs.container), so it refuses to run the pod: remove them, or install a newer podman',
     },
   ]);
   t.notOk(

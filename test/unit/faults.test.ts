@@ -31,7 +31,7 @@ import { MAX_UNIT_BYTES, MAX_VALUE_BYTES } from '../../src/lib/limits.js';
 import { printable } from '../../src/lib/text.js';
 import { translateDir, type UnitResult } from '../../src/model/translate.js';
 import { tempConfig } from '../helpers/config.js';
-import { fakeHost } from '../helpers/fakes.js';
+import { fakeFinit, fakeHost, idlePodman, runHelp } from '../helpers/fakes.js';
 
 const CLI = join(import.meta.dirname, '../../dist/cli/main.js');
 const IMAGE = 'localhost/busybox:latest';
@@ -329,6 +329,63 @@ t.test('6. an Image= edit to an image that is not here keeps the running pod', a
   t.equal(rep.units.find((u) => u.pod === 'new')?.state, 'image-missing');
   t.equal(f.finit.reloads(), 1, 'no reload');
   t.notOk(rep.ok);
+});
+
+t.test('6b. an edit adding a key this podman lacks keeps the running pod', async (t) => {
+  const cfg = tempConfig(t, { 'web.container': unit() });
+  const old43 = {
+    [`${cfg.podman} run --help`]: { stdout: runHelp('4.3.1') },
+    [`${cfg.podman} --version`]: { stdout: 'podman version 4.3.1\n' },
+  };
+  const f = { finit: fakeFinit(), exec: idlePodman(cfg.podman, old43) };
+  const first = await sync(cfg, f);
+  t.ok(first.ok, 'web applies');
+  const before = files(cfg.stanzaDir);
+  const helps = () => f.exec.calls.filter((c) => c.endsWith(' run --help')).length;
+  t.equal(helps(), 1, 'a new pod: its options checked');
+  const startup = 'HealthCmd=true\nHealthStartupCmd=test -e /tmp/up\nHealthStartupInterval=1s\n';
+  writeFileSync(join(cfg.unitsDir, 'web.container'), unit(startup));
+  writeFileSync(join(cfg.unitsDir, 'new.container'), unit(startup));
+  writeFileSync(join(cfg.unitsDir, 'other.container'), unit('Label=a=b\n'));
+  const rep = await sync(cfg, f);
+  const web = rep.units.find((u) => u.pod === 'web')!;
+  t.equal(web.state, 'kept');
+  t.equal(
+    web.diagnostics.at(-1)?.message,
+    'podman 4.3.1 has no options --health-startup-cmd, --health-startup-interval (HealthStartupCmd=, HealthStartupInterval=), so it refuses to run the pod: remove them, or install a newer podman; the pod keeps running as it was',
+  );
+  t.equal(rep.units.find((u) => u.pod === 'new')?.state, 'error', 'a new pod is not started');
+  t.match(rep.units.find((u) => u.pod === 'new')?.diagnostics.at(-1)?.message, /; the pod is not started$/);
+  const after = files(cfg.stanzaDir);
+  t.same(
+    Object.keys(after).filter((n) => !n.startsWith('pod-other')),
+    Object.keys(before),
+    'no files for new',
+  );
+  for (const [name, text] of Object.entries(before)) t.equal(after[name], text, `${name} unchanged`);
+  t.equal(rep.units.find((u) => u.pod === 'other')?.state, 'applied', 'the rest applies');
+  t.equal(helps(), 2, 'podman run --help read once for the three');
+  t.notOk(rep.ok);
+
+  // an unchanged pod is not checked again; the same edit on a podman that has the options applies
+  const f2 = { finit: f.finit, exec: idlePodman(cfg.podman) };
+  const rep2 = await sync(cfg, f2);
+  t.equal(rep2.units.find((u) => u.pod === 'web')?.state, 'applied', 'podman 5.4: applied');
+  t.equal(rep2.units.find((u) => u.pod === 'new')?.state, 'applied');
+  t.ok(rep2.ok);
+  const rep3 = await sync(cfg, { finit: f.finit, exec: idlePodman(cfg.podman, old43) });
+  t.equal(rep3.units.find((u) => u.pod === 'web')?.state, 'unchanged', 'unchanged: not checked');
+
+  // podman run --help fails: said once, and the pod is written as it would be without the check
+  writeFileSync(join(cfg.unitsDir, 'web.container'), unit(`${startup}Label=x=y\n`));
+  const failing = idlePodman(cfg.podman, {
+    [`${cfg.podman} run --help`]: { exitCode: 125, stderr: 'Error: boom' },
+  });
+  const rep4 = await sync(cfg, { finit: f.finit, exec: failing });
+  t.equal(rep4.units.find((u) => u.pod === 'web')?.state, 'applied');
+  t.same(rep4.problems, [
+    'cannot tell which options podman has: podman run --help failed: Error: boom; pods are written unchecked',
+  ]);
 });
 
 t.test('7. a directory named pod-NAME.conf is named and left alone; the rest applies', async (t) => {
