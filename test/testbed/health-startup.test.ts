@@ -3,7 +3,9 @@
 //    times and then its regular check, not before, and what waits for it waits that long; a
 //    startup check that keeps failing (HealthStartupRetries=) gets the pod restarted, and said why;
 //  - Podman before 4.4 has no --health-startup-cmd, so podman refuses the pod: `doctor` names the
-//    key and the podman version, and `doctor --fix` restarts nothing.
+//    keys and the podman version, and `doctor --fix` restarts nothing (the units were there at
+//    boot, when boot recovery writes the stanzas unchecked); an edit that adds the keys to a
+//    running pod is not applied, and the pod keeps running, with the reason in `status`.
 // Needs a build (dist/): `npx tsc -p tsconfig.json && node tools/bundle.mjs`.
 import { existsSync } from 'node:fs';
 import t from 'tap';
@@ -19,6 +21,8 @@ const UNITS: Record<string, string> = {
   // regular check passing from the start; the startup check only from STARTED_AFTER_S, twice
   'slow.container': `[Container]\nImage=${IMAGE}\nExec=sh -c 'touch /tmp/ok; sleep ${STARTED_AFTER_S}; touch /tmp/started; exec sleep 100000'\nHealthCmd=test -e /tmp/ok\nHealthInterval=1s\nHealthStartupCmd=test -e /tmp/started\nHealthStartupInterval=1s\nHealthStartupSuccess=2\nNotify=healthy\nStopTimeout=1\n`,
   'app.container': `[Unit]\nRequires=slow.container\nAfter=slow.container\n[Container]\nImage=${IMAGE}\nExec=sleep 100000\nStopTimeout=1\n`,
+  // runs everywhere; on Podman 4.3 an edit gives it a startup check
+  'keep.container': `[Container]\nImage=${IMAGE}\nExec=sleep 100000\nStopTimeout=1\n`,
   // never starts up: restarted after three failed startup checks
   'stuck.container': `[Container]\nImage=${IMAGE}\nExec=sleep 100000\nHealthCmd=true\nHealthStartupCmd=false\nHealthStartupInterval=1s\nHealthStartupRetries=3\nStopTimeout=1\n`,
 };
@@ -59,6 +63,34 @@ for (const stack of stacksFromEnv()) {
       t.match(fixed.stdout, want, 'doctor --fix says the same');
       t.notMatch(fixed.stdout, /pod:slow[^\n]*\n\s+fixed:/, 'and does nothing for it');
       t.equal(await tb.serviceStatus('pod:slow'), 'crashed', 'no restart was tried');
+
+      // an edit that adds a startup check to a running pod: not applied, the pod runs on
+      await tb.waitForStatus('pod:keep', 'running', { timeout: 60_000 });
+      const pid = (await tb.services()).find((s) => s.ident === 'pod:keep')?.pid;
+      await tb.writeUnit(
+        'keep.container',
+        `${UNITS['keep.container']}HealthCmd=true\nHealthStartupCmd=true\n`,
+      );
+      const said =
+        /^pod:keep: not applied: \S*keep\.container: error: podman [\d.]+ has no option --health-startup-cmd \(HealthStartupCmd=\), so it refuses to run the pod: remove the key, or install a newer podman; the pod keeps running as it was$/m;
+      let shown = '';
+      await tb.waitFor(
+        async () => {
+          shown = (await cli('status')).stdout;
+          return said.test(shown);
+        },
+        {
+          timeout: 30_000,
+          message: () => `status to say why the edit was not applied; it says:\n${shown}`,
+        },
+      );
+      t.pass('status says the edit was not applied, and why');
+      t.equal(
+        (await tb.services()).find((s) => s.ident === 'pod:keep')?.pid,
+        pid,
+        'pod:keep runs on, not restarted',
+      );
+      t.equal(await tb.serviceStatus('pod:keep'), 'running');
       // app waits for slow: named, with nothing to do for it but what slow needs
       t.match(
         fixed.stdout,
