@@ -3,8 +3,8 @@
 // "json" is one object per line in pino's shape ({"level":30,"time":MS,...fields,"msg":"..."}),
 // so what reads pino's lines reads these.
 // Not pino itself: loading it loads its transport machinery (worker threads, streams, assert)
-// whether used or not, a large share of the daemon's memory at rest (docs/performance.md), for
-// the few lines an hour it writes.
+// whether used or not, which the daemon would carry at rest (docs/performance.md) for the few
+// lines an hour it writes.
 
 import { printable, printableJson } from '../lib/text.js';
 

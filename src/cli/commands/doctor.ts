@@ -16,11 +16,12 @@ export const doctorCommand: Command = {
 For every pod that is not running, the reason in one sentence: unit invalid (FILE:LINE), image
 missing, name held by a lingering container (with its ID and state), port already taken, network
 missing, pods held back by the start condition, options this podman does not have (a key for a
-newer podman, named), held back by a service it waits for, Finit gave up (crashed); and containers
-finit-pods started for a pod no unit defines any more (left behind). With --fix: removes the lingering
-non-running container, loads the image from its archive, recreates the network, writes missing
-stanzas (all through sync), then runs "initctl restart pod:NAME"; stops and removes what was
-left behind; and reports what it did. A running container finit-pods does not own is never touched.
+newer podman, named), held back by a service it waits for, Finit gave up (crashed); and
+containers finit-pods started for a pod no unit defines any more (left behind). With --fix:
+removes the lingering non-running container, loads the image from its archive, recreates the
+network, writes missing stanzas (all through sync), then runs "initctl restart pod:NAME"; stops
+and removes what was left behind; and reports what it did. A running container finit-pods does
+not own is never touched.
 
   --fix    apply the safe remedies
 ${PATH_HELP}
