@@ -126,7 +126,11 @@ export class Daemon {
     readonly cfg: SyncConfig,
     readonly opts: DaemonOptions,
   ) {
-    this.loop = new ApplyLoop((reasons) => this.apply(reasons), opts.debounceMs ?? 200);
+    this.loop = new ApplyLoop(
+      (reasons) => this.apply(reasons),
+      opts.debounceMs ?? 200,
+      (rep) => rep === undefined,
+    );
   }
 
   private get log(): Logger {
@@ -299,7 +303,11 @@ export class Daemon {
     this.server = await listenControl(join(this.cfg.runDir, 'control.sock'), async (req) => {
       if (req.cmd === 'ping') return { ok: true };
       if (req.cmd === 'sync')
-        return (await this.loop.request('control: sync')) ?? { error: this.lastError ?? 'apply failed' };
+        return (
+          (await this.loop.request('control: sync', { takesFailure: true })) ?? {
+            error: this.lastError ?? 'apply failed',
+          }
+        );
       if (req.cmd === 'status') return this.state ?? {};
       return { error: `unknown command ${req.cmd}` };
     });

@@ -1,10 +1,19 @@
 // The apply loop, serialised like the kubelet's: requests (file events, the periodic relist,
 // `sync --wait` on the control socket) are coalesced over a short delay, one apply runs at a
 // time, and requests that arrive during an apply get the next one. Every request is answered
-// with the result of an apply that started after it was made.
+// with the result of an apply that started after it was made, except that one which asks for it
+// (`sync` on the control socket) takes the failure of an apply in progress: while podman hangs,
+// the next apply would fail the same way, and the daemon tries again by itself.
+
+interface Waiter<R> {
+  reason: string;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+  takesFailure: boolean;
+}
 
 export class ApplyLoop<R> {
-  private waiters: { resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
+  private waiters: Waiter<R>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private stopped = false;
@@ -14,14 +23,16 @@ export class ApplyLoop<R> {
   constructor(
     private readonly apply: (reasons: string[]) => Promise<R>,
     private readonly delayMs = 200,
+    /** Whether a result is a failed apply (one that throws is one too). */
+    private readonly failed: (r: R) => boolean = () => false,
   ) {}
 
-  private reasons: string[] = [];
-
-  request(reason: string): Promise<R> {
+  /** `takesFailure`: made while an apply runs, it takes that apply's failure rather than wait for the next. */
+  request(reason: string, opts: { takesFailure?: boolean } = {}): Promise<R> {
     if (this.stopped) return Promise.reject(new Error('the daemon is stopping'));
-    this.reasons.push(reason);
-    const p = new Promise<R>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const p = new Promise<R>((resolve, reject) =>
+      this.waiters.push({ reason, resolve, reject, takesFailure: opts.takesFailure ?? false }),
+    );
     this.schedule();
     return p;
   }
@@ -38,15 +49,20 @@ export class ApplyLoop<R> {
     if (this.waiters.length === 0) return;
     this.running = true;
     const waiters = this.waiters;
-    const reasons = [...new Set(this.reasons)];
+    const reasons = [...new Set(waiters.map((w) => w.reason))];
     this.waiters = [];
-    this.reasons = [];
+    // made during this apply and asking for its failure: answered by it when it fails
+    const late = () => {
+      const taking = this.waiters.filter((w) => w.takesFailure);
+      this.waiters = this.waiters.filter((w) => !w.takesFailure);
+      return taking;
+    };
     try {
       this.count++;
       const r = await this.apply(reasons);
-      for (const w of waiters) w.resolve(r);
+      for (const w of [...waiters, ...(this.failed(r) ? late() : [])]) w.resolve(r);
     } catch (e) {
-      for (const w of waiters) w.reject(e);
+      for (const w of [...waiters, ...late()]) w.reject(e);
     } finally {
       this.running = false;
       if (this.waiters.length > 0) this.schedule();

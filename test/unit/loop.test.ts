@@ -95,6 +95,66 @@ t.test('ApplyLoop', async (t) => {
     await loop.stop();
   });
 
+  t.test('a request that takes failure, made during an apply that fails, gets that failure', async (t) => {
+    const g = gate();
+    const calls: string[][] = [];
+    let running = 0;
+    // undefined: a failed apply (the daemon's shape); a number: one that worked
+    const loop = new ApplyLoop<number | undefined>(
+      async (reasons) => {
+        calls.push(reasons);
+        running++;
+        if (calls.length === 1) await g.promise;
+        running--;
+        return calls.length === 1 ? undefined : calls.length;
+      },
+      5,
+      (r) => r === undefined,
+    );
+    const first = loop.request('edit');
+    await until(() => running === 1, 'the first apply to start');
+    const sync = loop.request('control: sync', { takesFailure: true });
+    const event = loop.request('another edit');
+    g.open();
+    t.equal(await first, undefined, 'the first apply failed');
+    t.equal(await sync, undefined, 'the sync made during it gets its failure, not the next apply');
+    t.equal(await event, 2, 'a plain request still gets the next apply');
+    t.same(calls[1], ['another edit'], 'which carries its own reason, not the answered one');
+
+    // during an apply that works, the same request waits for the next one, as any other
+    const g2 = gate();
+    let applies = 0;
+    const loop2 = new ApplyLoop<number | undefined>(
+      async () => {
+        applies++;
+        if (applies === 1) await g2.promise;
+        return applies;
+      },
+      5,
+      (r) => r === undefined,
+    );
+    const a = loop2.request('edit');
+    await sleep(20);
+    const b = loop2.request('control: sync', { takesFailure: true });
+    g2.open();
+    t.equal(await a, 1);
+    t.equal(await b, 2, 'after an apply that worked: the next apply');
+
+    // an apply that throws: rejected alike
+    const g3 = gate();
+    const loop3 = new ApplyLoop<number>(async () => {
+      await g3.promise;
+      throw new Error('podman timed out');
+    }, 5);
+    const c = loop3.request('edit');
+    await sleep(20);
+    const d = loop3.request('control: sync', { takesFailure: true });
+    g3.open();
+    await t.rejects(c, /podman timed out/);
+    await t.rejects(d, /podman timed out/, 'the sync made during it too');
+    await Promise.all([loop.stop(), loop2.stop(), loop3.stop()]);
+  });
+
   t.test('stop() waits for the apply in progress and refuses new requests', async (t) => {
     const g = gate();
     let finished = false;

@@ -21,7 +21,9 @@ pods need, and calls "initctl reload" once when anything changed (never when not
 A unit that was applied before and is now broken keeps its stanza, so its pod keeps running.
 Stanzas finit-pods did not write are never changed or removed.
 While the daemon runs, it applies: sync asks it over its control socket and prints the result of
-an apply that started after the request, so it includes every change made before sync was run.
+an apply that started after the request, so it includes every change made before sync was run;
+if the apply in progress when it asks fails (podman not answering), sync reports that failure
+rather than wait for another apply (the daemon tries again by itself).
 
   --json            print the report as JSON
   --wait            accepted for scripts: sync always waits for the apply it asked for
