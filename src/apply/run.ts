@@ -111,3 +111,12 @@ export function callFailure(e: unknown): string {
   if (e instanceof CommandError) return e.message;
   throw e;
 }
+
+/** An adapter call's answer, or its failure as `error` (never read as an empty answer). */
+export async function attempt<T>(call: () => Promise<T>): Promise<{ value: T } | { error: string }> {
+  try {
+    return { value: await call() };
+  } catch (e) {
+    return { error: callFailure(e) };
+  }
+}

@@ -50,7 +50,7 @@ import {
   podmanCli,
   type RunOptions,
 } from './podman.js';
-import { CommandError, type Runner } from './run.js';
+import { attempt, type Runner } from './run.js';
 import { missingOptionsRemedy, missingOptionsText, unknownRunOptions } from './run-options.js';
 
 export interface SyncConfig {
@@ -693,8 +693,9 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
         continue;
       }
     }
+    if (step.files.length === 0) continue;
     // a pod this podman would refuse (a key for a newer podman) never replaces the one that runs
-    const unknown = step.runArgs && step.files.length > 0 ? await options.unknown(step.runArgs) : [];
+    const unknown = step.runArgs ? await options.unknown(step.runArgs) : [];
     if (unknown.length > 0) {
       const why = `${missingOptionsText(unknown, undefined, await options.version())}: ${missingOptionsRemedy(unknown)}`;
       if (step.hadStanza) {
@@ -707,7 +708,6 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
       }
       continue;
     }
-    if (step.files.length === 0) continue;
     try {
       writeAllAtomic(step.files);
     } catch (e) {
@@ -872,9 +872,8 @@ async function carryOutOneShot(
  * A failed read is said once in `problems`, and the pods are written as they would be without it.
  */
 class RunOptionsCache {
-  private known: RunOptions | undefined;
-  private failed = false;
-  private podmanVersion: string | undefined;
+  private known: Promise<{ value: RunOptions } | { error: string }> | undefined;
+  private podmanVersion: Promise<{ value: string } | { error: string }> | undefined;
   constructor(
     readonly podman: Podman,
     readonly problems: string[],
@@ -882,25 +881,20 @@ class RunOptionsCache {
   ) {}
   async unknown(runArgs: readonly string[]): Promise<string[]> {
     if (!this.enabled) return [];
-    if (!this.known && !this.failed) {
-      try {
-        this.known = await this.podman.runOptions();
-      } catch (e) {
-        if (!(e instanceof CommandError)) throw e;
-        this.failed = true;
-        this.problems.push(`cannot tell which options podman has: ${e.message}; pods are written unchecked`);
-      }
+    if (!this.known) {
+      this.known = attempt(() => this.podman.runOptions());
+      const got = await this.known;
+      if ('error' in got)
+        this.problems.push(`cannot tell which options podman has: ${got.error}; pods are written unchecked`);
     }
-    return this.known ? unknownRunOptions(runArgs, this.known) : [];
+    const got = await this.known;
+    return 'value' in got ? unknownRunOptions(runArgs, got.value) : [];
   }
   /** For the wording only: undefined when podman does not say. */
   async version(): Promise<string | undefined> {
-    try {
-      this.podmanVersion ??= await this.podman.version();
-    } catch (e) {
-      if (!(e instanceof CommandError)) throw e;
-    }
-    return this.podmanVersion;
+    this.podmanVersion ??= attempt(() => this.podman.version());
+    const v = await this.podmanVersion;
+    return 'value' in v ? v.value : undefined;
   }
 }
 

@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import type { BootReport } from '../apply/boot.js';
 import { removeIfExists } from '../apply/files.js';
 import type { Finit } from '../apply/finit.js';
-import { isRunning, type Podman, type RunOptions, removeWithRetry } from '../apply/podman.js';
-import { CommandError } from '../apply/run.js';
+import { isRunning, type Podman, removeWithRetry } from '../apply/podman.js';
+import { attempt, CommandError } from '../apply/run.js';
 import { missingOptionsRemedy, missingOptionsText, unknownRunOptions } from '../apply/run-options.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import { findProgram } from '../lib/programs.js';
@@ -96,10 +96,20 @@ function otherUnitFinding(u: PodView): Finding {
   return f;
 }
 
-/** An adapter call's failure as text; anything but a failed call (a bug) is thrown. */
-function failure(e: unknown): string {
-  if (e instanceof CommandError) return e.message;
-  throw e;
+/**
+ * An adapter call made at most once, when a pod first needs it; a failed one is a finding of its
+ * own ("cannot tell: …", said once), and what depends on it is withheld by its callers.
+ */
+function readOnce<T>(call: () => Promise<T>, findings: Finding[]) {
+  let got: Promise<{ value: T } | { error: string }> | undefined;
+  const read = () =>
+    (got ??= attempt(call).then((r) => {
+      if ('error' in r) findings.push({ problem: `cannot tell: ${r.error}` });
+      return r;
+    }));
+  /** Whether it was needed and answered (not failed, not never asked). */
+  read.answered = async () => got !== undefined && 'value' in (await got);
+  return read;
 }
 
 /** Why a call failed, for "… failed: WHY": what the program said, else how it ended. */
@@ -124,11 +134,15 @@ export async function doctor(
   const models = new Map(
     results.flatMap((r) => (r.model?.kind === 'container' ? [[r.model.pod, r.model] as const] : [])),
   );
-  let networks: Set<string> | undefined;
-  let networksFailed: string | undefined;
-  let runOptions: RunOptions | undefined;
-  let runOptionsFailed: string | undefined;
-  let podmanVersion: string | undefined;
+  const networks = readOnce(() => podman.networks(), findings);
+  const runOptions = readOnce(() => podman.runOptions(), findings);
+  // only for the wording: without it a finding says "podman", so a failure is no finding
+  let version: Promise<{ value: string } | { error: string }> | undefined;
+  const podmanVersion = async () => {
+    version ??= attempt(() => podman.version());
+    const v = await version;
+    return 'value' in v ? v.value : undefined;
+  };
   const listening = listeningPorts();
   const toRemove: { pod: string; id: string }[] = [];
   let needSync = false;
@@ -209,19 +223,12 @@ export async function doctor(
     );
     const wanted = named.filter((n) => !BUILTIN_NETWORKS.test(n));
     if (wanted.length > 0) {
-      if (!networks && !networksFailed) {
-        try {
-          networks = await podman.networks();
-        } catch (e) {
-          networksFailed = failure(e);
-          findings.push({ problem: `cannot tell: ${networksFailed}` });
-        }
-      }
-      if (!networks) {
-        f(`cannot tell whether network ${wanted.join(', ')} exists: ${networksFailed}`);
+      const got = await networks();
+      if ('error' in got) {
+        f(`cannot tell whether network ${wanted.join(', ')} exists: ${got.error}`);
         continue;
       }
-      const missing = wanted.filter((n) => !networks!.has(n));
+      const missing = wanted.filter((n) => !got.value.has(n));
       if (missing.length > 0) {
         f(`network ${missing.join(', ')} is missing`, 'recreate it (finit-pods sync)');
         needSync = true;
@@ -236,19 +243,11 @@ export async function doctor(
     }
     // a key for a newer podman than this one: no restart helps
     if (u.container?.state !== 'running') {
-      if (!runOptions && !runOptionsFailed) {
-        try {
-          runOptions = await podman.runOptions();
-        } catch (e) {
-          runOptionsFailed = failure(e);
-          findings.push({ problem: `cannot tell: ${runOptionsFailed}` });
-        }
-        // only for the wording: without it the finding says "podman"
-        if (runOptions) podmanVersion = await podman.version().catch((e) => void failure(e));
-      }
-      const unknown = runOptions ? unknownRunOptions(m.runArgs, runOptions) : [];
+      const known = await runOptions();
+      const unknown = 'value' in known ? unknownRunOptions(m.runArgs, known.value) : [];
       if (unknown.length > 0) {
-        f(`${missingOptionsText(unknown, m.name.filename, podmanVersion)}: ${missingOptionsRemedy(unknown)}`);
+        const text = missingOptionsText(unknown, m.name.filename, await podmanVersion());
+        f(`${text}: ${missingOptionsRemedy(unknown)}`);
         continue;
       }
     }
@@ -332,7 +331,7 @@ export async function doctor(
       );
   }
   if (needSync) {
-    if (networks) resetResources(cfg);
+    if (await networks.answered()) resetResources(cfg);
     // The first run of a boot is boot recovery (as `finit-pods sync` would do): lingering
     // containers removed, then the condition set; a plain sync would set it and skip the rest.
     const applied = await deps.apply(readings.results);

@@ -8,7 +8,7 @@ import { podArchive } from '../apply/archive.js';
 import type { Finit } from '../apply/finit.js';
 import type { FinitService } from '../apply/finit-status.js';
 import { type ContainerInfo, imagePresent, type LocalImages, type Podman } from '../apply/podman.js';
-import { CommandError } from '../apply/run.js';
+import { attempt } from '../apply/run.js';
 import type { HealthRecord } from '../daemon/health.js';
 import { readHealth } from '../daemon/health-state.js';
 import { type DaemonState, readState } from '../daemon/state.js';
@@ -98,17 +98,6 @@ export async function collectStatus(
   only: string[] = [],
 ): Promise<StatusView> {
   return (await collectStatusWith(cfg, deps, only)).view;
-}
-
-/** An adapter's answer, or the failure's text: a failed call is never an empty answer. */
-async function attempt<T>(call: () => Promise<T>): Promise<{ value: T } | { error: string }> {
-  try {
-    return { value: await call() };
-  } catch (e) {
-    // only a failed call means "unknown"; anything else is a bug and is thrown
-    if (e instanceof CommandError) return { error: e.message };
-    throw e;
-  }
 }
 
 /**
