@@ -4,8 +4,9 @@
 //      also pays for podman's post-boot state reset, as podman alone would); the daemon starts it
 //      as it starts, before loading the rest of itself (boot-start.ts), and it is taken over here;
 //   2. alongside it, the sync (without the condition): every stanza written, images checked (in
-//      containers/storage's own records, storage.ts, when it can read them); after it, as every
-//      other podman call: networks and volumes recreated, archives loaded once;
+//      containers/storage's own records, storage.ts, when it can read them), a new pod's options
+//      checked (`podman run --help`, which podman answers without its state); after the
+//      removal, as every other podman call: networks and volumes recreated, archives loaded once;
 //   3. what else would block a pod (a foreign container or a ghost holding a pod's name, see
 //      cleanup.ts) found and removed: when storage's records show no container holding a pod's
 //      name (the usual case: the first call removed them all), with no podman call at all;
@@ -25,7 +26,7 @@ import {
 } from './cleanup.js';
 import type { Finit } from './finit.js';
 import { withLock } from './lock.js';
-import { type ContainerInfo, podmanCli } from './podman.js';
+import { answersFromItself, type ContainerInfo, podmanCli } from './podman.js';
 import type { Runner } from './run.js';
 import type { Storage } from './storage.js';
 import type { SyncConfig, SyncReport } from './sync.js';
@@ -107,10 +108,10 @@ export async function bootRecovery(
   // images and networks) waits for it: run alongside, they slow it down more than they save
   // (one of them takes the state reset, and they contend for podman's locks). The sync's own
   // work goes on meanwhile; it creates no containers, and no pod can start before the condition
-  // is set.
+  // is set. What podman answers from its own program (its run options) need not wait.
   let gate: Promise<unknown> | undefined;
   const exec: Runner = async (file, args, opts) => {
-    if (file === cfg.podman && gate) await gate;
+    if (file === cfg.podman && gate && !answersFromItself(args)) await gate;
     return counted(file, args, opts);
   };
   const podman = podmanCli(cfg.podman, exec);
@@ -140,7 +141,6 @@ export async function bootRecovery(
     exec,
     setReady: false,
     checkImages: 'all',
-    checkOptions: false,
     localImages,
   });
   const syncDone = performance.now();

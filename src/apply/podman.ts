@@ -253,6 +253,18 @@ export function parseImageInspect(json: string): ImageDetail {
 /** What podman says when the container or image asked about is not there. */
 const NOT_THERE = /no such (container|image|object)|image not known|not found in local storage/i;
 
+/** Calls podman answers from its own program, without reading its state or taking its locks. */
+const RUN_HELP = ['run', '--help'];
+const VERSION = ['--version'];
+
+/**
+ * Whether a podman call is one of those (strace: no storage, no database): it neither pays nor
+ * delays podman's post-boot state reset, so boot recovery need not hold it back.
+ */
+export function answersFromItself(args: readonly string[]): boolean {
+  return [RUN_HELP, VERSION].some((a) => a.length === args.length && a.every((x, i) => x === args[i]));
+}
+
 /** The registry options `manifest add` takes (it has no --retry). */
 const PROBE_OPTIONS = ['--tls-verify', '--authfile', '--cert-dir', '--creds'];
 
@@ -484,11 +496,11 @@ export function podmanCli(podman: string, exec: Runner): Podman {
       if (r.exitCode !== 0 || r.timedOut) throw failed(args, r, `podman untag ${name}`);
     },
     async runOptions() {
-      const args = ['run', '--help'];
+      const args = [...RUN_HELP];
       return parse(args, await call(args, 30_000, 'podman run --help'), parseRunHelp);
     },
     async version() {
-      const args = ['--version'];
+      const args = [...VERSION];
       return parse(args, await call(args, 30_000, 'podman --version'), (out) => {
         const v = out.match(/(\d+\.\d+(?:\.\d+)?)/)?.[1];
         if (!v) throw new Error(`no version in "${out.trim()}"`);

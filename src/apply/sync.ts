@@ -80,12 +80,6 @@ export interface SyncDeps {
   localImages?: () => Promise<LocalImages>;
   /** The units as already translated for this Finit (a command's one snapshot); read here when absent. */
   units?: readonly UnitResult[];
-  /**
-   * Whether a changed pod's options are checked against `podman run --help` before its files are
-   * written (default true). Boot recovery does not: the units were checked when they were applied,
-   * and the pods wait for nothing but the removal.
-   */
-  checkOptions?: boolean;
 }
 
 export type UnitState = 'applied' | 'unchanged' | 'kept' | 'error' | 'waiting' | 'image-missing';
@@ -663,7 +657,7 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
 
   const podman = podmanCli(cfg.podman, deps.exec);
   const images = new ImageCache(podman, deps.localImages ?? (() => podman.images()));
-  const options = new RunOptionsCache(podman, problems, deps.checkOptions ?? true);
+  const options = new RunOptionsCache(podman, problems);
   for (const step of plan.pods) {
     const { report } = step;
     const at = { file: report.file, line: 0 };
@@ -877,10 +871,8 @@ class RunOptionsCache {
   constructor(
     readonly podman: Podman,
     readonly problems: string[],
-    readonly enabled: boolean,
   ) {}
   async unknown(runArgs: readonly string[]): Promise<string[]> {
-    if (!this.enabled) return [];
     if (!this.known) {
       this.known = attempt(() => this.podman.runOptions());
       const got = await this.known;

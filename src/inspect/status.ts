@@ -259,7 +259,9 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
   if (waiting) view.waitingFor = waiting;
   const update = read.updates && updateView(read.updates, name);
   if (update) view.update = update;
-  if (m.health) view.health = healthView(read.health?.[name], view.finit?.pid);
+  // a pod Finit does not know (no stanza) has no run whose health could be starting
+  if (m.health && (view.finit || read.health?.[name]))
+    view.health = healthView(read.health?.[name], view.finit?.pid);
   if (m.notify) {
     view.notify = m.notify === 'healthy' ? 'healthy' : 'true';
     const isReady = read.readyPods?.get(name);

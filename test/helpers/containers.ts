@@ -4,6 +4,7 @@ import type { ContainerInfo } from '../../src/apply/podman.js';
 import type { Runner } from '../../src/apply/run.js';
 import type { Storage } from '../../src/apply/storage.js';
 import { LABEL_MANAGED, LABEL_POD } from '../../src/render/stanza.js';
+import { runHelp } from './fakes.js';
 
 /** A full 64-hex-digit container ID from a number. */
 export const hex = (n: number) => n.toString(16).padStart(64, '0');
@@ -40,12 +41,13 @@ export const lingering = (n: number) =>
  * A fake `podman` behind a Runner: lists `state`, removes what rm names (or, with `--filter
  * label=K=V`, what carries that label, printing the IDs), and gives the removals as events.
  * `failFirstRm`: the first rm fails after removing all but the first container; `psFailsOnce`:
- * the first listing fails.
+ * the first listing fails. Its `run --help` and `--version` are those of `version` (default 5.4.2).
  */
 export function fakePodmanRunner(
   state: ContainerInfo[],
-  opts: { failFirstRm?: boolean; psFailsOnce?: boolean } = {},
+  opts: { failFirstRm?: boolean; psFailsOnce?: boolean; version?: '4.3.1' | '5.4.2' } = {},
 ) {
+  const version = opts.version ?? '5.4.2';
   const calls: string[][] = [];
   let present = [...state];
   const removed: ContainerInfo[] = [];
@@ -69,6 +71,8 @@ export function fakePodmanRunner(
       const ext = args.includes('--external');
       return { ...ok, stdout: toJson(ext ? present : present.filter((c) => c.state !== 'storage')) };
     }
+    if (args.join(' ') === 'run --help') return { ...ok, stdout: runHelp(version) };
+    if (args.join(' ') === '--version') return { ...ok, stdout: `podman version ${version}\n` };
     if (args[0] === 'images') {
       return { ...ok, stdout: JSON.stringify([{ Id: hex(9), Names: ['localhost/busybox:latest'] }]) };
     }

@@ -132,8 +132,8 @@ t.test('bootRecovery without a machine: stanzas, then cleanup, then the conditio
     t.equal(r.podmanCalls, f.calls.length, `${n}: podmanCalls counts every podman invocation`);
     t.same(
       f.calls.map((c) => c[0]).sort(),
-      ['events', 'images', 'ps', 'rm', 'rm'],
-      `${n}: rm of finit-pods' own leftovers by label (first), images (checked once for all pods), one listing, rm of the foreign holder (after the sync), the event log (names of what the listing did not see)`,
+      ['events', 'images', 'ps', 'rm', 'rm', 'run'],
+      `${n}: rm of finit-pods' own leftovers by label (first), images (checked once for all pods), the run options (read once for the pods written), one listing, rm of the foreign holder (after the sync), the event log (names of what the listing did not see)`,
     );
     calls.set(n, r.podmanCalls);
   }
@@ -144,11 +144,11 @@ t.test('bootRecovery without a machine: stanzas, then cleanup, then the conditio
   const f = fakePodmanRunner(lingering(3));
   const r = await bootRecovery(cfg, { finit: fakeFinit(), exec: f.exec });
   t.same(
-    f.calls.map((c) => c[0]),
-    ['rm', 'images', 'ps', 'events'],
-    'own leftovers only: one rm, first; then images (for the sync) and the listing; the event log last',
+    f.calls.map((c) => c.slice(0, 2).join(' ')),
+    ['rm -f', 'images --format', 'run --help', 'ps -a', 'events --stream=false'],
+    'own leftovers only: one rm, first; then images (for the sync), the run options and the listing; the event log last',
   );
-  t.equal(r.podmanCalls, 4);
+  t.equal(r.podmanCalls, 5);
   t.same(f.present(), [], 'all gone');
   t.same(r.cleanup.plan.remove.map((x) => x.name).sort(), ['p0', 'p1', 'p2'], 'the report lists them all');
   t.same(
@@ -198,8 +198,8 @@ t.test('bootRecovery: the removal by label waits for nothing podman says', async
         );
         t.same(
           f.calls.map((c) => c[0]).sort(),
-          ['events', 'images', 'ps', 'rm', 'rm'],
-          `${n}: rm by label, listing, images, rm --storage of the ghost, events`,
+          ['events', 'images', 'ps', 'rm', 'rm', 'run'],
+          `${n}: rm by label, run --help, listing, images, rm --storage of the ghost, events`,
         );
         t.equal(r.podmanCalls, f.calls.length, `${n}: podmanCalls counts them all`);
         t.equal(r.removal, 'in-recovery', `${n}: nothing started it earlier`);
@@ -299,36 +299,39 @@ t.test('bootRecovery: the removal by label waits for nothing podman says', async
 t.test('bootRecovery with storage records: podman is asked only what they cannot answer', async (t) => {
   const setup = (n: number) => tempConfig(t, sleepers(n));
 
-  t.test('only finit-pods leftovers: one podman call before the condition, whatever N', async (t) => {
-    const calls = new Map<number, number>();
-    for (const n of [5, 50]) {
-      const cfg = setup(n);
-      const order: string[] = [];
-      const f = fakePodmanRunner([...lingering(n), ctr('bystander', 'running')]);
-      const exec: Runner = async (file, args, o) => {
-        order.push(`podman ${args[0]}`);
-        return f.exec(file, args, o);
-      };
-      const r = await bootRecovery(cfg, { finit: fakeFinit({ calls: order }), exec, storage: f.storage });
-      t.same(
-        f.present().map((c) => c.names[0]),
-        ['bystander'],
-        `${n}: the leftovers are gone, the unrelated running one stays`,
-      );
-      t.same(
-        order.slice(0, order.indexOf(`cond set ${READY}`)).filter((c) => c.startsWith('podman')),
-        ['podman rm'],
-        `${n}: before the condition, only the removal by label`,
-      );
-      t.same(f.reads, { containers: 1, images: 1 }, `${n}: storage read once for each question`);
-      t.equal(r.listing, 'storage', `${n}: listing from storage`);
-      t.equal(r.images, 'storage', `${n}: images from storage`);
-      t.equal(r.cleanup.plan.remove.length, n, `${n}: each removal in the report`);
-      t.equal(r.podmanCalls, f.calls.length, `${n}: podmanCalls counts them all`);
-      calls.set(n, r.podmanCalls);
-    }
-    t.equal(calls.get(5), calls.get(50), 'the same number of podman calls for 5 and 50 pods');
-  });
+  t.test(
+    'only finit-pods leftovers: one podman call on its state before the condition, whatever N',
+    async (t) => {
+      const calls = new Map<number, number>();
+      for (const n of [5, 50]) {
+        const cfg = setup(n);
+        const order: string[] = [];
+        const f = fakePodmanRunner([...lingering(n), ctr('bystander', 'running')]);
+        const exec: Runner = async (file, args, o) => {
+          order.push(`podman ${args[0]}`);
+          return f.exec(file, args, o);
+        };
+        const r = await bootRecovery(cfg, { finit: fakeFinit({ calls: order }), exec, storage: f.storage });
+        t.same(
+          f.present().map((c) => c.names[0]),
+          ['bystander'],
+          `${n}: the leftovers are gone, the unrelated running one stays`,
+        );
+        t.same(
+          order.slice(0, order.indexOf(`cond set ${READY}`)).filter((c) => c.startsWith('podman')),
+          ['podman rm', 'podman run'],
+          `${n}: before the condition, only the removal by label, and run --help (answered without podman's state)`,
+        );
+        t.same(f.reads, { containers: 1, images: 1 }, `${n}: storage read once for each question`);
+        t.equal(r.listing, 'storage', `${n}: listing from storage`);
+        t.equal(r.images, 'storage', `${n}: images from storage`);
+        t.equal(r.cleanup.plan.remove.length, n, `${n}: each removal in the report`);
+        t.equal(r.podmanCalls, f.calls.length, `${n}: podmanCalls counts them all`);
+        calls.set(n, r.podmanCalls);
+      }
+      t.equal(calls.get(5), calls.get(50), 'the same number of podman calls for 5 and 50 pods');
+    },
+  );
 
   t.test('a container storage shows holding a pod name: podman lists, the holder goes', async (t) => {
     const cfg = setup(3);
@@ -395,9 +398,46 @@ t.test('bootRecovery with storage records: podman is asked only what they cannot
     t.equal(r.images, 'podman');
     t.same(
       f.calls.map((c) => c[0]),
-      ['rm', 'images', 'ps', 'events'],
-      'the removal first; images and the listing after it',
+      ['rm', 'images', 'run', 'ps', 'events'],
+      'the removal first; images, the run options and the listing after it',
     );
+  });
+
+  t.test('a new pod with an option this podman lacks: no stanza, read while the removal runs', async (t) => {
+    const cfg = tempConfig(t, {
+      ...sleepers(2),
+      'slow.container':
+        '[Container]\nImage=localhost/busybox:latest\nHealthCmd=true\nHealthStartupCmd=true\n',
+    });
+    const f = fakePodmanRunner(lingering(2), { version: '4.3.1' });
+    let inRm = false;
+    const overlapped: string[] = [];
+    const exec: Runner = async (file, args, o) => {
+      if (inRm) overlapped.push(args.join(' '));
+      if (args[0] !== 'rm') return f.exec(file, args, o);
+      inRm = true;
+      await new Promise((r) => setTimeout(r, 50));
+      const res = await f.exec(file, args, o);
+      inRm = false;
+      return res;
+    };
+    const r = await bootRecovery(cfg, { finit: fakeFinit(), exec, storage: f.storage });
+    t.same(
+      overlapped,
+      ['run --help', '--version'],
+      'only what podman answers without its state ran alongside',
+    );
+    const slow = r.sync.units.find((u) => u.pod === 'slow');
+    t.equal(slow?.state, 'error', 'slow: an error');
+    t.match(
+      slow?.diagnostics.map((d) => d.message).join('\n'),
+      /^podman 4\.3\.1 has no option --health-startup-cmd \(HealthStartupCmd=\), so it refuses to run the pod: remove the key, or install a newer podman; the pod is not started$/,
+      'slow: the key and podman version named',
+    );
+    t.notOk(existsSync(join(cfg.stanzaDir, 'pod-slow.conf')), 'slow: no stanza, so nothing crash-loops');
+    t.ok(existsSync(join(cfg.stanzaDir, 'pod-p0.conf')), 'the other pods are written');
+    t.equal(r.sync.readySet, true, 'the condition is set');
+    t.same(f.present(), [], 'the leftovers are gone');
   });
 
   t.test('pods already started this boot: podman lists (it knows what runs)', async (t) => {

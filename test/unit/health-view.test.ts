@@ -1,5 +1,6 @@
 // Health in status and doctor (src/inspect/health-view.ts through status.ts), from the daemon's
-// RUN_DIR/health.json: absent without a health check, starting for a run not checked yet,
+// RUN_DIR/health.json: absent without a health check or a run (a pod Finit does not know),
+// starting for a run not checked yet,
 // healthy, and unhealthy as the pod's problem, with what finit-pods did; doctor names it.
 
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ t.test('status and doctor show each pod health as the daemon recorded it', async
   unit('new.container', checked);
   unit('stopped.container', `${checked}HealthOnFailure=stop\n`);
   unit('plain.container', `[Container]\nImage=${IMG}\n`);
+  unit('unknown.container', checked); // no stanza (Finit does not know it), never checked
   const rec = (
     pid: number,
     status: HealthRecord['status'],
@@ -68,6 +70,7 @@ t.test('status and doctor show each pod health as the daemon recorded it', async
   t.equal(by('ok').healthy, true);
   t.equal(by('plain').health, undefined, 'absent without a health check');
   t.same(by('new').health, { status: 'starting', failingStreak: 0 }, 'a run not checked yet');
+  t.equal(by('unknown').health, undefined, 'absent for a pod Finit does not know: no run to be starting');
   t.equal(by('new').healthy, true);
   t.equal(by('sick').healthy, false);
   t.equal(
@@ -82,6 +85,7 @@ t.test('status and doctor show each pod health as the daemon recorded it', async
   const text = formatStatus(view);
   t.match(text, /^pod:ok\s.*\s+healthy$/m, 'the HEALTH column');
   t.match(text, /^pod:plain\s.*\s+-$/m);
+  t.match(text, /^pod:unknown\s.*\s+-$/m);
   t.match(text, /^pod:sick: unhealthy: its health check failed 3 times/m);
 
   const found = await doctor(cfg, {
@@ -99,7 +103,13 @@ t.test('status and doctor show each pod health as the daemon recorded it', async
     'doctor names each unhealthy pod and why',
   );
   t.notOk(
-    found.some((f) => f.pod === 'ok' || f.pod === 'new' || f.pod === 'plain'),
+    found.some(
+      (f) =>
+        f.pod === 'ok' ||
+        f.pod === 'new' ||
+        f.pod === 'plain' ||
+        (f.pod === 'unknown' && /health/.test(f.problem)),
+    ),
     'and no other',
   );
 });
