@@ -4,34 +4,20 @@
 // files cannot be written, or whose options this podman lacks (a key for a newer podman), keeps
 // its last good stanza, so its pod keeps running; files finit-pods did not write are never
 // touched. Stanzas and state are 0600: they hold the units' values. A reload that failed is owed
-// until one succeeds (RUN_DIR/reload-pending).
+// until one succeeds (RUN_DIR/reload-pending). Here: what is on disk is read (readOnDisk), the
+// plan made (sync-plan.ts, pure) and carried out in one place (carryOut).
 
-import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Diagnostic, error, formatDiagnostic, hasErrors } from '../lib/diagnostics.js';
+import { error, formatDiagnostic } from '../lib/diagnostics.js';
 import { printable } from '../lib/text.js';
-import type { OneShotModel } from '../model/commands.js';
-import { defaultContainerName } from '../model/names.js';
 import type { HostDeviceModel, ResourceModel } from '../model/resource.js';
 import { translateDir, type UnitResult } from '../model/translate.js';
-import { serviceDependencies } from '../render/dependencies.js';
 import { type FinitCaps, finitCaps } from '../render/finit.js';
 import { LABEL_BUILD } from '../render/labels.js';
-import {
-  fileStem,
-  OWNER_MARK,
-  READY_CONDITION,
-  RUNNER_NAME,
-  RUNNER_SCRIPT,
-  renderPod,
-  renderServiceUnit,
-  type ServiceIdentity,
-  type StanzaPaths,
-} from '../render/stanza.js';
+import { READY_CONDITION, RUNNER_NAME } from '../render/stanza.js';
 import { podArchive } from './archive.js';
 import {
-  type FileWrite,
   readFileIfExists,
   readStateFile,
   removeIfExists,
@@ -52,6 +38,20 @@ import {
 } from './podman.js';
 import { attempt, type Runner } from './run.js';
 import { missingOptionsRemedy, missingOptionsText, unknownRunOptions } from './run-options.js';
+import {
+  type Archive,
+  type CheckImages,
+  type FoundFile,
+  type OnDisk,
+  type OneShotStep,
+  planSync,
+  STANZA_FILE_RE,
+  STANZA_MODE,
+  type SyncPlan,
+  type UnitReport,
+} from './sync-plan.js';
+
+export type { UnitReport, UnitState } from './sync-plan.js';
 
 export interface SyncConfig {
   unitsDir: string;
@@ -75,33 +75,11 @@ export interface SyncDeps {
    * no stanza (it would only crash-loop) and is reported as "image missing"; an image given as
    * an archive (oci-archive:/path, docker-archive:/path) is loaded once.
    */
-  checkImages?: 'all' | 'changed' | 'none';
+  checkImages?: CheckImages;
   /** Where the local image list comes from (default: `podman images`). */
   localImages?: () => Promise<LocalImages>;
   /** The units as already translated for this Finit (a command's one snapshot); read here when absent. */
   units?: readonly UnitResult[];
-}
-
-export type UnitState = 'applied' | 'unchanged' | 'kept' | 'error' | 'waiting' | 'image-missing';
-
-/** Stanza and argv files: they hold every value of the unit, so only root reads them. */
-const STANZA_MODE = 0o600;
-
-export interface UnitReport {
-  file: string;
-  kind: string;
-  pod?: string;
-  container?: string;
-  image?: string;
-  state: UnitState;
-  stanza?: string;
-  hash?: string;
-  /**
-   * What the unit waits for: 'image' (an image to appear in local storage), or the .image,
-   * .build or .artifact unit (its file name) that has not yet made what this unit uses.
-   */
-  waitingFor?: string;
-  diagnostics: Diagnostic[];
 }
 
 export interface SyncReport {
@@ -123,102 +101,10 @@ export interface SyncReport {
   ok: boolean;
 }
 
-const STANZA_RE = /^((?:pod|podman-pod|kube)-.+)\.conf$/;
-const ARGV_RE = /^((?:pod|podman-pod|kube)-.+)\.argv$/;
-
 export const reloadPendingPath = (runDir: string) => join(runDir, 'reload-pending');
-
-function resourceHash(m: ResourceModel | HostDeviceModel): string {
-  return createHash('sha256')
-    .update(JSON.stringify(m.kind === 'hostdevice' ? m.conflist : m.argv))
-    .digest('hex')
-    .slice(0, 16);
-}
-
-/** An archive a pod's image is loaded from (podArchive). */
-type Archive = Exclude<ReturnType<typeof podArchive>, { error: string } | undefined>;
 
 /** The units directory cannot be read (missing, renamed, unmounted): sync changed nothing. */
 export class UnitsDirError extends Error {}
-
-/** One file in the stanza directory as found: its text and mode, or why it is not a file of text. */
-export type FoundFile = { text: string; mode: number } | { unreadable: string };
-
-/** What is on disk now, read once before planning (readOnDisk): the plan's other input. */
-export interface OnDisk {
-  /** Stanza directory: file name → what is there (only pod-*.conf, pod-*.argv and the runner). */
-  stanzas: ReadonlyMap<string, FoundFile>;
-  /** resources.json: unit file name → hash of the network or volume created this boot. */
-  resources: Readonly<Record<string, string>>;
-  /** Each container unit whose Image= names an archive (by unit path) → its tags (podArchive), or why it cannot be had. */
-  archives: ReadonlyMap<string, ReturnType<typeof podArchive>>;
-  /** The files units read when they run (a .build's context, a .kube's YAML) → their content's hash. */
-  inputs: ReadonlyMap<string, InputHash>;
-  /** A reload failed and is still owed. */
-  reloadPending: boolean;
-}
-
-/** A network or volume to create. */
-export interface ResourceStep {
-  report: UnitReport;
-  filename: string;
-  model: ResourceModel | HostDeviceModel;
-  hash: string;
-}
-
-/** An .image, .build or .artifact unit to carry out: pull, build or pull the artifact when not present. */
-export interface OneShotStep {
-  report: UnitReport;
-  filename: string;
-  model: OneShotModel;
-  hash: string;
-}
-
-/** A Finit service whose files are written (or whose image is looked at first). */
-export interface PodStep {
-  report: UnitReport;
-  /** Its files are STEM.conf and STEM.argv (render/stanza.ts fileStem). */
-  stem: string;
-  /** The changed files, the argv file first: the runner reads it when Finit starts the pod. */
-  files: FileWrite[];
-  image: string;
-  archive?: Archive;
-  /** Whether the pod's image is looked for before its files are written. */
-  checkImage: boolean;
-  /** Its stanza is on disk now (a failure keeps it; without one a failure leaves no stanza). */
-  hadStanza: boolean;
-  /** The network and volume units it needs: if one cannot be created, its files are not written. */
-  needs: readonly string[];
-  /** A container's `podman run` options: one this podman lacks keeps its files from being written. */
-  runArgs?: readonly string[];
-}
-
-/** Everything a sync changes, as data (planSync); carryOut does it. */
-export interface SyncPlan {
-  /** Every unit's report, in the order they are printed; the steps below fill them in. */
-  reports: UnitReport[];
-  resources: ResourceStep[];
-  /** .image/.build/.artifact units to carry out, after the reload; their users wait for the next pass. */
-  oneShots: OneShotStep[];
-  /** Units waiting for one of `oneShots`: a pass after them applies these. */
-  waiting: number;
-  /** resources.json after the sync, before the creations in `resources` are added. */
-  resourceState: Record<string, string>;
-  pods: PodStep[];
-  /** Stanza and argv files (owned, 0644 from an earlier version) to make 0600, unchanged. */
-  chmod: string[];
-  /** File stems of the services whose stanza stays: every other owned stanza is removed. */
-  keep: Set<string>;
-  /** Owned stanzas whose pod no unit defines any more, with their argv files. */
-  remove: { conf: string; argv?: string }[];
-  /** Owned argv files with no stanza beside them and no unit: no reload needed to remove them. */
-  orphans: string[];
-  /** The runner, when it must be (re)written. */
-  runner?: FileWrite;
-  reloadPending: boolean;
-  /** The image archives units name. */
-  archives: string[];
-}
 
 export async function sync(cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport> {
   const version = await deps.finit.version();
@@ -311,316 +197,6 @@ export function readOnDisk(
     reloadPending: existsSync(reloadPendingPath(cfg.runDir)),
   };
   return { onDisk, problems };
-}
-
-const STANZA_FILE_RE = /^(pod|podman-pod|kube)-.+\.(conf|argv)$/;
-const owned = (f: FoundFile | undefined): f is { text: string; mode: number } =>
-  f !== undefined && 'text' in f && f.text.startsWith(OWNER_MARK);
-
-/**
- * What a sync changes, from what the units say and what is on disk; pure (no file, no program).
- * A unit that is broken keeps its owned stanza ('kept'); unchanged files are left byte-identical.
- */
-export function planSync(
-  results: readonly UnitResult[],
-  onDisk: OnDisk,
-  caps: FinitCaps,
-  paths: StanzaPaths,
-  checkImages: 'all' | 'changed' | 'none',
-): SyncPlan {
-  const plan: SyncPlan = {
-    reports: [],
-    resources: [],
-    oneShots: [],
-    waiting: 0,
-    resourceState: {},
-    pods: [],
-    chmod: [],
-    keep: new Set(),
-    remove: [],
-    orphans: [],
-    reloadPending: onDisk.reloadPending,
-    archives: [],
-  };
-  onDisk.archives.forEach((a) => {
-    if (a && 'path' in a && !plan.archives.includes(a.path)) plan.archives.push(a.path);
-  });
-  const broken = new Set<string>(); // unit files that are not usable
-  for (const r of results) if (!r.ok) broken.add(r.name.filename);
-  const byFile = new Map(results.map((r) => [r.name.filename, r]));
-  const containers = results.filter((r) => r.name.kind === 'container' && !r.name.isTemplate);
-  const duplicate = duplicates(containers);
-
-  // Images, builds and artifacts: carried out after this pass's reload; what uses them waits.
-  const pending = new Set<string>();
-  for (const r of results) {
-    if (r.name.kind !== 'image' && r.name.kind !== 'build' && r.name.kind !== 'artifact') continue;
-    const report: UnitReport = {
-      file: r.path,
-      kind: r.name.kind,
-      state: 'unchanged',
-      diagnostics: r.diagnostics,
-    };
-    plan.reports.push(report);
-    const done = onDisk.resources[r.name.filename];
-    if (!r.ok || r.model?.kind !== r.name.kind) {
-      report.state = 'error';
-      if (done) plan.resourceState[r.name.filename] = done;
-      continue;
-    }
-    const model = r.model as OneShotModel;
-    const inputs = (model.inputs ?? []).map((f) => onDisk.inputs.get(f));
-    const unreadable = inputs.find((i) => i && 'error' in i);
-    if (unreadable && 'error' in unreadable) {
-      report.state = 'error';
-      report.diagnostics.push(error({ file: r.path, line: 0 }, `cannot read its input ${unreadable.error}`));
-      broken.add(r.name.filename);
-      continue;
-    }
-    const hash = createHash('sha256')
-      .update(JSON.stringify([model.commands, inputs]))
-      .digest('hex')
-      .slice(0, 16);
-    if (done === hash) plan.resourceState[r.name.filename] = hash;
-    else {
-      plan.oneShots.push({ report, filename: r.name.filename, model, hash });
-      pending.add(r.name.filename);
-    }
-  }
-  /** The image, build or artifact unit a unit waits for (through the units it needs), if any. */
-  const waitsFor = (r: UnitResult, seen = new Set<string>()): string | undefined => {
-    const needs = r.model && 'needs' in r.model ? (r.model.needs ?? []) : [];
-    for (const f of needs) {
-      if (pending.has(f)) return f;
-      const dep = byFile.get(f);
-      if (dep && !seen.has(f)) {
-        seen.add(f);
-        const w = waitsFor(dep, seen);
-        if (w) return w;
-      }
-    }
-    return undefined;
-  };
-
-  // Networks and volumes first: pods need them. Created once per boot per definition.
-  for (const r of results) {
-    if (r.name.kind !== 'network' && r.name.kind !== 'volume') continue;
-    const report: UnitReport = {
-      file: r.path,
-      kind: r.name.kind,
-      state: 'unchanged',
-      diagnostics: r.diagnostics,
-    };
-    plan.reports.push(report);
-    const created = onDisk.resources[r.name.filename];
-    const m = r.model;
-    if (!r.ok || !m || (m.kind !== 'network' && m.kind !== 'volume' && m.kind !== 'hostdevice')) {
-      report.state = 'error';
-      if (created) plan.resourceState[r.name.filename] = created;
-      continue;
-    }
-    const hash = resourceHash(m);
-    const waiting = waitsFor(r);
-    if (created === hash) plan.resourceState[r.name.filename] = hash;
-    else if (waiting) {
-      report.state = 'waiting';
-      report.waitingFor = waiting;
-      plan.waiting++;
-    } else plan.resources.push({ report, filename: r.name.filename, model: m, hash });
-  }
-
-  // what each service waits for, and the Finit service of each unit: what others wait for
-  const { serviceOf, dependsOn: dependsOnOf } = serviceDependencies(results);
-
-  let runnerNeeded = false;
-  const services = results.filter(
-    (r) =>
-      (r.name.kind === 'container' || r.name.kind === 'pod' || r.name.kind === 'kube') && !r.name.isTemplate,
-  );
-  for (const r of services) {
-    const identity: ServiceIdentity =
-      serviceOf.get(r.name.filename) ??
-      (r.name.kind === 'container'
-        ? { name: 'pod', id: defaultContainerName(r.name) }
-        : { name: r.name.kind === 'pod' ? 'podman-pod' : 'kube', id: r.name.stem });
-    const stem = fileStem(identity);
-    const confName = `${stem}.conf`;
-    const argvName = `${stem}.argv`;
-    const report: UnitReport = {
-      file: r.path,
-      kind: r.name.kind,
-      state: 'unchanged',
-      stanza: join(paths.stanzaDir, confName),
-      diagnostics: r.diagnostics,
-    };
-    if (r.name.kind === 'container') report.pod = identity.id;
-    plan.reports.push(report);
-    const at = { file: r.path, line: 0 };
-    const dup = duplicate.get(r);
-    if (dup) report.diagnostics.push(error(at, dup));
-    const oldConf = onDisk.stanzas.get(confName);
-    const oldArgv = onDisk.stanzas.get(argvName);
-    const keepOld = (state: UnitState = 'error') => {
-      // broken or waiting: the last good stanza stays (its pod keeps running), and the unit says why
-      report.state = owned(oldConf) ? 'kept' : state;
-      if (owned(oldConf)) {
-        plan.keep.add(stem);
-        runnerNeeded = true;
-      }
-    };
-    const m = r.model;
-    if (
-      !m ||
-      (m.kind !== 'container' && m.kind !== 'pod' && m.kind !== 'kube') ||
-      !r.ok ||
-      dup ||
-      m.needs.some((f) => broken.has(f))
-    ) {
-      keepOld();
-      continue;
-    }
-    const waiting = waitsFor(r);
-    if (waiting) {
-      report.waitingFor = waiting;
-      plan.waiting++;
-      keepOld('waiting');
-      continue;
-    }
-    let rendered: { conf: string; argv: string; hash: string; diagnostics: Diagnostic[] };
-    let image = '';
-    let archive: Archive | undefined;
-    if (m.kind === 'container') {
-      let cm = m;
-      const a = onDisk.archives.get(r.path);
-      if (a && 'error' in a) {
-        report.diagnostics.push(error(at, a.error));
-        keepOld();
-        continue;
-      }
-      if (a) {
-        cm = { ...m, image: a.tag };
-        archive = a;
-      }
-      report.container = cm.containerName;
-      report.image = cm.image;
-      image = cm.image;
-      rendered = renderPod(cm, caps, paths, dependsOnOf(r.name.filename, m.needs, m.service));
-    } else {
-      const yaml = m.kind === 'kube' && m.inputs?.[0] ? onDisk.inputs.get(m.inputs[0]) : undefined;
-      if (yaml && 'error' in yaml) {
-        report.diagnostics.push(error(at, `cannot read ${yaml.error}`));
-        keepOld();
-        continue;
-      }
-      rendered = renderServiceUnit(
-        m,
-        caps,
-        paths,
-        dependsOnOf(r.name.filename, m.needs, m.service),
-        yaml?.sha256,
-      );
-    }
-    report.diagnostics.push(...rendered.diagnostics);
-    if (hasErrors(rendered.diagnostics)) {
-      keepOld();
-      continue;
-    }
-    const unreadable = [oldConf, oldArgv].find((f) => f !== undefined && 'unreadable' in f);
-    if (unreadable && 'unreadable' in unreadable) {
-      const name = oldConf === unreadable ? confName : argvName;
-      report.state = 'error';
-      report.diagnostics.push(
-        error(
-          at,
-          `${join(paths.stanzaDir, name)} is ${unreadable.unreadable}; it is left alone and the pod gets no stanza`,
-        ),
-      );
-      continue;
-    }
-    if ((oldConf && !owned(oldConf)) || (oldArgv && !owned(oldArgv))) {
-      report.state = 'error';
-      report.diagnostics.push(
-        error(
-          at,
-          `${join(paths.stanzaDir, confName)} exists and was not written by finit-pods; it is left alone`,
-        ),
-      );
-      continue;
-    }
-    report.hash = rendered.hash;
-    plan.keep.add(stem);
-    runnerNeeded = true;
-    const files: FileWrite[] = [];
-    if (oldArgv?.text !== rendered.argv)
-      files.push({ path: join(paths.stanzaDir, argvName), content: rendered.argv, mode: STANZA_MODE });
-    if (oldConf?.text !== rendered.conf)
-      files.push({ path: join(paths.stanzaDir, confName), content: rendered.conf, mode: STANZA_MODE });
-    // files of an earlier version, written readable to all: made 0600, content unchanged
-    for (const [name, old] of [
-      [argvName, oldArgv],
-      [confName, oldConf],
-    ] as const) {
-      if (owned(old) && (old.mode & 0o077) !== 0 && !files.some((f) => f.path.endsWith(`/${name}`)))
-        plan.chmod.push(join(paths.stanzaDir, name));
-    }
-    const checkImage =
-      m.kind === 'container' && (checkImages === 'all' || (checkImages === 'changed' && files.length > 0));
-    if (files.length > 0 || checkImage) {
-      const step: PodStep = {
-        report,
-        stem,
-        files,
-        image,
-        checkImage,
-        hadStanza: oldConf !== undefined,
-        needs: m.needs.filter((f) => f.endsWith('.network') || f.endsWith('.volume')),
-      };
-      if (archive) step.archive = archive;
-      if (m.kind === 'container') step.runArgs = m.runArgs;
-      plan.pods.push(step);
-    }
-  }
-
-  const runner = onDisk.stanzas.get(RUNNER_NAME);
-  if (runnerNeeded && !(runner && 'text' in runner && runner.text === RUNNER_SCRIPT))
-    plan.runner = { path: join(paths.stanzaDir, RUNNER_NAME), content: RUNNER_SCRIPT, mode: 0o755 };
-
-  // Our stanzas whose unit is gone, and an argv file of ours left without its stanza (a writer
-  // killed between the two removals).
-  for (const [f, found] of onDisk.stanzas) {
-    const m = f.match(STANZA_RE);
-    if (!m || plan.keep.has(m[1]!) || !owned(found)) continue;
-    const argv = `${m[1]}.argv`;
-    plan.remove.push({
-      conf: join(paths.stanzaDir, f),
-      ...(owned(onDisk.stanzas.get(argv)) ? { argv: join(paths.stanzaDir, argv) } : {}),
-    });
-  }
-  for (const [f, found] of onDisk.stanzas) {
-    const m = f.match(ARGV_RE);
-    if (!m || plan.keep.has(m[1]!) || !owned(found) || onDisk.stanzas.has(`${m[1]}.conf`)) continue;
-    plan.orphans.push(join(paths.stanzaDir, f));
-  }
-  return plan;
-}
-
-/** Pod and container names must be unique across the directory: unit → why it is a duplicate. */
-function duplicates(containers: readonly UnitResult[]): Map<UnitResult, string> {
-  const out = new Map<UnitResult, string>();
-  const seenPod = new Map<string, string>();
-  const seenContainer = new Map<string, string>();
-  for (const r of containers) {
-    if (!r.ok || r.model?.kind !== 'container') continue;
-    const { pod, containerName } = r.model;
-    const first = seenPod.get(pod) ?? seenContainer.get(containerName);
-    if (first) {
-      out.set(r, `pod "${pod}" / container "${containerName}" is already defined by ${first}`);
-      continue;
-    }
-    seenPod.set(pod, r.path);
-    seenContainer.set(containerName, r.path);
-  }
-  return out;
 }
 
 /**

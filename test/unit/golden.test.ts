@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { planSync } from '../../src/apply/sync.js';
+import { planSync } from '../../src/apply/sync-plan.js';
 import { formatDiagnostic } from '../../src/lib/diagnostics.js';
 import { translateDir } from '../../src/model/translate.js';
 import { finitCaps } from '../../src/render/finit.js';

@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import t from 'tap';
-import { type FoundFile, type OnDisk, planSync, type SyncPlan } from '../../src/apply/sync.js';
+import { type FoundFile, type OnDisk, planSync, type SyncPlan } from '../../src/apply/sync-plan.js';
 import { translateDir } from '../../src/model/translate.js';
 import { finitCaps } from '../../src/render/finit.js';
 import { OWNER_MARK, RUNNER_NAME, RUNNER_SCRIPT } from '../../src/render/stanza.js';
