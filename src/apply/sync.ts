@@ -44,6 +44,7 @@ import {
   type FoundFile,
   type OnDisk,
   type OneShotStep,
+  type PodStep,
   planSync,
   STANZA_FILE_RE,
   STANZA_MODE,
@@ -199,26 +200,89 @@ export function readOnDisk(
   return { onDisk, problems };
 }
 
+/** What carrying a plan out has done so far, and what it could not do beyond one unit. */
+interface Outcome {
+  written: string[];
+  removed: string[];
+  problems: string[];
+  /** Something failed that may work later with no change to the units. */
+  retry: boolean;
+}
+
 /**
  * Carries a plan out, in one place: networks and volumes, then each pod's image and files (a pod
  * whose network could not be created, whose image is missing or whose files cannot be written
- * keeps its stanza), the runner, the stale stanzas, then one reload when a stanza changed.
+ * keeps its stanza), the runner, the stale stanzas, then one reload when a stanza changed; then
+ * images, builds and artifacts, and the ready condition.
  */
 async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promise<SyncReport> {
-  const written: string[] = [];
-  const removed: string[] = [];
-  const problems: string[] = [];
-  let retry = false;
+  const out: Outcome = { written: [], removed: [], problems: [], retry: false };
+  const { failed, resourceState } = await createResources(plan, cfg, deps.exec, out);
+  const podman = podmanCli(cfg.podman, deps.exec);
+  const images = new ImageCache(podman, deps.localImages ?? (() => podman.images()));
+  const options = new RunOptionsCache(podman, out.problems);
+  for (const step of plan.pods) await applyPod(step, plan, cfg, { failed, images, options }, out);
+  for (const f of plan.chmod) {
+    try {
+      chmodSync(f, STANZA_MODE);
+    } catch (e) {
+      out.problems.push(`cannot make ${f} private (chmod 600): ${(e as Error).message}`);
+    }
+  }
+  if (plan.runner) {
+    try {
+      writeAllAtomic([plan.runner]);
+      out.written.push(plan.runner.path);
+    } catch (e) {
+      out.problems.push(`${(e as Error).message}; pods cannot start until it is written`);
+      out.retry = true;
+    }
+  }
+  removeStale(plan, out);
+  const reloaded = await reloadIfChanged(plan, cfg, deps.finit, out);
+  // after the reload, so the pods that need none of them run meanwhile; what waits for one is
+  // applied by the next pass (sync's `again`)
+  const made = await makeOneShots(plan, cfg, podman, images, resourceState, out);
+  let readySet = false;
+  if (deps.setReady !== false && !(await deps.finit.condGet(READY_CONDITION))) {
+    await deps.finit.condSet(READY_CONDITION);
+    readySet = true;
+  }
+  const units = plan.reports;
+  return {
+    units,
+    written: out.written,
+    removed: out.removed,
+    reloaded,
+    readySet,
+    finitVersion: '',
+    problems: out.problems,
+    retry: out.retry,
+    archives: [...plan.archives],
+    ok: out.problems.length === 0 && units.every((r) => r.state === 'applied' || r.state === 'unchanged'),
+    again: made && plan.waiting > 0,
+  };
+}
 
-  const failedResources = new Set<string>();
+/**
+ * The plan's networks and volumes, then resources.json: the unit files of those that could not
+ * be created (their pods' files are not written), and the record to add images and builds to.
+ */
+async function createResources(
+  plan: SyncPlan,
+  cfg: SyncConfig,
+  exec: Runner,
+  out: Outcome,
+): Promise<{ failed: Set<string>; resourceState: Record<string, string> }> {
+  const failed = new Set<string>();
   const resourceState = { ...plan.resourceState };
   for (const step of plan.resources) {
-    const why = await createResource(step.model, cfg, deps.exec);
+    const why = await createResource(step.model, cfg, exec);
     if (why) {
       step.report.diagnostics.push(error({ file: step.report.file, line: 0 }, why));
       step.report.state = 'error';
-      failedResources.add(step.filename);
-      retry = true;
+      failed.add(step.filename);
+      out.retry = true;
     } else {
       step.report.state = 'applied';
       resourceState[step.filename] = step.hash;
@@ -227,106 +291,90 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
   try {
     writeIfChanged(join(cfg.runDir, 'resources.json'), `${JSON.stringify(resourceState, null, 1)}\n`);
   } catch (e) {
-    problems.push(`${(e as Error).message}; networks and volumes are checked again at the next sync`);
-    retry = true;
+    out.problems.push(`${(e as Error).message}; networks and volumes are checked again at the next sync`);
+    out.retry = true;
   }
+  return { failed, resourceState };
+}
 
-  const podman = podmanCli(cfg.podman, deps.exec);
-  const images = new ImageCache(podman, deps.localImages ?? (() => podman.images()));
-  const options = new RunOptionsCache(podman, problems);
-  for (const step of plan.pods) {
-    const { report } = step;
-    const at = { file: report.file, line: 0 };
-    if (step.needs.some((f) => failedResources.has(f))) {
-      report.state = step.hadStanza ? 'kept' : 'error';
-      if (!step.hadStanza) plan.keep.delete(step.stem);
-      continue;
+/**
+ * One pod's step: its image looked for (loaded from its archive), its options checked, its files
+ * written. Whatever fails, a pod that had a stanza keeps it ('kept'); one that had none gets none
+ * (plan.keep loses it, so no stale runner state is left either).
+ */
+async function applyPod(
+  step: PodStep,
+  plan: SyncPlan,
+  cfg: SyncConfig,
+  ctx: { failed: ReadonlySet<string>; images: ImageCache; options: RunOptionsCache },
+  out: Outcome,
+): Promise<void> {
+  const { report } = step;
+  const at = { file: report.file, line: 0 };
+  const refuse = (why: string) => {
+    report.state = step.hadStanza ? 'kept' : 'error';
+    if (why) report.diagnostics.push(error(at, why));
+    if (!step.hadStanza) plan.keep.delete(step.stem);
+  };
+  if (step.needs.some((f) => ctx.failed.has(f))) return refuse('');
+  if (step.checkImage) {
+    const missing = await ensureImage(step.image, step.archive, ctx.images);
+    if (missing && step.hadStanza && step.files.length > 0) {
+      // an edit to an image that is not here: the pod keeps its last good stanza
+      report.state = 'kept';
+      report.waitingFor = 'image';
+      report.diagnostics.push(error(at, `${missing}; the pod keeps running as it was`));
+      return;
     }
-    if (step.checkImage) {
-      const missing = await ensureImage(step.image, step.archive, images);
-      if (missing && step.hadStanza && step.files.length > 0) {
-        // an edit to an image that is not here: the pod keeps its last good stanza
-        report.state = 'kept';
-        report.waitingFor = 'image';
-        report.diagnostics.push(error(at, `${missing}; the pod keeps running as it was`));
-        continue;
+    if (missing) {
+      report.state = 'image-missing';
+      report.waitingFor = 'image';
+      report.diagnostics.push(error(at, `${missing}; the pod is not started`));
+      // no stanza: it could only crash-loop; the next sync looks again
+      if (plan.keep.delete(step.stem) && step.hadStanza) {
+        const conf = join(cfg.stanzaDir, `${step.stem}.conf`);
+        plan.remove.push({ conf, argv: join(cfg.stanzaDir, `${step.stem}.argv`) });
       }
-      if (missing) {
-        report.state = 'image-missing';
-        report.waitingFor = 'image';
-        report.diagnostics.push(error(at, `${missing}; the pod is not started`));
-        // no stanza: it could only crash-loop; the next sync looks again
-        if (plan.keep.delete(step.stem) && step.hadStanza) {
-          const conf = join(cfg.stanzaDir, `${step.stem}.conf`);
-          plan.remove.push({ conf, argv: join(cfg.stanzaDir, `${step.stem}.argv`) });
-        }
-        continue;
-      }
-    }
-    if (step.files.length === 0) continue;
-    // a pod this podman would refuse (a key for a newer podman) never replaces the one that runs
-    const unknown = step.runArgs ? await options.unknown(step.runArgs) : [];
-    if (unknown.length > 0) {
-      const why = `${missingOptionsText(unknown, undefined, await options.version())}: ${missingOptionsRemedy(unknown)}`;
-      if (step.hadStanza) {
-        report.state = 'kept';
-        report.diagnostics.push(error(at, `${why}; the pod keeps running as it was`));
-      } else {
-        report.state = 'error';
-        report.diagnostics.push(error(at, `${why}; the pod is not started`));
-        plan.keep.delete(step.stem);
-      }
-      continue;
-    }
-    try {
-      writeAllAtomic(step.files);
-    } catch (e) {
-      report.state = step.hadStanza ? 'kept' : 'error';
-      const then = step.hadStanza
-        ? 'the last stanza is kept and the pod keeps running as it was'
-        : 'the pod gets no stanza';
-      report.diagnostics.push(error(at, `${(e as Error).message}; ${then}`));
-      if (!step.hadStanza) plan.keep.delete(step.stem);
-      retry = true;
-      continue;
-    }
-    for (const f of step.files) written.push(f.path);
-    report.state = 'applied';
-  }
-  for (const f of plan.chmod) {
-    try {
-      chmodSync(f, STANZA_MODE);
-    } catch (e) {
-      problems.push(`cannot make ${f} private (chmod 600): ${(e as Error).message}`);
+      return;
     }
   }
+  if (step.files.length === 0) return;
+  // a pod this podman would refuse (a key for a newer podman) never replaces the one that runs
+  const unknown = step.runArgs ? await ctx.options.unknown(step.runArgs) : [];
+  if (unknown.length > 0) {
+    const why = `${missingOptionsText(unknown, undefined, await ctx.options.version())}: ${missingOptionsRemedy(unknown)}`;
+    return refuse(`${why}; ${step.hadStanza ? 'the pod keeps running as it was' : 'the pod is not started'}`);
+  }
+  try {
+    writeAllAtomic(step.files);
+  } catch (e) {
+    const then = step.hadStanza
+      ? 'the last stanza is kept and the pod keeps running as it was'
+      : 'the pod gets no stanza';
+    out.retry = true;
+    return refuse(`${(e as Error).message}; ${then}`);
+  }
+  for (const f of step.files) out.written.push(f.path);
+  report.state = 'applied';
+}
 
-  if (plan.runner) {
-    try {
-      writeAllAtomic([plan.runner]);
-      written.push(plan.runner.path);
-    } catch (e) {
-      problems.push(`${(e as Error).message}; pods cannot start until it is written`);
-      retry = true;
-    }
-  }
-
+/** The plan's stale stanzas (a stanza is gone once its .conf is) and orphaned argv files. */
+function removeStale(plan: SyncPlan, out: Outcome): void {
   for (const r of plan.remove) {
     try {
       removeIfExists(r.conf);
     } catch (e) {
-      problems.push(`cannot remove ${r.conf}: ${(e as Error).message}`);
-      retry = true;
+      out.problems.push(`cannot remove ${r.conf}: ${(e as Error).message}`);
+      out.retry = true;
       continue;
     }
-    removed.push(r.conf);
+    out.removed.push(r.conf);
     try {
       if (r.argv) removeIfExists(r.argv);
     } catch {
       // the stanza is gone, so Finit no longer runs the pod; the argv file is only read by its runner
     }
   }
-
   for (const f of plan.orphans) {
     try {
       removeIfExists(f);
@@ -334,65 +382,61 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
       // tried again at the next sync; nothing reads an argv file without its stanza
     }
   }
+}
 
-  // A reload that failed is owed: the files it was for are already in place and unchanged now.
+/**
+ * One `initctl reload` when a stanza was written or removed, or one is owed: a reload that failed
+ * is owed (RUN_DIR/reload-pending), as the files it was for are in place and unchanged now.
+ */
+async function reloadIfChanged(
+  plan: SyncPlan,
+  cfg: SyncConfig,
+  finit: Finit,
+  out: Outcome,
+): Promise<boolean> {
+  if (!out.written.some((p) => p.endsWith('.conf')) && out.removed.length === 0 && !plan.reloadPending)
+    return false;
   const pending = reloadPendingPath(cfg.runDir);
-  let reloaded = false;
-  if (written.some((p) => p.endsWith('.conf')) || removed.length > 0 || plan.reloadPending) {
-    try {
-      writeAtomic(pending, '');
-    } catch {
-      // a full run dir: the reload is still tried now; only its retry after a failure is lost
-    }
-    await deps.finit.reload();
-    removeIfExists(pending);
-    reloaded = true;
+  try {
+    writeAtomic(pending, '');
+  } catch {
+    // a full run dir: the reload is still tried now; only its retry after a failure is lost
   }
-  // Images, builds and artifacts: after the reload, so the pods that need none of them run
-  // meanwhile; what waits for one is applied by the next pass (sync's `again`).
+  await finit.reload();
+  removeIfExists(pending);
+  return true;
+}
+
+/** The plan's images, builds and artifacts; whether any was made (what waits for one can go on). */
+async function makeOneShots(
+  plan: SyncPlan,
+  cfg: SyncConfig,
+  podman: Podman,
+  images: ImageCache,
+  resourceState: Record<string, string>,
+  out: Outcome,
+): Promise<boolean> {
   let made = false;
   for (const step of plan.oneShots) {
     const failed = await carryOutOneShot(step, podman, images);
     if (failed) {
       step.report.state = 'error';
       step.report.diagnostics.push(error({ file: step.report.file, line: 0 }, failed.error));
-      retry ||= failed.retry;
+      out.retry ||= failed.retry;
       continue;
     }
     step.report.state = 'applied';
     resourceState[step.filename] = step.hash;
     made = true;
   }
-  if (plan.oneShots.length > 0) {
-    try {
-      writeIfChanged(join(cfg.runDir, 'resources.json'), `${JSON.stringify(resourceState, null, 1)}\n`);
-    } catch (e) {
-      problems.push(`${(e as Error).message}; images and builds are checked again at the next sync`);
-      retry = true;
-    }
+  if (plan.oneShots.length === 0) return made;
+  try {
+    writeIfChanged(join(cfg.runDir, 'resources.json'), `${JSON.stringify(resourceState, null, 1)}\n`);
+  } catch (e) {
+    out.problems.push(`${(e as Error).message}; images and builds are checked again at the next sync`);
+    out.retry = true;
   }
-  let readySet = false;
-  if (deps.setReady !== false && !(await deps.finit.condGet(READY_CONDITION))) {
-    await deps.finit.condSet(READY_CONDITION);
-    readySet = true;
-  }
-  const units = plan.reports;
-  const ok = problems.length === 0 && units.every((r) => r.state === 'applied' || r.state === 'unchanged');
-  const archives = [...plan.archives];
-  const again = made && plan.waiting > 0;
-  return {
-    units,
-    written,
-    removed,
-    reloaded,
-    readySet,
-    finitVersion: '',
-    problems,
-    retry,
-    archives,
-    ok,
-    again,
-  };
+  return made;
 }
 
 /** A pull or a build may take minutes on a slow link or a small board; it still ends. */
