@@ -3,17 +3,19 @@
 // container finit-pods does not own), load its image from the archive, recreate its network,
 // write a missing stanza or set the start condition (all through sync), then
 // `initctl restart pod:NAME`. A pod whose options this podman does not know (a key for a newer
-// podman) is named with the key, and not restarted: no restart helps. Also containers finit-pods started for a pod that no unit defines
-// any more and Finit no longer runs (left behind): ours, so --fix removes them. Every program
-// runs behind the adapters; a listing that failed is a finding, and nothing that depends on it
-// is done (a failed `network ls` recreates no network and restarts no pod).
+// podman) is named with the key, and not restarted: no restart helps. Also containers
+// finit-pods started for a pod that no unit defines any more and Finit no longer runs (left
+// behind): ours, so --fix removes them. Each pod's verdict is data (podVerdict); --fix carries
+// the verdicts out (fix). Every program runs behind the adapters; a listing that failed is a
+// finding, and nothing that depends on it is done (a failed `network ls` recreates no network
+// and restarts no pod).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BootReport } from '../apply/boot.js';
 import { removeIfExists } from '../apply/files.js';
 import type { Finit } from '../apply/finit.js';
-import { isRunning, type Podman, removeWithRetry } from '../apply/podman.js';
+import { isRunning, type Podman, type RunOptions, removeWithRetry } from '../apply/podman.js';
 import { attempt, CommandError } from '../apply/run.js';
 import { missingOptionsRemedy, missingOptionsText, unknownRunOptions } from '../apply/run-options.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
@@ -119,6 +121,31 @@ function why(e: unknown): string {
   return e.exitCode !== 0 ? e.stderr.trim() || `exit ${e.exitCode}` : e.message;
 }
 
+/** What doctor found about one pod, and what --fix does about it, as data. */
+interface Verdict {
+  problem: string;
+  remedy?: string;
+  /** The ID of a lingering container holding its name: removed first. */
+  remove?: string;
+  /** Whether the remedy is a sync (or boot recovery): a stanza, a network, an archive, the condition. */
+  sync?: boolean;
+  /** Whether `initctl restart pod:NAME` follows. */
+  restart?: boolean;
+}
+
+type Readings = Awaited<ReturnType<typeof collectStatusWith>>['readings'];
+type ContainerModel = Extract<NonNullable<UnitResult['model']>, { kind: 'container' }>;
+
+/** What judging a pod needs besides the pod: the readings, and podman's answers read once. */
+interface Judge {
+  readings: Readings;
+  ready: boolean;
+  listening: Set<number>;
+  networks: ReturnType<typeof readOnce<Set<string>>>;
+  runOptions: ReturnType<typeof readOnce<RunOptions>>;
+  podmanVersion: () => Promise<string | undefined>;
+}
+
 export async function doctor(
   cfg: SyncConfig,
   deps: DoctorDeps,
@@ -127,188 +154,196 @@ export async function doctor(
   const { finit, podman } = deps;
   // the view's own translation and listings, not a second reading of each
   const { view, readings } = await collectStatusWith(cfg, { finit, podman });
-  const { results, services, containers, errors } = readings;
   const findings: Finding[] = [];
   // a listing that failed: said once, and every remedy that depends on it is withheld
-  for (const e of Object.values(errors)) findings.push({ problem: `cannot tell: ${e}` });
+  for (const e of Object.values(readings.errors)) findings.push({ problem: `cannot tell: ${e}` });
   const models = new Map(
-    results.flatMap((r) => (r.model?.kind === 'container' ? [[r.model.pod, r.model] as const] : [])),
+    readings.results.flatMap((r) => (r.model?.kind === 'container' ? [[r.model.pod, r.model] as const] : [])),
   );
-  const networks = readOnce(() => podman.networks(), findings);
-  const runOptions = readOnce(() => podman.runOptions(), findings);
   // only for the wording: without it a finding says "podman", so a failure is no finding
   let version: Promise<{ value: string } | { error: string }> | undefined;
-  const podmanVersion = async () => {
-    version ??= attempt(() => podman.version());
-    const v = await version;
-    return 'value' in v ? v.value : undefined;
+  const judge: Judge = {
+    readings,
+    ready: view.ready,
+    listening: listeningPorts(),
+    networks: readOnce(() => podman.networks(), findings),
+    runOptions: readOnce(() => podman.runOptions(), findings),
+    podmanVersion: async () => {
+      version ??= attempt(() => podman.version());
+      const v = await version;
+      return 'value' in v ? v.value : undefined;
+    },
   };
-  const listening = listeningPorts();
-  const toRemove: { pod: string; id: string }[] = [];
-  let needSync = false;
-  const restart: string[] = [];
-
+  const verdicts = new Map<string, Verdict>();
   for (const u of view.units) {
     if (u.healthy) continue;
     if (u.kind !== 'container') {
       findings.push(otherUnitFinding(u));
       continue;
     }
-    const m = models.get(u.name);
-    const f = (problem: string, remedy?: string) => {
-      const x: Finding = { pod: u.name, problem };
-      if (remedy) x.remedy = remedy;
-      findings.push(x);
-      return x;
-    };
-    if (!m || u.unit.state === 'error') {
-      f(u.problem ?? 'unit invalid');
-      continue;
-    }
-    if (u.image && u.image.present === undefined) {
-      f(`cannot tell whether image ${u.image.ref} is present: ${errors.images}`);
-      continue;
-    }
-    if (u.image?.present === false) {
-      const archive = /^(oci|docker)-archive:/.test(m.image);
-      const waiting = u.waitingFor && u.waitingFor !== 'image' ? ` (waiting for ${u.waitingFor})` : '';
-      f(
-        `image missing: ${u.image.ref}${waiting}`,
-        archive ? 'load the image from its archive (finit-pods sync)' : undefined,
-      );
-      if (archive) needSync = true;
-      continue;
-    }
-    if (!services) {
-      f(`cannot tell why it is not running: ${errors.services}`);
-      continue;
-    }
-    // Before the condition is set no pod has started this boot: a container holding a name is
-    // what the boot left behind, and boot recovery (which sets the condition) removes it.
-    if (!view.ready && u.finit) {
-      f(
-        'pods are held back: the condition usr/finit-pods is not set',
-        'set it after boot recovery (finit-pods sync)',
-      );
-      needSync = true;
-      continue;
-    }
-    if (!containers) {
-      f(`cannot tell which container holds its name: ${errors.containers}`);
-      continue;
-    }
-    const holder = containers.find((c) => c.names.includes(m.containerName));
-    if (holder && !isRunning(holder.state) && u.finit?.status !== 'running') {
-      f(
-        `name "${m.containerName}" is held by a lingering container ${holder.id.slice(0, 12)} (${holder.state})`,
-        `remove container ${holder.id.slice(0, 12)}`,
-      );
-      toRemove.push({ pod: u.name, id: holder.id });
-      restart.push(u.name);
-      continue;
-    }
-    if (holder && isRunning(holder.state) && holder.labels[LABEL_MANAGED] !== 'true') {
-      f(
-        `name "${m.containerName}" is held by a running container ${holder.id.slice(0, 12)} that finit-pods did not start; it is left alone`,
-      );
-      continue;
-    }
-    const taken = publishedHostPorts(m.runArgs).filter((p) => listening.has(p));
-    if (taken.length > 0 && u.container?.state !== 'running') {
-      f(`port ${taken.join(', ')} is already taken by another process or container`);
-      continue;
-    }
-    const named = m.runArgs.flatMap((a, i) =>
-      a === '--network' && m.runArgs[i + 1] ? [m.runArgs[i + 1]!.split(':')[0]!] : [],
-    );
-    const wanted = named.filter((n) => !BUILTIN_NETWORKS.test(n));
-    if (wanted.length > 0) {
-      const got = await networks();
-      if ('error' in got) {
-        f(`cannot tell whether network ${wanted.join(', ')} exists: ${got.error}`);
-        continue;
-      }
-      const missing = wanted.filter((n) => !got.value.has(n));
-      if (missing.length > 0) {
-        f(`network ${missing.join(', ')} is missing`, 'recreate it (finit-pods sync)');
-        needSync = true;
-        restart.push(u.name);
-        continue;
-      }
-    }
-    if (!u.finit) {
-      f('it has no Finit stanza yet', 'write it (finit-pods sync)');
-      needSync = true;
-      continue;
-    }
-    // a key for a newer podman than this one: no restart helps
-    if (u.container?.state !== 'running') {
-      const known = await runOptions();
-      const unknown = 'value' in known ? unknownRunOptions(m.runArgs, known.value) : [];
-      if (unknown.length > 0) {
-        const text = missingOptionsText(unknown, m.name.filename, await podmanVersion());
-        f(`${text}: ${missingOptionsRemedy(unknown)}`);
-        continue;
-      }
-    }
-    // held back by a service it waits for: that one has its own finding, and a restart helps neither
-    const result = results.find((r) => r.model === m);
-    if (u.finit.status !== 'crashed' && result && unmetDependencies(result, readings).length > 0) {
-      f(u.problem ?? `Finit says ${u.finit.status}`);
-      continue;
-    }
-    if (u.finit.status === 'crashed') {
-      f('Finit gave up restarting it (crashed)', `initctl restart pod:${u.name}`);
-      restart.push(u.name);
-      continue;
-    }
-    f(
-      u.problem ?? `Finit says ${u.finit.status}, the container is ${u.container?.state ?? 'missing'}`,
-      `initctl restart pod:${u.name}`,
-    );
-    restart.push(u.name);
+    const v = await podVerdict(u, models.get(u.name), judge);
+    verdicts.set(u.name, v);
+    findings.push({ pod: u.name, problem: v.problem, ...(v.remedy ? { remedy: v.remedy } : {}) });
   }
-
-  // Notify=true without socat: the runner cannot relay READY=1, so the pod is ready when it runs
-  const notifying = [...models.values()].filter((m) => m.notify === 'notify').map((m) => m.pod);
-  if (notifying.length > 0 && !(deps.hasProgram ?? ((name) => findProgram(name) !== undefined))('socat'))
-    for (const pod of notifying)
-      findings.push({
-        pod,
-        problem:
-          'Notify=true needs socat, which is not installed: the pod counts as ready when it runs, not when it says READY=1 (install socat)',
-      });
-
+  findings.push(...notifyFindings([...models.values()], deps.hasProgram));
   // an update that was rolled back or failed: said even while the pod runs (on its old image)
   for (const u of view.units) {
     const update = u.update && updateProblem(u.update);
     if (update) findings.push({ pod: u.name, problem: update, info: true });
   }
+  const strays = strayContainers(view, readings);
+  findings.push(...strays.map((s) => s.finding));
+  if (opts.fix) await fix(cfg, deps, { findings, verdicts, strays, readings, ready: view.ready, judge });
+  return findings;
+}
 
-  // Left behind: a container of ours whose unit is gone, with no Finit service to stop it (while
-  // Finit still knows pod:NAME, it is stopping it). Seen when Finit gave up on a runner whose
-  // podman stop did not finish within its kill delay. Both listings are needed to tell.
+/**
+ * Why a container pod is not healthy, the first of these that holds: its unit, its image, the
+ * condition, a container holding its name, a port, a network, no stanza, an option podman lacks,
+ * a service it waits for, Finit giving up; and what --fix does about it.
+ */
+async function podVerdict(u: PodView, m: ContainerModel | undefined, judge: Judge): Promise<Verdict> {
+  const { services, containers, errors, results } = judge.readings;
+  if (!m || u.unit.state === 'error') return { problem: u.problem ?? 'unit invalid' };
+  if (u.image && u.image.present === undefined)
+    return { problem: `cannot tell whether image ${u.image.ref} is present: ${errors.images}` };
+  if (u.image?.present === false) {
+    const waiting = u.waitingFor && u.waitingFor !== 'image' ? ` (waiting for ${u.waitingFor})` : '';
+    const problem = `image missing: ${u.image.ref}${waiting}`;
+    if (!/^(oci|docker)-archive:/.test(m.image)) return { problem };
+    return { problem, remedy: 'load the image from its archive (finit-pods sync)', sync: true };
+  }
+  if (!services) return { problem: `cannot tell why it is not running: ${errors.services}` };
+  // Before the condition is set no pod has started this boot: a container holding a name is
+  // what the boot left behind, and boot recovery (which sets the condition) removes it.
+  if (!judge.ready && u.finit)
+    return {
+      problem: 'pods are held back: the condition usr/finit-pods is not set',
+      remedy: 'set it after boot recovery (finit-pods sync)',
+      sync: true,
+    };
+  if (!containers) return { problem: `cannot tell which container holds its name: ${errors.containers}` };
+  const holder = containers.find((c) => c.names.includes(m.containerName));
+  if (holder && !isRunning(holder.state) && u.finit?.status !== 'running')
+    return {
+      problem: `name "${m.containerName}" is held by a lingering container ${holder.id.slice(0, 12)} (${holder.state})`,
+      remedy: `remove container ${holder.id.slice(0, 12)}`,
+      remove: holder.id,
+      restart: true,
+    };
+  if (holder && isRunning(holder.state) && holder.labels[LABEL_MANAGED] !== 'true')
+    return {
+      problem: `name "${m.containerName}" is held by a running container ${holder.id.slice(0, 12)} that finit-pods did not start; it is left alone`,
+    };
+  const taken = publishedHostPorts(m.runArgs).filter((p) => judge.listening.has(p));
+  if (taken.length > 0 && u.container?.state !== 'running')
+    return { problem: `port ${taken.join(', ')} is already taken by another process or container` };
+  const named = m.runArgs.flatMap((a, i) =>
+    a === '--network' && m.runArgs[i + 1] ? [m.runArgs[i + 1]!.split(':')[0]!] : [],
+  );
+  const wanted = named.filter((n) => !BUILTIN_NETWORKS.test(n));
+  if (wanted.length > 0) {
+    const got = await judge.networks();
+    if ('error' in got)
+      return { problem: `cannot tell whether network ${wanted.join(', ')} exists: ${got.error}` };
+    const missing = wanted.filter((n) => !got.value.has(n));
+    if (missing.length > 0)
+      return {
+        problem: `network ${missing.join(', ')} is missing`,
+        remedy: 'recreate it (finit-pods sync)',
+        sync: true,
+        restart: true,
+      };
+  }
+  if (!u.finit)
+    return { problem: 'it has no Finit stanza yet', remedy: 'write it (finit-pods sync)', sync: true };
+  // a key for a newer podman than this one: no restart helps
+  if (u.container?.state !== 'running') {
+    const known = await judge.runOptions();
+    const unknown = 'value' in known ? unknownRunOptions(m.runArgs, known.value) : [];
+    if (unknown.length > 0) {
+      const text = missingOptionsText(unknown, m.name.filename, await judge.podmanVersion());
+      return { problem: `${text}: ${missingOptionsRemedy(unknown)}` };
+    }
+  }
+  // held back by a service it waits for: that one has its own finding, and a restart helps neither
+  const result = results.find((r) => r.model === m);
+  if (u.finit.status !== 'crashed' && result && unmetDependencies(result, judge.readings).length > 0)
+    return { problem: u.problem ?? `Finit says ${u.finit.status}` };
+  const restart = `initctl restart pod:${u.name}`;
+  if (u.finit.status === 'crashed')
+    return { problem: 'Finit gave up restarting it (crashed)', remedy: restart, restart: true };
+  return {
+    problem: u.problem ?? `Finit says ${u.finit.status}, the container is ${u.container?.state ?? 'missing'}`,
+    remedy: restart,
+    restart: true,
+  };
+}
+
+/** Notify=true without socat: the runner cannot relay READY=1, so the pod is ready when it runs. */
+function notifyFindings(
+  models: readonly ContainerModel[],
+  hasProgram?: (name: string) => boolean,
+): Finding[] {
+  const notifying = models.filter((m) => m.notify === 'notify').map((m) => m.pod);
+  if (notifying.length === 0 || (hasProgram ?? ((name) => findProgram(name) !== undefined))('socat'))
+    return [];
+  return notifying.map((pod) => ({
+    pod,
+    problem:
+      'Notify=true needs socat, which is not installed: the pod counts as ready when it runs, not when it says READY=1 (install socat)',
+  }));
+}
+
+/**
+ * Left behind: a container of ours whose unit is gone, with no Finit service to stop it (while
+ * Finit still knows pod:NAME, it is stopping it). Seen when Finit gave up on a runner whose
+ * podman stop did not finish within its kill delay. Both listings are needed to tell.
+ */
+function strayContainers(
+  view: { units: readonly PodView[] },
+  { services, containers }: Readings,
+): { pod: string; id: string; finding: Finding }[] {
+  if (!services || !containers) return [];
   const defined = new Set(view.units.filter((u) => u.kind === 'container').map((u) => u.name));
-  const strays: { pod: string; id: string }[] = [];
-  for (const c of services ? (containers ?? []) : []) {
+  return containers.flatMap((c) => {
     const pod = c.labels[LABEL_POD];
-    if (c.labels[LABEL_MANAGED] !== 'true' || !pod || defined.has(pod)) continue;
-    if (services?.some((s) => s.identity === `pod:${pod}`)) continue;
+    if (c.labels[LABEL_MANAGED] !== 'true' || !pod || defined.has(pod)) return [];
+    if (services.some((s) => s.identity === `pod:${pod}`)) return [];
     const id = c.id.slice(0, 12);
-    findings.push({
+    const finding = {
       pod,
       problem: `container ${id} (${c.state}) was started by finit-pods, but no unit defines pod:${pod} any more`,
       remedy: `stop and remove container ${id}`,
-    });
-    strays.push({ pod, id: c.id });
-  }
+    };
+    return [{ pod, id: c.id, finding }];
+  });
+}
 
-  if (!opts.fix) return findings;
+/**
+ * --fix: what the verdicts say, in this order: lingering containers removed (one call), stray
+ * ones stopped and removed, one sync (or boot recovery), then each pod restarted once; what was
+ * done is added to the findings.
+ */
+async function fix(
+  cfg: SyncConfig,
+  deps: DoctorDeps,
+  found: {
+    findings: Finding[];
+    verdicts: ReadonlyMap<string, Verdict>;
+    strays: readonly { pod: string; id: string }[];
+    readings: Readings;
+    ready: boolean;
+    judge: Judge;
+  },
+): Promise<void> {
+  const { findings, verdicts, strays } = found;
   const done = (pod: string, what: string) => {
     for (const x of findings) if (x.pod === pod && x.remedy) x.done = x.done ? `${x.done}; ${what}` : what;
   };
+  const toRemove = [...verdicts].flatMap(([pod, v]) => (v.remove ? [{ pod, id: v.remove }] : []));
   if (toRemove.length > 0) {
-    const { error } = await removeWithRetry(() => podman.remove(toRemove.map((t) => t.id)));
+    const { error } = await removeWithRetry(() => deps.podman.remove(toRemove.map((t) => t.id)));
     const err = error && why(error);
     for (const t of toRemove)
       done(t.pod, err ? `removing ${t.id.slice(0, 12)} failed: ${err}` : `removed ${t.id.slice(0, 12)}`);
@@ -317,7 +352,7 @@ export async function doctor(
     // stopped as podman stops any container (SIGTERM, then SIGKILL after 10 s): it may hold data
     let err: string | undefined;
     try {
-      await podman.stopAndRemove(
+      await deps.podman.stopAndRemove(
         strays.map((t) => t.id),
         10,
       );
@@ -330,27 +365,27 @@ export async function doctor(
         err ? `removing ${t.id.slice(0, 12)} failed: ${err}` : `stopped and removed ${t.id.slice(0, 12)}`,
       );
   }
-  if (needSync) {
-    if (await networks.answered()) resetResources(cfg);
+  if ([...verdicts.values()].some((v) => v.sync)) {
+    if (await found.judge.networks.answered()) resetResources(cfg);
     // The first run of a boot is boot recovery (as `finit-pods sync` would do): lingering
     // containers removed, then the condition set; a plain sync would set it and skip the rest.
-    const applied = await deps.apply(readings.results);
+    const applied = await deps.apply(found.readings.results);
     const rep = applied.sync;
     const what = applied.boot ? 'boot recovery' : 'finit-pods sync';
     for (const u of rep.units) if (u.pod) done(u.pod, `${what}: ${u.state}`);
-    if (rep.readySet && !view.ready)
+    if (rep.readySet && !found.ready)
       for (const x of findings) if (x.remedy && x.pod) done(x.pod, 'usr/finit-pods set');
   }
-  for (const pod of new Set(restart)) {
+  for (const [pod, v] of verdicts) {
+    if (!v.restart) continue;
     let err: string | undefined;
     try {
-      await finit.restart(`pod:${pod}`);
+      await deps.finit.restart(`pod:${pod}`);
     } catch (e) {
       err = why(e);
     }
     done(pod, err ? `initctl restart pod:${pod} failed: ${err}` : `initctl restart pod:${pod}`);
   }
-  return findings;
 }
 
 /** Forget which networks/volumes were created this boot, so sync creates the missing ones again. */
