@@ -68,34 +68,197 @@ const OP_START = new Set([';', '&', '|', '(', ')', '<', '>']);
  * string that wordexp(3) splits), and here-documents are not read.
  */
 function tokenize(text: string, comments: boolean): { tokens: Token[]; problems: ShProblem[] } {
-  const tokens: Token[] = [];
-  const problems: ShProblem[] = [];
-  let p = 0;
-  let line = 1;
-  let cur: (Omit<ShWord, 'raw'> & { start: number }) | null = null;
-  let heredocNext: { strip: boolean } | null = null;
-  const heredocs: { delim: string; strip: boolean; line: number }[] = [];
+  const lexer = new Lexer(text, comments);
+  lexer.run();
+  return { tokens: lexer.tokens, problems: lexer.problems };
+}
 
-  const start = () => {
-    cur ??= { value: '', expansions: [], glob: false, plain: true, line, start: p };
-    return cur;
-  };
-  const end = () => {
-    if (!cur) return;
-    const { start: s, ...w } = cur;
-    const word: ShWord = { ...w, raw: text.slice(s, p) };
-    tokens.push({ kind: 'word', word, start: s, end: p });
-    if (heredocNext) {
-      heredocs.push({ delim: word.value, strip: heredocNext.strip, line: word.line });
-      heredocNext = null;
+/** The tokenizer's state: one pass over the text, one method per construct sh knows. */
+class Lexer {
+  readonly tokens: Token[] = [];
+  readonly problems: ShProblem[] = [];
+  /** Where it reads, and that position's line. */
+  private p = 0;
+  private line = 1;
+  /** The word being read, if any. */
+  private cur: (Omit<ShWord, 'raw'> & { start: number }) | null = null;
+  /** A `<<` was read: the next word is a here-document's delimiter. */
+  private heredocNext: { strip: boolean } | null = null;
+  /** Here-documents whose bodies start on the next line. */
+  private heredocs: { delim: string; strip: boolean; line: number }[] = [];
+
+  constructor(
+    private readonly text: string,
+    private readonly comments: boolean,
+  ) {}
+
+  run(): void {
+    const { text } = this;
+    while (this.p < text.length) {
+      const c = text[this.p]!;
+      if (c === ' ' || c === '\t' || c === '\r') {
+        this.end();
+        this.p++;
+      } else if (c === '\n') this.newline();
+      else if (c === '#' && this.cur === null && this.comments) {
+        while (this.p < text.length && text[this.p] !== '\n') this.p++;
+      } else if (c === '\\') this.backslash();
+      else if (c === "'") this.singleQuoted();
+      else if (c === '"') this.doubleQuoted();
+      else if (c === '$') {
+        const w = this.start();
+        if (this.takeDollar(w)) w.plain = false;
+      } else if (c === '`') {
+        const w = this.start();
+        w.plain = false;
+        this.takeBacktick(w);
+      } else if (OP_START.has(c)) this.operator(c);
+      else this.plainChar(c);
     }
-    cur = null;
-  };
-  const countLines = (s: string) => {
-    for (const c of s) if (c === '\n') line++;
-  };
+    this.end();
+    for (const h of this.heredocs)
+      this.problems.push({
+        line: h.line,
+        message: `here-document ended by end of file, not by "${h.delim}"`,
+      });
+  }
+
+  private start() {
+    this.cur ??= { value: '', expansions: [], glob: false, plain: true, line: this.line, start: this.p };
+    return this.cur;
+  }
+
+  private end(): void {
+    if (!this.cur) return;
+    const { start: s, ...w } = this.cur;
+    const word: ShWord = { ...w, raw: this.text.slice(s, this.p) };
+    this.tokens.push({ kind: 'word', word, start: s, end: this.p });
+    if (this.heredocNext) {
+      this.heredocs.push({ delim: word.value, strip: this.heredocNext.strip, line: word.line });
+      this.heredocNext = null;
+    }
+    this.cur = null;
+  }
+
+  private countLines(s: string): void {
+    for (const c of s) if (c === '\n') this.line++;
+  }
+
+  /** A newline ends the word and the command; here-document bodies start after it: data, not commands. */
+  private newline(): void {
+    const { text } = this;
+    this.end();
+    this.tokens.push({ kind: 'newline', line: this.line, start: this.p });
+    this.line++;
+    this.p++;
+    for (const h of this.heredocs.splice(0)) {
+      for (;;) {
+        if (this.p >= text.length) {
+          this.problems.push({
+            line: h.line,
+            message: `here-document ended by end of file, not by "${h.delim}"`,
+          });
+          break;
+        }
+        const nl = text.indexOf('\n', this.p);
+        const body = text.slice(this.p, nl < 0 ? text.length : nl);
+        this.p = nl < 0 ? text.length : nl + 1;
+        this.line++;
+        if ((h.strip ? body.replace(/^\t+/, '') : body) === h.delim) break;
+      }
+    }
+  }
+
+  private backslash(): void {
+    const n = this.text[this.p + 1];
+    if (n === '\n') {
+      // line continuation: both characters vanish, the word goes on
+      this.p += 2;
+      this.line++;
+      return;
+    }
+    const w = this.start();
+    w.plain = false;
+    if (n === undefined) {
+      w.value += '\\';
+      this.p++;
+    } else {
+      w.value += n;
+      this.p += 2;
+    }
+  }
+
+  private singleQuoted(): void {
+    const w = this.start();
+    w.plain = false;
+    const q = this.text.indexOf("'", this.p + 1);
+    if (q < 0) this.problems.push({ line: this.line, message: "unterminated ' quote" });
+    const s = this.text.slice(this.p + 1, q < 0 ? undefined : q);
+    w.value += s;
+    this.countLines(s);
+    this.p = q < 0 ? this.text.length : q + 1;
+  }
+
+  private doubleQuoted(): void {
+    const { text } = this;
+    const w = this.start();
+    w.plain = false;
+    const opened = this.line;
+    this.p++;
+    while (this.p < text.length) {
+      const d = text[this.p]!;
+      if (d === '"') {
+        this.p++;
+        return;
+      }
+      if (d === '\\') {
+        const n = text[this.p + 1];
+        if (n === '\n') {
+          this.p += 2;
+          this.line++;
+        } else if (n !== undefined && '$`"\\'.includes(n)) {
+          w.value += n;
+          this.p += 2;
+        } else {
+          w.value += '\\';
+          this.p++;
+        }
+      } else if (d === '$') this.takeDollar(w);
+      else if (d === '`') this.takeBacktick(w);
+      else {
+        if (d === '\n') this.line++;
+        w.value += d;
+        this.p++;
+      }
+    }
+    this.problems.push({ line: opened, message: 'unterminated " quote' });
+  }
+
+  private operator(c: string): void {
+    // `2>&1`: a number right before < or > is the redirected descriptor, not a word
+    const cur = this.cur;
+    if ((c === '<' || c === '>') && cur?.plain && /^\d+$/.test(cur.value)) this.cur = null;
+    else this.end();
+    const op = OPERATORS.find((o) => this.text.startsWith(o, this.p))!;
+    this.tokens.push({ kind: 'op', op, line: this.line, start: this.p, end: this.p + op.length });
+    this.p += op.length;
+    if ((op === '<<' || op === '<<-') && this.comments) this.heredocNext = { strip: op === '<<-' };
+  }
+
+  private plainChar(c: string): void {
+    const w = this.start();
+    if (c === '~' && w.value === '' && w.plain) {
+      w.expansions.push('~');
+      w.plain = false;
+    }
+    if (c === '*' || c === '?' || c === '[') w.glob = true;
+    w.value += c;
+    this.p++;
+  }
+
   /** Index just past the closer matching the opener at text[i] (`(`…`)`, `{`…`}`), skipping quotes. */
-  const matching = (i: number, open: string, close: string): number => {
+  private matching(i: number, open: string, close: string): number {
+    const { text } = this;
     let depth = 0;
     for (let j = i; j < text.length; j++) {
       const c = text[j];
@@ -110,212 +273,55 @@ function tokenize(text: string, comments: boolean): { tokens: Token[]; problems:
       else if (c === close && --depth === 0) return j + 1;
     }
     return -1;
-  };
+  }
+
   /** A `$` expansion at text[p]: its source text, or undefined when the `$` is literal. */
-  const dollar = (): string | undefined => {
+  private dollar(): string | undefined {
+    const { text, p } = this;
     const n = text[p + 1];
     let stop = -1;
-    if (n === '{') stop = matching(p + 1, '{', '}');
-    else if (n === '(') stop = matching(p + 1, '(', ')');
+    if (n === '{') stop = this.matching(p + 1, '{', '}');
+    else if (n === '(') stop = this.matching(p + 1, '(', ')');
     else if (n !== undefined && /[A-Za-z_]/.test(n)) {
       stop = p + 2;
       while (stop < text.length && /[A-Za-z0-9_]/.test(text[stop]!)) stop++;
     } else if (n !== undefined && /[0-9@*#?$!-]/.test(n)) stop = p + 2;
     else return undefined;
     if (stop < 0) {
-      problems.push({ line, message: `unterminated ${n === '{' ? '${' : '$('}` });
+      this.problems.push({ line: this.line, message: `unterminated ${n === '{' ? '${' : '$('}` });
       stop = text.length;
     }
     const s = text.slice(p, stop);
-    countLines(s);
-    p = stop;
+    this.countLines(s);
+    this.p = stop;
     return s;
-  };
-  const backtick = (): string => {
-    let j = p + 1;
-    for (; j < text.length && text[j] !== '`'; j++) if (text[j] === '\\') j++;
-    if (j >= text.length) problems.push({ line, message: 'unterminated `' });
-    const s = text.slice(p, Math.min(j + 1, text.length));
-    countLines(s);
-    p = Math.min(j + 1, text.length);
-    return s;
-  };
+  }
+
   /** Appends the `$` at text[p] to w: an expansion (true), or a literal "$" (false). */
-  const takeDollar = (w: Pick<ShWord, 'value' | 'expansions'>): boolean => {
-    const s = dollar();
+  private takeDollar(w: Pick<ShWord, 'value' | 'expansions'>): boolean {
+    const s = this.dollar();
     if (s === undefined) {
       w.value += '$';
-      p++;
+      this.p++;
       return false;
     }
     w.expansions.push(s);
     w.value += s;
     return true;
-  };
+  }
+
   /** Appends the backtick command substitution at text[p] to w. */
-  const takeBacktick = (w: Pick<ShWord, 'value' | 'expansions'>): void => {
-    const s = backtick();
+  private takeBacktick(w: Pick<ShWord, 'value' | 'expansions'>): void {
+    const { text } = this;
+    let j = this.p + 1;
+    for (; j < text.length && text[j] !== '`'; j++) if (text[j] === '\\') j++;
+    if (j >= text.length) this.problems.push({ line: this.line, message: 'unterminated `' });
+    const s = text.slice(this.p, Math.min(j + 1, text.length));
+    this.countLines(s);
+    this.p = Math.min(j + 1, text.length);
     w.expansions.push(s);
     w.value += s;
-  };
-
-  while (p < text.length) {
-    const c = text[p]!;
-    if (c === ' ' || c === '\t' || c === '\r') {
-      end();
-      p++;
-      continue;
-    }
-    if (c === '\n') {
-      end();
-      tokens.push({ kind: 'newline', line, start: p });
-      line++;
-      p++;
-      // here-document bodies start on the next line: they are data, not commands
-      for (const h of heredocs.splice(0)) {
-        for (;;) {
-          if (p >= text.length) {
-            problems.push({
-              line: h.line,
-              message: `here-document ended by end of file, not by "${h.delim}"`,
-            });
-            break;
-          }
-          const nl = text.indexOf('\n', p);
-          const stop = nl < 0 ? text.length : nl;
-          const body = text.slice(p, stop);
-          p = nl < 0 ? text.length : nl + 1;
-          line++;
-          if ((h.strip ? body.replace(/^\t+/, '') : body) === h.delim) break;
-        }
-      }
-      continue;
-    }
-    if (c === '#' && cur === null && comments) {
-      while (p < text.length && text[p] !== '\n') p++;
-      continue;
-    }
-    if (c === '\\') {
-      const n = text[p + 1];
-      if (n === '\n') {
-        // line continuation: both characters vanish, the word goes on
-        p += 2;
-        line++;
-        continue;
-      }
-      const w = start();
-      w.plain = false;
-      if (n === undefined) {
-        w.value += '\\';
-        p++;
-      } else {
-        w.value += n;
-        p += 2;
-      }
-      continue;
-    }
-    if (c === "'") {
-      const w = start();
-      w.plain = false;
-      const q = text.indexOf("'", p + 1);
-      if (q < 0) {
-        problems.push({ line, message: "unterminated ' quote" });
-        const s = text.slice(p + 1);
-        w.value += s;
-        countLines(s);
-        p = text.length;
-      } else {
-        const s = text.slice(p + 1, q);
-        w.value += s;
-        countLines(s);
-        p = q + 1;
-      }
-      continue;
-    }
-    if (c === '"') {
-      const w = start();
-      w.plain = false;
-      const opened = line;
-      p++;
-      let closed = false;
-      while (p < text.length) {
-        const d = text[p]!;
-        if (d === '"') {
-          closed = true;
-          p++;
-          break;
-        }
-        if (d === '\\') {
-          const n = text[p + 1];
-          if (n === '\n') {
-            p += 2;
-            line++;
-          } else if (n !== undefined && '$`"\\'.includes(n)) {
-            w.value += n;
-            p += 2;
-          } else {
-            w.value += '\\';
-            p++;
-          }
-          continue;
-        }
-        if (d === '$') {
-          takeDollar(w);
-          continue;
-        }
-        if (d === '`') {
-          takeBacktick(w);
-          continue;
-        }
-        if (d === '\n') line++;
-        w.value += d;
-        p++;
-      }
-      if (!closed) problems.push({ line: opened, message: 'unterminated " quote' });
-      continue;
-    }
-    if (c === '$') {
-      const w = start();
-      if (takeDollar(w)) w.plain = false;
-      continue;
-    }
-    if (c === '`') {
-      const w = start();
-      w.plain = false;
-      takeBacktick(w);
-      continue;
-    }
-    if (OP_START.has(c)) {
-      // `2>&1`: a number right before < or > is the redirected descriptor, not a word
-      const ioNumber: boolean =
-        (c === '<' || c === '>') &&
-        cur !== null &&
-        (cur as ShWord).plain &&
-        /^\d+$/.test((cur as ShWord).value);
-      if (ioNumber) cur = null;
-      else end();
-      const op = OPERATORS.find((o) => text.startsWith(o, p))!;
-      tokens.push({ kind: 'op', op, line, start: p, end: p + op.length });
-      p += op.length;
-      if (op === '<<' || op === '<<-') {
-        if (comments) heredocNext = { strip: op === '<<-' };
-      }
-      continue;
-    }
-    const w = start();
-    if (c === '~' && w.value === '' && w.plain) {
-      w.expansions.push('~');
-      w.plain = false;
-    }
-    if (c === '*' || c === '?' || c === '[') w.glob = true;
-    w.value += c;
-    p++;
   }
-  end();
-  if (heredocs.length > 0)
-    for (const h of heredocs)
-      problems.push({ line: h.line, message: `here-document ended by end of file, not by "${h.delim}"` });
-  return { tokens, problems };
 }
 
 /** Splits one string into words as sh (or wordexp(3)) would; operators and newlines are problems. */
