@@ -16,7 +16,7 @@
 import { writeFileSync } from 'node:fs';
 import type { UnitResult } from '../model/translate.js';
 import { LABEL_MANAGED, LABEL_POD, READY_CONDITION } from '../render/labels.js';
-import { bootMarker, isFirstRunSinceBoot, removeOwn, takeOwnRemoval } from './boot-start.js';
+import { bootMarker, isFirstRunSinceBoot, type OwnRemoval, removeOwn, takeOwnRemoval } from './boot-start.js';
 import {
   type CleanupPlan,
   type CleanupResult,
@@ -26,7 +26,7 @@ import {
 } from './cleanup.js';
 import type { Finit } from './finit.js';
 import { withLock } from './lock.js';
-import { answersFromItself, type ContainerInfo, podmanCli } from './podman.js';
+import { answersFromItself, type ContainerInfo, type Podman, podmanCli } from './podman.js';
 import type { Runner } from './run.js';
 import type { Storage } from './storage.js';
 import type { SyncConfig, SyncReport } from './sync.js';
@@ -145,63 +145,24 @@ export async function bootRecovery(
   });
   const syncDone = performance.now();
 
-  const first = own ? await own : { ids: [], errors: [], calls: 0 };
-  podmanCalls += first.calls;
-  // Nothing else can block a pod when no container in storage holds a pod's name and the first
-  // call removed every container of finit-pods' (only then: before it, or when pods may already
-  // run, podman's own view of each container is needed). Every podman container has a record
-  // in storage, one made with --rootfs too.
-  const pods = podContainers(rep);
-  const stored = own && first.errors.length === 0 ? deps.storage?.containers() : undefined;
-  const listing: BootReport['listing'] =
-    stored && !stored.some((c) => c.names.some((n) => pods.has(n))) ? 'storage' : 'podman';
-  const all = listing === 'storage' ? [] : await podman.containers(true);
-  const containers = all.filter((c) => c.state !== 'storage');
-  const plan = planCleanup(containers, all, pods, !ready);
-  // What finit-pods labelled went with the first call (what it could not remove is in its
-  // errors); the rest (a foreign container holding a pod's name, a ghost) follows in one batched
-  // call each.
-  const rest: CleanupPlan = own
-    ? {
-        remove: plan.remove.filter(
-          (r) => containers.find((c) => c.id === r.id)?.labels[LABEL_MANAGED] !== 'true',
-        ),
-        ghosts: plan.ghosts.filter((g) => !first.ids.includes(g.id)),
-        blocking: plan.blocking,
-      }
-    : plan;
-  const after = await executeCleanup(podman, rest);
-  const removedOwn = first.ids.map(
-    (id): Removal => ({
-      id,
-      name: id.slice(0, 12),
-      state: '',
-      reason: 'finit-pods container from before the boot',
-    }),
-  );
-  const result: CleanupRun = {
-    plan: { remove: [...removedOwn, ...rest.remove], ghosts: rest.ghosts, blocking: rest.blocking },
-    calls: first.calls + (listing === 'podman' ? 1 : 0) + after.calls,
-    errors: [...first.errors, ...after.errors],
-    dryRun: false,
-  };
+  const first = own ? await own : undefined;
+  podmanCalls += first?.calls ?? 0;
+  const { result, listing } = await removeTheRest(podman, podContainers(rep), first, {
+    ready,
+    ...(deps.storage ? { storage: deps.storage } : {}),
+  });
   if (!ready) {
     await deps.finit.condSet(READY_CONDITION);
     rep.readySet = true;
   }
   const readyAt = Date.now();
   writeFileSync(bootMarker(cfg.runDir), `${new Date().toISOString()}\n`, { mode: 0o600 });
+  // which pods the removal by label removed, from podman's event log, now that the pods may
+  // start: only the log lines wait for it
+  const removedOwn = result.plan.remove.slice(0, first?.ids.length ?? 0);
   if (removedOwn.length > 0) {
-    // Which pods they were, from podman's event log, now that the pods may start: only the log
-    // lines wait for it.
     result.calls++;
-    const events = await podman.removedSince(since).catch(() => new Map<string, never>());
-    for (const r of removedOwn) {
-      const e = events.get(r.id);
-      if (!e) continue;
-      r.name = e.name || r.name;
-      r.reason = `finit-pods container of pod ${e.labels[LABEL_POD] ?? r.name}, from before the boot`;
-    }
+    await nameFromEvents(podman, since, removedOwn);
   }
   const removal = !own ? 'none' : early ? 'at-start' : 'in-recovery';
   const report: BootReport = {
@@ -217,6 +178,66 @@ export async function bootRecovery(
   if (removalDone !== undefined) report.removalDone = removalDone;
   if (early) report.removalStart = early.startedAt - performance.timeOrigin;
   return report;
+}
+
+/**
+ * What else would block a pod once the removal by label (`first`, when there was one) is done:
+ * a foreign container holding a pod's name, a ghost. Nothing else can block a pod when no
+ * container in storage holds a pod's name and the first call removed every container of
+ * finit-pods' (only then: before it, or when pods may already run, podman's own view of each
+ * container is needed). Every podman container has a record in storage, one made with --rootfs
+ * too. The report lists what the first call removed, then the rest.
+ */
+async function removeTheRest(
+  podman: Podman,
+  pods: Map<string, string>,
+  first: OwnRemoval | undefined,
+  opts: { ready: boolean; storage?: Storage },
+): Promise<{ result: CleanupRun; listing: BootReport['listing'] }> {
+  const stored = first && first.errors.length === 0 ? opts.storage?.containers() : undefined;
+  const listing: BootReport['listing'] =
+    stored && !stored.some((c) => c.names.some((n) => pods.has(n))) ? 'storage' : 'podman';
+  const all = listing === 'storage' ? [] : await podman.containers(true);
+  const containers = all.filter((c) => c.state !== 'storage');
+  const plan = planCleanup(containers, all, pods, !opts.ready);
+  // What finit-pods labelled went with the first call (what it could not remove is in its
+  // errors); the rest follows in one batched call each.
+  const rest: CleanupPlan = first
+    ? {
+        remove: plan.remove.filter(
+          (r) => containers.find((c) => c.id === r.id)?.labels[LABEL_MANAGED] !== 'true',
+        ),
+        ghosts: plan.ghosts.filter((g) => !first.ids.includes(g.id)),
+        blocking: plan.blocking,
+      }
+    : plan;
+  const after = await executeCleanup(podman, rest);
+  const removedOwn = (first?.ids ?? []).map(
+    (id): Removal => ({
+      id,
+      name: id.slice(0, 12),
+      state: '',
+      reason: 'finit-pods container from before the boot',
+    }),
+  );
+  const result: CleanupRun = {
+    plan: { remove: [...removedOwn, ...rest.remove], ghosts: rest.ghosts, blocking: rest.blocking },
+    calls: (first?.calls ?? 0) + (listing === 'podman' ? 1 : 0) + after.calls,
+    errors: [...(first?.errors ?? []), ...after.errors],
+    dryRun: false,
+  };
+  return { result, listing };
+}
+
+/** Names the removals (by ID) with their container and pod, as podman's event log has them. */
+async function nameFromEvents(podman: Podman, since: Date, removed: Removal[]): Promise<void> {
+  const events = await podman.removedSince(since).catch(() => new Map<string, never>());
+  for (const r of removed) {
+    const e = events.get(r.id);
+    if (!e) continue;
+    r.name = e.name || r.name;
+    r.reason = `finit-pods container of pod ${e.labels[LABEL_POD] ?? r.name}, from before the boot`;
+  }
 }
 
 /**
