@@ -9,7 +9,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type Diagnostic, error, warning } from '../lib/diagnostics.js';
+import { type Diagnostic, error, type Origin, warning } from '../lib/diagnostics.js';
 import { argvTooBig } from '../lib/limits.js';
 import { shellJoin } from '../lib/shell.js';
 import type { ServiceUnitModel } from '../model/commands.js';
@@ -189,30 +189,25 @@ export interface RenderedService {
   diagnostics: Diagnostic[];
 }
 
-/** One Finit service: the stanza (nothing from the unit on its line) and its argv file. */
-export function renderService(def: ServiceDef, caps: FinitCaps, paths: StanzaPaths): RenderedService {
-  const diagnostics: Diagnostic[] = [];
-  const at = { file: def.sources[0] ?? def.identity.id, line: 0 };
-  const { identity, service } = def;
-  if (identity.id.length > caps.maxId) {
-    diagnostics.push(
-      error(
-        at,
-        `${identity.name === 'pod' ? 'pod' : identity.name} name "${identity.id}" is ${identity.id.length} characters; Finit ${caps.version} keeps at most ${caps.maxId} of a service :ID`,
-      ),
-    );
-  }
-  // Finit's kill delay: the runner's stop command must finish inside it, so it is the stop
-  // timeout + 5 s, or [Service] TimeoutStopSec= when that is longer.
-  const minimum = def.stopTimeout + 5;
-  const wanted = service.timeoutStopSec;
+/**
+ * Finit's kill delay: the runner's stop command must finish inside it, so it is the stop timeout
+ * + 5 s, or [Service] TimeoutStopSec= when that is longer, within what this Finit takes.
+ */
+function killDelay(
+  stopTimeout: number,
+  wanted: number | undefined,
+  caps: FinitCaps,
+  at: Origin,
+  diagnostics: Diagnostic[],
+): number {
+  const minimum = stopTimeout + 5;
   let kill = minimum;
   if (wanted !== undefined && Number.isFinite(wanted) && wanted > minimum) kill = Math.ceil(wanted);
   else if (wanted !== undefined) {
     diagnostics.push(
       warning(
         at,
-        `TimeoutStopSec=${wanted} is shorter than StopTimeout=${def.stopTimeout} + 5 s; Finit waits ${minimum} s so podman can stop it`,
+        `TimeoutStopSec=${wanted} is shorter than StopTimeout=${stopTimeout} + 5 s; Finit waits ${minimum} s so podman can stop it`,
       ),
     );
   }
@@ -226,10 +221,34 @@ export function renderService(def: ServiceDef, caps: FinitCaps, paths: StanzaPat
     diagnostics.push(
       error(
         at,
-        `StopTimeout=${def.stopTimeout} is too long for Finit ${caps.version}: its kill delay (stop timeout + 5 s) can be at most ${caps.maxKill} s`,
+        `StopTimeout=${stopTimeout} is too long for Finit ${caps.version}: its kill delay (stop timeout + 5 s) can be at most ${caps.maxKill} s`,
       ),
     );
   }
+  return Math.min(kill, caps.maxKill);
+}
+
+/** [Service] Restart= as Finit says it: before 4.4, Finit reads restart:always as 0, so 100 restarts. */
+function restartOption(restart: string | undefined, caps: FinitCaps): string {
+  if (restart === 'no') return 'norestart';
+  if (restart === 'always') return caps.restartAlways ? 'restart:always' : 'restart:100';
+  return '';
+}
+
+/** One Finit service: the stanza (nothing from the unit on its line) and its argv file. */
+export function renderService(def: ServiceDef, caps: FinitCaps, paths: StanzaPaths): RenderedService {
+  const diagnostics: Diagnostic[] = [];
+  const at = { file: def.sources[0] ?? def.identity.id, line: 0 };
+  const { identity, service } = def;
+  if (identity.id.length > caps.maxId) {
+    diagnostics.push(
+      error(
+        at,
+        `${identity.name === 'pod' ? 'pod' : identity.name} name "${identity.id}" is ${identity.id.length} characters; Finit ${caps.version} keeps at most ${caps.maxId} of a service :ID`,
+      ),
+    );
+  }
+  const kill = killDelay(def.stopTimeout, service.timeoutStopSec, caps, at, diagnostics);
   if (service.environment.size > 0) {
     diagnostics.push(
       warning(
@@ -239,14 +258,7 @@ export function renderService(def: ServiceDef, caps: FinitCaps, paths: StanzaPat
     );
   }
   const conditions = [`usr/${READY_CONDITION}`, ...def.dependsOn.map((d) => serviceCondition(d, caps))];
-  const restart =
-    service.restart === 'no'
-      ? 'norestart'
-      : service.restart === 'always'
-        ? caps.restartAlways
-          ? 'restart:always'
-          : 'restart:100'
-        : '';
+  const restart = restartOption(service.restart, caps);
   const description = truncateBytes(sanitiseDescription(service.description ?? def.description), 63);
   const settings: [string, string][] = [...def.settings];
   if (service.restartSec !== undefined) settings.push(['RESTART_SEC', String(Math.ceil(service.restartSec))]);
@@ -277,7 +289,7 @@ export function renderService(def: ServiceDef, caps: FinitCaps, paths: StanzaPat
     `<${conditions.join(',')}>`,
     `name:${identity.name}`,
     `:${identity.id}`,
-    `kill:${Math.min(kill, caps.maxKill)}`,
+    `kill:${kill}`,
   ];
   if (restart) options.push(restart);
   options.push('log');
