@@ -3,7 +3,7 @@
 // lines inside a continued value are skipped), repeated keys accumulate, and drop-ins merge in.
 // Every entry keeps the file and line it came from, so errors can point at it.
 
-import type { Diagnostic, Origin } from '../lib/diagnostics.js';
+import { type Diagnostic, error, type Origin, warning } from '../lib/diagnostics.js';
 import { kib, MAX_KEY_LENGTH, MAX_VALUE_BYTES } from '../lib/limits.js';
 
 export interface Entry extends Origin {
@@ -159,6 +159,7 @@ export function parseUnitText(
 ): { unit: UnitFile; diagnostics: Diagnostic[] } {
   const unit = new UnitFile(path, filename);
   const diagnostics: Diagnostic[] = [];
+  const fail = (line: number, message: string) => diagnostics.push(error(origin(path, line), message));
   const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
   const badUtf8 = opts.badUtf8Lines && opts.badUtf8Lines.length > 0 ? new Set(opts.badUtf8Lines) : undefined;
   let current: Entry[] | null = null;
@@ -196,85 +197,65 @@ export function parseUnitText(
       pending = '';
     }
     if (bad !== '') {
-      diagnostics.push({
-        severity: 'error',
-        ...origin(path, badLine),
-        message: `line ${bad}; it is ignored and the unit is not used until it is fixed`,
-      });
+      fail(badLine, `line ${bad}; it is ignored and the unit is not used until it is fixed`);
       bad = '';
       continue;
     }
-    if (line.charCodeAt(0) === 91 /* [ */) {
-      const end = line.indexOf(']');
-      if (end !== -1 && /^[ \t]*$/.test(line.slice(end + 1))) {
-        const name = line.slice(1, end);
-        // biome-ignore lint/suspicious/noControlCharactersInRegex: systemd rejects control characters in group names
-        if (name.length === 0 || /[[\]\x00-\x1f\x7f]/.test(name)) {
-          diagnostics.push({
-            severity: 'error',
-            ...origin(path, lineNo),
-            message: `invalid section name [${name}]`,
-          });
-          current = null;
-          invalidHeader = lineNo;
-        } else {
-          current = unit.section(name);
-          currentName = name;
-          if (!unit.headers.has(name)) unit.headers.set(name, origin(path, lineNo));
-          invalidHeader = 0;
-        }
-        continue;
+    const header = sectionHeader(line);
+    if (header !== undefined) {
+      if (header.invalid) {
+        fail(lineNo, `invalid section name [${header.name}]`);
+        current = null;
+        invalidHeader = lineNo;
+      } else {
+        current = unit.section(header.name);
+        currentName = header.name;
+        if (!unit.headers.has(header.name)) unit.headers.set(header.name, origin(path, lineNo));
+        invalidHeader = 0;
       }
-    }
-    const eq = line.indexOf('=');
-    if (eq > 0) {
-      const key = line.slice(0, eq).trimEnd();
-      const value = line.slice(eq + 1).trimStart();
-      if (key.length > MAX_KEY_LENGTH) {
-        diagnostics.push({
-          severity: 'error',
-          ...origin(path, lineNo),
-          message: `a key of ${key.length} characters ("${clip(key)}="); keys are at most ${MAX_KEY_LENGTH}`,
-        });
-        continue;
-      }
-      if (Buffer.byteLength(value) > MAX_VALUE_BYTES) {
-        diagnostics.push({
-          severity: 'error',
-          ...origin(path, lineNo),
-          message: `${key}=: the value is ${Buffer.byteLength(value)} bytes; at most ${kib(MAX_VALUE_BYTES)}`,
-        });
-        continue;
-      }
-      if (current === null) {
-        diagnostics.push({
-          severity: 'error',
-          ...origin(path, lineNo),
-          message:
-            invalidHeader > 0
-              ? `${key}= follows the invalid section header on line ${invalidHeader}`
-              : `${key}= appears before any [Section] header`,
-        });
-        continue;
-      }
-      current.push({ key, value, section: currentName, file: path, line: lineNo });
       continue;
     }
-    diagnostics.push({
-      severity: 'error',
-      ...origin(path, lineNo),
-      message: `"${clip(line)}" is not a Key=Value line, a [Section] header or a comment`,
-    });
+    const eq = line.indexOf('=');
+    if (eq <= 0) {
+      fail(lineNo, `"${clip(line)}" is not a Key=Value line, a [Section] header or a comment`);
+      continue;
+    }
+    const key = line.slice(0, eq).trimEnd();
+    const value = line.slice(eq + 1).trimStart();
+    if (key.length > MAX_KEY_LENGTH)
+      fail(lineNo, `a key of ${key.length} characters ("${clip(key)}="); keys are at most ${MAX_KEY_LENGTH}`);
+    else if (Buffer.byteLength(value) > MAX_VALUE_BYTES)
+      fail(
+        lineNo,
+        `${key}=: the value is ${Buffer.byteLength(value)} bytes; at most ${kib(MAX_VALUE_BYTES)}`,
+      );
+    else if (current === null)
+      fail(
+        lineNo,
+        invalidHeader > 0
+          ? `${key}= follows the invalid section header on line ${invalidHeader}`
+          : `${key}= appears before any [Section] header`,
+      );
+    else current.push({ key, value, section: currentName, file: path, line: lineNo });
   }
   // a value continued to the end of the file is dropped, as Quadlet drops it, but never in silence
-  if (bad !== '')
-    diagnostics.push({ severity: 'error', ...origin(path, badLine), message: `line ${bad}; it is ignored` });
+  if (bad !== '') fail(badLine, `line ${bad}; it is ignored`);
   else if (pending !== '')
-    diagnostics.push({
-      severity: 'warning',
-      ...origin(path, pendingLine),
-      message:
+    diagnostics.push(
+      warning(
+        origin(path, pendingLine),
         'this line ends in "\\" and is continued into the end of the file, so it is ignored (as Quadlet ignores it)',
-    });
+      ),
+    );
   return { unit, diagnostics };
+}
+
+/** A `[Name]` line: its name, and whether systemd would refuse it; undefined for any other line. */
+function sectionHeader(line: string): { name: string; invalid: boolean } | undefined {
+  if (line.charCodeAt(0) !== 91 /* [ */) return undefined;
+  const end = line.indexOf(']');
+  if (end === -1 || !/^[ \t]*$/.test(line.slice(end + 1))) return undefined;
+  const name = line.slice(1, end);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: systemd rejects control characters in group names
+  return { name, invalid: name.length === 0 || /[[\]\x00-\x1f\x7f]/.test(name) };
 }
