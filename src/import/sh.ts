@@ -353,157 +353,162 @@ interface Frame {
  */
 export function parseScript(text: string): { commands: ShCommand[]; problems: ShProblem[] } {
   const { tokens, problems } = tokenize(text, true);
-  const commands: ShCommand[] = [];
-  const stack: Frame[] = [];
-  let words: ShWord[] = [];
-  let first = -1;
-  let last = -1;
-  let lastLine = 0;
-  let joinedBy: ShCommand['joinedBy'] = '';
-  let pendingJoin: ShCommand['joinedBy'] = '';
-  let redirectTarget = false;
-  let forHeader = false;
-  let functionNext = false;
+  const parser = new ScriptParser(text);
+  for (const t of tokens) {
+    if (t.kind === 'newline') parser.newline();
+    else if (t.kind === 'op') parser.operator(t);
+    else parser.word(t);
+  }
+  parser.finish();
+  return { commands: parser.commands, problems };
+}
 
-  const top = () => stack[stack.length - 1];
-  const pop = (kind: string) => {
+/** parseScript's state over the tokens: the command being read and the compound commands it is in. */
+class ScriptParser {
+  readonly commands: ShCommand[] = [];
+  private readonly stack: Frame[] = [];
+  /** The command being read: its words, and where its source text starts and ends. */
+  private words: ShWord[] = [];
+  private first = -1;
+  private last = -1;
+  private lastLine = 0;
+  /** The operator before the command being read, and the one just read (a newline after it goes on). */
+  private joinedBy: ShCommand['joinedBy'] = '';
+  private pendingJoin: ShCommand['joinedBy'] = '';
+  /** The next word is a redirection's target, not an argument. */
+  private redirectTarget = false;
+  /** Reading `for NAME in WORDS…` up to its `do`. */
+  private forHeader = false;
+  /** `NAME()` was read: a function's body follows. */
+  private functionNext = false;
+
+  constructor(private readonly text: string) {}
+
+  /** The command read so far, if it has words, is done. */
+  finish(): void {
+    if (this.words.length > 0) {
+      this.commands.push({
+        words: this.words,
+        line: this.words[0]!.line,
+        endLine: this.lastLine,
+        text: this.text.slice(this.first, this.last),
+        joinedBy: this.joinedBy,
+        inside: this.stack.map((f) => f.kind),
+      });
+    }
+    this.words = [];
+    this.first = -1;
+    this.redirectTarget = false;
+  }
+
+  newline(): void {
+    if (this.words.length > 0 || this.redirectTarget) this.finish();
+    // a newline after && || | continues the list
+    if (this.pendingJoin === '') this.joinedBy = '';
+  }
+
+  operator(t: Extract<Token, { kind: 'op' }>): void {
+    const { op } = t;
+    const frame = this.top();
+    if (this.forHeader) return;
+    if (frame?.kind === 'case' && frame.caseState === 'pattern') {
+      if (op === ')') frame.caseState = 'body';
+      return; // `(` and `|` inside a pattern
+    }
+    if (REDIRECTIONS.has(op)) {
+      if (this.first < 0) this.first = t.start;
+      this.last = t.end;
+      this.lastLine = t.line;
+      this.redirectTarget = true;
+      return;
+    }
+    if (op === '(') {
+      if (this.words.length === 1 && this.words[0]!.plain) {
+        // NAME() { …; }: a function definition
+        this.words = [];
+        this.first = -1;
+        this.functionNext = true;
+        return;
+      }
+      this.finish();
+      this.stack.push({ kind: '(' });
+      return;
+    }
+    if (op === ')') {
+      if (this.functionNext && this.words.length === 0) return;
+      this.finish();
+      this.pop('(');
+      return;
+    }
+    this.finish();
+    if (op === ';;') {
+      if (frame?.kind === 'case') frame.caseState = 'pattern';
+      this.joinedBy = '';
+      this.pendingJoin = '';
+      return;
+    }
+    this.pendingJoin = op === '&&' || op === '||' || op === '|' ? op : '';
+    this.joinedBy = this.pendingJoin;
+  }
+
+  word(t: Extract<Token, { kind: 'word' }>): void {
+    const w = t.word;
+    const frame = this.top();
+    if (this.redirectTarget) {
+      this.redirectTarget = false;
+      this.last = t.end;
+      this.lastLine = w.line;
+      return;
+    }
+    if (this.forHeader) {
+      if (w.plain && w.value === 'do') this.forHeader = false;
+      return;
+    }
+    if (frame?.kind === 'case' && frame.caseState !== 'body' && this.words.length === 0) {
+      if (frame.caseState === 'word' && w.plain && w.value === 'in') frame.caseState = 'pattern';
+      else if (frame.caseState === 'pattern' && w.plain && w.value === 'esac') this.stack.pop();
+      return; // the case's word, or a pattern word
+    }
+    if (this.words.length === 0 && w.plain && this.reserved(w.value)) return;
+    if (this.words.length === 0) {
+      this.first = t.start;
+      this.pendingJoin = '';
+    }
+    this.words.push(w);
+    this.last = t.end;
+    this.lastLine = w.line;
+  }
+
+  /** A reserved word at a command's start: the compound commands it opens or closes (true), or none. */
+  private reserved(v: string): boolean {
+    if (this.functionNext && v === '{') {
+      this.functionNext = false;
+      this.stack.push({ kind: 'function' });
+    } else if (v in OPENERS) this.stack.push({ kind: OPENERS[v]! });
+    else if (v === 'for') {
+      this.stack.push({ kind: 'for' });
+      this.forHeader = true;
+    } else if (v === 'case') this.stack.push({ kind: 'case', caseState: 'word' });
+    else if (v in CLOSERS) this.pop(CLOSERS[v]!);
+    else if (!GO_ON.has(v)) return false;
+    return true;
+  }
+
+  private top(): Frame | undefined {
+    return this.stack[this.stack.length - 1];
+  }
+
+  /** Closes the innermost compound command of `kind` ('loop': while, until or for) and all inside it. */
+  private pop(kind: string): void {
     const want = kind === 'loop' ? ['while', 'until', 'for'] : [kind];
-    for (let i = stack.length - 1; i >= 0; i--) {
-      if (want.includes(stack[i]!.kind) || (kind === '{' && stack[i]!.kind === 'function')) {
-        stack.length = i;
+    for (let i = this.stack.length - 1; i >= 0; i--) {
+      const k = this.stack[i]!.kind;
+      if (want.includes(k) || (kind === '{' && k === 'function')) {
+        this.stack.length = i;
         return;
       }
     }
-  };
-  const finish = () => {
-    if (words.length > 0) {
-      commands.push({
-        words,
-        line: words[0]!.line,
-        endLine: lastLine,
-        text: text.slice(first, last),
-        joinedBy,
-        inside: stack.map((f) => f.kind),
-      });
-    }
-    words = [];
-    first = -1;
-    redirectTarget = false;
-  };
-
-  for (const t of tokens) {
-    const frame = top();
-    if (t.kind === 'newline') {
-      if (words.length > 0 || redirectTarget) finish();
-      // a newline after && || | continues the list
-      if (pendingJoin === '') joinedBy = '';
-      if (forHeader) continue;
-      if (frame?.kind === 'case' && frame.caseState === 'word') continue;
-      continue;
-    }
-    if (t.kind === 'op') {
-      const op = t.op;
-      if (forHeader) {
-        continue;
-      }
-      if (frame?.kind === 'case' && frame.caseState === 'pattern') {
-        if (op === ')') frame.caseState = 'body';
-        continue; // `(` and `|` inside a pattern
-      }
-      if (REDIRECTIONS.has(op)) {
-        if (first < 0) first = t.start;
-        last = t.end;
-        lastLine = t.line;
-        redirectTarget = true;
-        continue;
-      }
-      if (op === '(') {
-        if (words.length === 1 && words[0]!.plain) {
-          // NAME() { …; }: a function definition
-          words = [];
-          first = -1;
-          functionNext = true;
-          continue;
-        }
-        finish();
-        stack.push({ kind: '(' });
-        continue;
-      }
-      if (op === ')') {
-        if (functionNext && words.length === 0) continue;
-        finish();
-        pop('(');
-        continue;
-      }
-      finish();
-      if (op === ';;') {
-        if (frame?.kind === 'case') frame.caseState = 'pattern';
-        joinedBy = '';
-        pendingJoin = '';
-        continue;
-      }
-      pendingJoin = op === '&&' || op === '||' || op === '|' ? op : '';
-      joinedBy = pendingJoin;
-      continue;
-    }
-    const w = t.word;
-    if (redirectTarget) {
-      redirectTarget = false;
-      last = t.end;
-      lastLine = w.line;
-      continue;
-    }
-    if (forHeader) {
-      if (w.plain && w.value === 'do') forHeader = false;
-      continue;
-    }
-    if (frame?.kind === 'case' && frame.caseState !== 'body' && words.length === 0) {
-      if (frame.caseState === 'word') {
-        if (w.plain && w.value === 'in') frame.caseState = 'pattern';
-        continue;
-      }
-      if (w.plain && w.value === 'esac') {
-        stack.pop();
-        continue;
-      }
-      continue; // a pattern word
-    }
-    if (words.length === 0 && w.plain) {
-      const v = w.value;
-      if (functionNext && v === '{') {
-        functionNext = false;
-        stack.push({ kind: 'function' });
-        continue;
-      }
-      if (v in OPENERS) {
-        stack.push({ kind: OPENERS[v]! });
-        continue;
-      }
-      if (v === 'for') {
-        stack.push({ kind: 'for' });
-        forHeader = true;
-        continue;
-      }
-      if (v === 'case') {
-        stack.push({ kind: 'case', caseState: 'word' });
-        continue;
-      }
-      if (v in CLOSERS) {
-        pop(CLOSERS[v]!);
-        continue;
-      }
-      if (GO_ON.has(v)) continue;
-    }
-    if (words.length === 0) {
-      first = t.start;
-      pendingJoin = '';
-    }
-    words.push(w);
-    last = t.end;
-    lastLine = w.line;
   }
-  finish();
-  return { commands, problems };
 }
 
 /** Leading `NAME=VALUE` words of a command are assignments, not its name or arguments. */
