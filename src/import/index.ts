@@ -279,6 +279,97 @@ interface Mapped {
   expected: RunFlag[];
 }
 
+/** Where mapFlags writes: a `Key=value` line, or the flag kept as written in PodmanArgs=. */
+interface FlagOut {
+  c: Ctx;
+  networks: ReadonlyMap<string, Network>;
+  pod: string;
+  /** `value` undefined: the flag is kept as PodmanArgs= (import cannot say it as the key). */
+  put(f: RunFlag, key: string, value: string | undefined): void;
+  podmanArgs(f: RunFlag): void;
+  /** A flag the unit renders to without a line of its own (--name of the pod's own name). */
+  implied(f: RunFlag): void;
+}
+
+/** A flag that needs code to map (as Quadlet's handlers in the other direction): one named handler each. */
+type FlagHandler = (f: RunFlag, out: FlagOut) => void;
+
+const dropped =
+  (why: string): FlagHandler =>
+  (f, out) =>
+    note(out.c, 'warning', `${f.words.join(' ')}: dropped; ${why}`);
+
+/** --rm and --replace, as podman-service gave them: finit-pods does both itself. */
+const mapAlwaysOn: FlagHandler = (f, out) => {
+  if (f.value !== undefined && f.value !== 'true')
+    dropped('finit-pods always runs pods with --rm and replaces stale containers')(f, out);
+};
+
+const mapName: FlagHandler = (f, out) => {
+  if (f.value === out.pod) out.implied(f);
+  else out.put(f, 'ContainerName', rawValue(f.value ?? ''));
+};
+
+/** Each network its own Network= line; one the script created becomes its .network unit. */
+const mapNetwork: FlagHandler = (f, out) => {
+  for (const n of splitNetworks(f.value ?? '')) {
+    const colon = n.indexOf(':');
+    const ref = colon < 0 ? n : n.slice(0, colon);
+    const one: RunFlag = { name: 'network', value: n, words: [`--network=${n}`] };
+    if (out.networks.has(ref))
+      out.put(one, 'Network', rawValue(`${ref}.network${colon < 0 ? '' : n.slice(colon)}`));
+    else if (/\.(network|container)$/.test(ref)) out.podmanArgs(one);
+    else out.put(one, 'Network', rawValue(n));
+  }
+};
+
+/** A source Quadlet would read as a unit or a relative path stays as written, in PodmanArgs=. */
+const mapVolume: FlagHandler = (f, out) => {
+  const v = f.value ?? '';
+  const parts = v.split(':');
+  const src = parts.length >= 2 ? parts[0]! : undefined;
+  const plain =
+    src === undefined || (src !== '' && !src.startsWith('.') && !/\.(volume|artifact)$/.test(src));
+  out.put(f, 'Volume', plain ? rawValue(v) : undefined);
+};
+
+/** A key whose value import checks before writing it (undefined: kept as PodmanArgs=). */
+const checked =
+  (key: string, value: (v: string | undefined) => string | undefined): FlagHandler =>
+  (f, out) =>
+    out.put(f, key, value(f.value));
+
+const FLAG_HANDLERS: Readonly<Record<string, FlagHandler>> = {
+  name: mapName,
+  rm: mapAlwaysOn,
+  replace: mapAlwaysOn,
+  detach: dropped(
+    'under Finit podman runs in the foreground (with -d it returns at once and Finit would restart it over and over)',
+  ),
+  restart: dropped(
+    'podman refuses --restart with the --rm podman-service always gave, and Finit restarts a pod that exits (its [Service] Restart= says when)',
+  ),
+  network: mapNetwork,
+  volume: mapVolume,
+  entrypoint: checked('Entrypoint', (v) => (v === '' ? '' : rawValue(v ?? ''))),
+  device: checked('AddDevice', (v) => (v?.startsWith('-') ? undefined : strvValue(v ?? ''))),
+  user: checked('User', (v) => rawValue(v ?? '')),
+  'read-only': checked('ReadOnly', boolValue),
+  'env-file': checked('EnvironmentFile', (v) => (v && isAbsolute(v) ? execWord(v) : undefined)),
+  expose: checked('ExposeHostPort', (v) => (v && PORT_RANGE.test(v) ? v : undefined)),
+  'stop-timeout': checked('StopTimeout', (v) => (v && /^\d+$/.test(v) ? v : undefined)),
+};
+
+/** How a key of the table (model/keys.ts) is written from a flag's value, by its rule's kind. */
+const RULE_VALUE: Partial<Record<KeyRule['kind'], (v: string | undefined) => string | undefined>> = {
+  string: (v) => rawValue(v ?? ''),
+  all: (v) => rawValue(v ?? ''),
+  strv: (v) => strvValue(v ?? ''),
+  bool: boolValue,
+  keyval: (v) => execWord(v ?? ''),
+  args: (v) => execWord(v ?? ''),
+};
+
 /** The [Container] lines for the options of `-p ARGS`. */
 function mapFlags(
   flags: readonly RunFlag[],
@@ -288,86 +379,28 @@ function mapFlags(
 ): Mapped {
   const lines: string[] = [];
   const expected: RunFlag[] = [];
-  const podmanArgs = (f: RunFlag) => {
-    lines.push(`PodmanArgs=${execWords(f.words)}`);
-    expected.push(f);
-  };
-  const put = (f: RunFlag, key: string, value: string | undefined) => {
-    if (value === undefined) return podmanArgs(f);
-    lines.push(`${key}=${value}`);
-    expected.push(f);
+  const out: FlagOut = {
+    c,
+    networks,
+    pod,
+    podmanArgs(f) {
+      lines.push(`PodmanArgs=${execWords(f.words)}`);
+      expected.push(f);
+    },
+    put(f, key, value) {
+      if (value === undefined) return this.podmanArgs(f);
+      lines.push(`${key}=${value}`);
+      expected.push(f);
+    },
+    implied(f) {
+      expected.push(f);
+    },
   };
   for (const f of flags) {
-    const v = f.value;
-    const rule = REVERSE.get(f.name);
-    switch (f.name) {
-      case 'name':
-        if (v === pod) expected.push(f);
-        else put(f, 'ContainerName', rawValue(v ?? ''));
-        continue;
-      case 'rm':
-      case 'replace':
-        if (v !== undefined && v !== 'true')
-          note(
-            c,
-            'warning',
-            `${f.words.join(' ')}: dropped; finit-pods always runs pods with --rm and replaces stale containers`,
-          );
-        continue;
-      case 'detach':
-        note(
-          c,
-          'warning',
-          `${f.words.join(' ')}: dropped; under Finit podman runs in the foreground (with -d it returns at once and Finit would restart it over and over)`,
-        );
-        continue;
-      case 'restart':
-        note(
-          c,
-          'warning',
-          `${f.words.join(' ')}: dropped; podman refuses --restart with the --rm podman-service always gave, and Finit restarts a pod that exits (its [Service] Restart= says when)`,
-        );
-        continue;
-      case 'network':
-        for (const n of splitNetworks(v ?? '')) {
-          const colon = n.indexOf(':');
-          const ref = colon < 0 ? n : n.slice(0, colon);
-          const one: RunFlag = { name: 'network', value: n, words: [`--network=${n}`] };
-          if (networks.has(ref)) {
-            put(one, 'Network', rawValue(`${ref}.network${colon < 0 ? '' : n.slice(colon)}`));
-          } else if (/\.(network|container)$/.test(ref)) podmanArgs(one);
-          else put(one, 'Network', rawValue(n));
-        }
-        continue;
-      case 'volume': {
-        const parts = (v ?? '').split(':');
-        const src = parts.length >= 2 ? parts[0]! : undefined;
-        const plain =
-          src === undefined || (src !== '' && !src.startsWith('.') && !/\.(volume|artifact)$/.test(src));
-        put(f, 'Volume', plain ? rawValue(v ?? '') : undefined);
-        continue;
-      }
-      case 'entrypoint':
-        put(f, 'Entrypoint', v === '' ? '' : rawValue(v ?? ''));
-        continue;
-      case 'device':
-        put(f, 'AddDevice', v?.startsWith('-') ? undefined : strvValue(v ?? ''));
-        continue;
-      case 'user':
-        put(f, 'User', rawValue(v ?? ''));
-        continue;
-      case 'read-only':
-        put(f, 'ReadOnly', boolValue(v));
-        continue;
-      case 'env-file':
-        put(f, 'EnvironmentFile', v && isAbsolute(v) ? execWord(v) : undefined);
-        continue;
-      case 'expose':
-        put(f, 'ExposeHostPort', v && PORT_RANGE.test(v) ? v : undefined);
-        continue;
-      case 'stop-timeout':
-        put(f, 'StopTimeout', v && /^\d+$/.test(v) ? v : undefined);
-        continue;
+    const handler = FLAG_HANDLERS[f.name];
+    if (handler) {
+      handler(f, out);
+      continue;
     }
     if (f.unknown)
       note(
@@ -375,28 +408,10 @@ function mapFlags(
         'warning',
         `${f.words.join(' ')}: not a podman run option finit-pods knows; kept as PodmanArgs=`,
       );
-    if (!rule) {
-      podmanArgs(f);
-      continue;
-    }
-    switch (rule.rule.kind) {
-      case 'string':
-      case 'all':
-        put(f, rule.key, rawValue(v ?? ''));
-        break;
-      case 'strv':
-        put(f, rule.key, strvValue(v ?? ''));
-        break;
-      case 'bool':
-        put(f, rule.key, boolValue(v));
-        break;
-      case 'keyval':
-      case 'args':
-        put(f, rule.key, execWord(v ?? ''));
-        break;
-      default:
-        podmanArgs(f);
-    }
+    const rule = REVERSE.get(f.name);
+    const value = rule && RULE_VALUE[rule.rule.kind];
+    if (rule && value) out.put(f, rule.key, value(f.value));
+    else out.podmanArgs(f);
   }
   return { lines, expected };
 }

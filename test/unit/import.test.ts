@@ -208,6 +208,35 @@ t.test(
   },
 );
 
+t.test('flags import maps by code: each named handler, and the value it checks', async (t) => {
+  const dir = sandbox(t);
+  const script = join(dir, 'a.sh');
+  const units = join(dir, 'u');
+  writeFileSync(
+    script,
+    `podman-service -e -n app -p "--name app --user 1000:1000 --expose 8080 --expose 8x --restart=always --replace=false --rm --entrypoint= --stop-timeout 5s --device=-x --read-only=maybe" alpine:3
+`,
+  );
+  const r = cli('import', '--units-dir', units, script);
+  t.equal(r.code, 0, r.code === 0 ? 'exit 0' : `exit 0\n${r.stderr}`);
+  t.match(r.stderr, /--restart=always: dropped; podman refuses --restart/, '--restart: dropped, and why');
+  t.match(
+    r.stderr,
+    /--replace=false: dropped; finit-pods always runs pods with --rm/,
+    '--replace=false: dropped',
+  );
+  t.notMatch(r.stderr, /--rm: dropped/, '--rm as podman-service gives it: nothing to say');
+  const text = readFileSync(join(units, 'app.container'), 'utf8');
+  t.notMatch(text, /^ContainerName=/m, "--name of the pod's own name: no line");
+  t.match(text, /^User=1000:1000$/m);
+  t.match(text, /^ExposeHostPort=8080$/m, 'a port range: the key');
+  t.match(text, /^PodmanArgs=--expose 8x$/m, 'not a port range: kept as written');
+  t.match(text, /^Entrypoint=$/m, 'an empty entrypoint');
+  t.match(text, /^PodmanArgs=--stop-timeout 5s$/m, 'not whole seconds: kept as written');
+  t.match(text, /^PodmanArgs=--device=-x$/m, 'a device that reads as an option: kept as written');
+  t.match(text, /^PodmanArgs=--read-only=maybe$/m, 'not a boolean: kept as written');
+});
+
 t.test('lines that cannot be converted are reported with FILE:LINE and why; exit 1', async (t) => {
   const dir = sandbox(t);
   const script = join(dir, '40-bad.sh');
