@@ -19,6 +19,7 @@ import {
   RUNNER_SCRIPT,
   renderPod,
   renderServiceUnit,
+  SERVICE_FILE,
   type ServiceIdentity,
   type StanzaPaths,
 } from '../render/stanza.js';
@@ -136,11 +137,6 @@ export interface SyncPlan {
   /** The image archives units name. */
   archives: string[];
 }
-
-/** The files finit-pods may own in the stanza directory (the runner apart). */
-export const STANZA_FILE_RE = /^(pod|podman-pod|kube)-.+\.(conf|argv)$/;
-const STANZA_RE = /^((?:pod|podman-pod|kube)-.+)\.conf$/;
-const ARGV_RE = /^((?:pod|podman-pod|kube)-.+)\.argv$/;
 
 const owned = (f: FoundFile | undefined): f is { text: string; mode: number } =>
   f !== undefined && 'text' in f && f.text.startsWith(OWNER_MARK);
@@ -487,18 +483,15 @@ function renderService(
  */
 function planRemovals(plan: SyncPlan, onDisk: OnDisk, paths: StanzaPaths): void {
   for (const [f, found] of onDisk.stanzas) {
-    const m = f.match(STANZA_RE);
-    if (!m || plan.keep.has(m[1]!) || !owned(found)) continue;
-    const argv = `${m[1]}.argv`;
-    plan.remove.push({
-      conf: join(paths.stanzaDir, f),
-      ...(owned(onDisk.stanzas.get(argv)) ? { argv: join(paths.stanzaDir, argv) } : {}),
-    });
-  }
-  for (const [f, found] of onDisk.stanzas) {
-    const m = f.match(ARGV_RE);
-    if (!m || plan.keep.has(m[1]!) || !owned(found) || onDisk.stanzas.has(`${m[1]}.conf`)) continue;
-    plan.orphans.push(join(paths.stanzaDir, f));
+    const [, stem, ext] = f.match(SERVICE_FILE) ?? [];
+    if (!stem || plan.keep.has(stem) || !owned(found)) continue;
+    if (ext === 'conf') {
+      const argv = `${stem}.argv`;
+      plan.remove.push({
+        conf: join(paths.stanzaDir, f),
+        ...(owned(onDisk.stanzas.get(argv)) ? { argv: join(paths.stanzaDir, argv) } : {}),
+      });
+    } else if (!onDisk.stanzas.has(`${stem}.conf`)) plan.orphans.push(join(paths.stanzaDir, f));
   }
 }
 

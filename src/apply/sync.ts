@@ -15,7 +15,7 @@ import type { HostDeviceModel, ResourceModel } from '../model/resource.js';
 import { translateDir, type UnitResult } from '../model/translate.js';
 import { type FinitCaps, finitCaps } from '../render/finit.js';
 import { LABEL_BUILD } from '../render/labels.js';
-import { READY_CONDITION, RUNNER_NAME } from '../render/stanza.js';
+import { READY_CONDITION, RUNNER_NAME, SERVICE_FILE } from '../render/stanza.js';
 import { podArchive } from './archive.js';
 import {
   readFileIfExists,
@@ -46,7 +46,6 @@ import {
   type OneShotStep,
   type PodStep,
   planSync,
-  STANZA_FILE_RE,
   STANZA_MODE,
   type SyncPlan,
   type UnitReport,
@@ -166,7 +165,7 @@ export function readOnDisk(
   const problems: string[] = [];
   const stanzas = new Map<string, FoundFile>();
   for (const f of readdirSync(cfg.stanzaDir)) {
-    if (!STANZA_FILE_RE.test(f) && f !== RUNNER_NAME) continue;
+    if (!SERVICE_FILE.test(f) && f !== RUNNER_NAME) continue;
     try {
       const found = readFileIfExists(join(cfg.stanzaDir, f));
       if (found) stanzas.set(f, { text: found.text, mode: found.mode });

@@ -23,6 +23,7 @@ import {
   LABEL_POD,
   podReadyCondition,
   READY_CONDITION,
+  SERVICE_NAMES,
   type ServiceName,
 } from './labels.js';
 
@@ -124,6 +125,8 @@ export interface ServiceIdentity {
 export const identityText = (i: ServiceIdentity): string => `${i.name}:${i.id}`;
 /** The service's files are STEM.conf and STEM.argv: `pod-web`, `podman-pod-app`, `kube-demo`. */
 export const fileStem = (i: ServiceIdentity): string => `${i.name}-${i.id}`;
+/** A file name fileStem gives: [1] the stem, [2] `conf` or `argv`. */
+export const SERVICE_FILE = new RegExp(`^((?:${SERVICE_NAMES.join('|')})-.+)\\.(conf|argv)$`);
 /** The runner's first argument: a container's pod name alone (as every earlier version wrote it), NAME:ID otherwise. */
 const runnerArg = (i: ServiceIdentity): string => (i.name === 'pod' ? i.id : identityText(i));
 
