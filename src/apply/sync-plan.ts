@@ -22,6 +22,8 @@ import {
   SERVICE_FILE,
   type ServiceIdentity,
   type StanzaPaths,
+  stanzaSource,
+  stemIdentity,
 } from '../render/stanza.js';
 import type { podArchive } from './archive.js';
 import type { FileWrite } from './files.js';
@@ -179,7 +181,17 @@ export function planSync(
   planResources(plan, results, onDisk, waitsFor);
 
   const { serviceOf, dependsOn } = serviceDependencies(results);
-  const ctx: ServiceContext = { plan, onDisk, caps, paths, checkImages, broken, waitsFor, dependsOn };
+  const ctx: ServiceContext = {
+    plan,
+    onDisk,
+    caps,
+    paths,
+    checkImages,
+    broken,
+    waitsFor,
+    dependsOn,
+    writtenFrom: writtenFrom(onDisk),
+  };
   const services = results.filter(
     (r) =>
       (r.name.kind === 'container' || r.name.kind === 'pod' || r.name.kind === 'kube') && !r.name.isTemplate,
@@ -311,6 +323,19 @@ interface ServiceContext {
   broken: ReadonlySet<string>;
   waitsFor: (r: UnitResult) => string | undefined;
   dependsOn: ReturnType<typeof serviceDependencies>['dependsOn'];
+  /** Unit file → the stem of the owned stanza last written from it. */
+  writtenFrom: ReadonlyMap<string, string>;
+}
+
+/** Unit file → the stem of the owned stanza written from it, as each stanza's first line says. */
+function writtenFrom(onDisk: OnDisk): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [f, found] of onDisk.stanzas) {
+    const [, stem, ext] = f.match(SERVICE_FILE) ?? [];
+    const source = stem && ext === 'conf' && owned(found) ? stanzaSource(found.text) : undefined;
+    if (source !== undefined && !out.has(source)) out.set(source, stem!);
+  }
+  return out;
 }
 
 /**
@@ -347,9 +372,16 @@ function planService(
   const oldConf = onDisk.stanzas.get(confName);
   const oldArgv = onDisk.stanzas.get(argvName);
   const keepOld = (state: UnitState = 'error') => {
-    // broken or waiting: the last good stanza stays (its pod keeps running), and the unit says why
-    report.state = owned(oldConf) ? 'kept' : state;
-    if (owned(oldConf)) plan.keep.add(stem);
+    // Broken or waiting: the last good stanza stays (its pod keeps running), and the unit says
+    // why. That is the one written from this file, whatever pod it names now (an unreadable
+    // file, or an edit of ServiceName=, names another or none), else the one of its name.
+    const kept = ctx.writtenFrom.get(r.path) ?? (owned(oldConf) ? stem : undefined);
+    report.state = kept ? 'kept' : state;
+    if (!kept) return;
+    plan.keep.add(kept);
+    report.stanza = join(paths.stanzaDir, `${kept}.conf`);
+    const was = stemIdentity(kept);
+    if (r.name.kind === 'container' && was?.name === 'pod') report.pod = was.id;
   };
   const m = r.model;
   if (

@@ -127,6 +127,26 @@ export const identityText = (i: ServiceIdentity): string => `${i.name}:${i.id}`;
 export const fileStem = (i: ServiceIdentity): string => `${i.name}-${i.id}`;
 /** A file name fileStem gives: [1] the stem, [2] `conf` or `argv`. */
 export const SERVICE_FILE = new RegExp(`^((?:${SERVICE_NAMES.join('|')})-.+)\\.(conf|argv)$`);
+
+/** The identity a stem was made from (fileStem's inverse); undefined for any other name. */
+export function stemIdentity(stem: string): ServiceIdentity | undefined {
+  // longest first: `podman-pod-x` is not pod `man-pod-x`
+  const name = [...SERVICE_NAMES].sort((a, b) => b.length - a.length).find((n) => stem.startsWith(`${n}-`));
+  return name && stem.length > name.length + 1 ? { name, id: stem.slice(name.length + 1) } : undefined;
+}
+
+/**
+ * The unit file a stanza finit-pods wrote was made from, as its first line says (the first of
+ * its sources); undefined when that line cannot say it (not ours, or a path the line cannot hold).
+ */
+export function stanzaSource(conf: string): string | undefined {
+  const head = `${OWNER_MARK} from `;
+  if (!conf.startsWith(head)) return undefined;
+  const nl = conf.indexOf('\n');
+  const line = conf.slice(head.length, nl < 0 ? undefined : nl);
+  const end = line.indexOf(', ');
+  return end < 0 ? line : line.slice(0, end);
+}
 /** The runner's first argument: a container's pod name alone (as every earlier version wrote it), NAME:ID otherwise. */
 const runnerArg = (i: ServiceIdentity): string => (i.name === 'pod' ? i.id : identityText(i));
 

@@ -4,7 +4,9 @@
 // an escape sequence, next to one good unit. The daemon, as a Finit service, does boot recovery,
 // sets usr/finit-pods, and the good pod serves; `status` names every bad file (FILE:LINE where
 // there is one) with no control character reaching the terminal; the daemon keeps its PID,
-// answers `sync`, and stops on SIGTERM. Needs root and a build (dist/).
+// answers `sync`, and stops on SIGTERM. Then a pod named by ServiceName= whose unit breaks (grown
+// past 64 KiB, or an edit that renames the pod and adds an unknown key) keeps running: its
+// stanza is the one written from that file, whatever the file now says. Needs root and a build (dist/).
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -125,5 +127,55 @@ for (const stack of stacksFromEnv()) {
     });
     t.ok(Date.now() - stopped < 20_000, 'the daemon stops on SIGTERM');
     t.equal(await tb.serviceStatus('pod:web'), 'running', 'and the pod keeps running');
+  });
+}
+
+for (const stack of stacksFromEnv()) {
+  t.test(`${stack}: a pod named by ServiceName= keeps running when its unit breaks`, async (t) => {
+    const tb = await Testbed.boot({ stack, name: 'badname' });
+    t.teardown(() => tb.destroy());
+    const unit = (more: string) => `[Container]\nImage=${IMAGE}\nExec=sleep 100000\nStopTimeout=1\n${more}`;
+    await tb.startDaemon({ 'web.container': unit('ServiceName=front\n') });
+    await tb.waitForStatus('pod:front', 'running', { timeout: 90_000 });
+    const pidOf = async (ident: string) => (await tb.services()).find((s) => s.ident === ident)?.pid;
+    const pid = await pidOf('pod:front');
+    t.ok(pid, 'pod:front runs');
+    /** The unit's state as the daemon's last apply left it (state.json), once it says `last`. */
+    const applied = async (last: string, message: string) => {
+      let said = '';
+      await tb.waitFor(
+        async () => {
+          const state = JSON.parse((await tb.readInside('/run/finit-pods/state.json')) ?? '{}');
+          const u = state.units?.['/cfg/containers/web.container'];
+          said = JSON.stringify(u);
+          return u?.last === last && u.messages.some((m: string) => m.includes(message));
+        },
+        {
+          timeout: 30_000,
+          message: () => `web.container ${last} with "${message}"; state.json says ${said}`,
+        },
+      );
+    };
+
+    await tb.writeUnit('web.container', `${unit('ServiceName=front\n')}#${'x'.repeat(70_000)}\n`);
+    await applied('kept', 'cannot read: larger than 64 KiB');
+    t.pass('grown past 64 KiB: kept, and said why');
+    t.equal(await pidOf('pod:front'), pid, 'pod:front runs on, same PID');
+    t.ok(await tb.readInside('/etc/finit.d/enabled/pod-front.conf'), 'its stanza stays');
+
+    await tb.writeUnit('web.container', unit('ServiceName=front2\nImagee=x\n'));
+    await applied('kept', 'unsupported key Imagee=');
+    t.pass('renamed and broken: kept, and said why');
+    t.equal(await pidOf('pod:front'), pid, 'pod:front runs on, same PID');
+    t.notOk(await tb.readInside('/etc/finit.d/enabled/pod-front2.conf'), 'no stanza for the new name');
+
+    await tb.writeUnit('web.container', unit('ServiceName=front2\n'));
+    await tb.waitForStatus('pod:front2', 'running', { timeout: 60_000 });
+    t.pass('mended: the pod runs under its new name');
+    await tb.waitFor(async () => (await pidOf('pod:front')) === undefined, {
+      timeout: 30_000,
+      message: 'pod:front to go',
+    });
+    t.notOk(await tb.readInside('/etc/finit.d/enabled/pod-front.conf'), 'and the old one is gone');
   });
 }

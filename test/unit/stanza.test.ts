@@ -16,10 +16,14 @@ import {
   argvSection,
   commentLines,
   encodeArg,
+  fileStem,
   OWNER_MARK,
   RUNNER_SCRIPT,
   renderPod,
   renderServiceUnit,
+  SERVICE_FILE,
+  stanzaSource,
+  stemIdentity,
 } from '../../src/render/stanza.js';
 import { loadUnit } from '../helpers/units.js';
 
@@ -64,6 +68,28 @@ Label=x=-- service [2345] /bin/evil
     if (!l.startsWith('service') && l !== '') t.ok(l.startsWith('#'), `comment: ${l.slice(0, 40)}`);
   t.ok(r.conf.startsWith(OWNER_MARK), 'ownership marker first');
   t.ok(r.argv.startsWith(OWNER_MARK));
+});
+
+t.test('a stanza says what it is: its file name its service, its first line its unit', async (t) => {
+  for (const i of [
+    { name: 'pod', id: 'web' },
+    { name: 'podman-pod', id: 'app' },
+    { name: 'kube', id: 'pod-x' },
+  ] as const) {
+    const stem = fileStem(i);
+    t.same(stemIdentity(stem), i, `${stem}: back to its identity`);
+    t.same(`${stem}.conf`.match(SERVICE_FILE)?.slice(1), [stem, 'conf'], `${stem}.conf: a service's file`);
+  }
+  t.equal(stemIdentity('finit-pods-run'), undefined, 'the runner is no service');
+  t.notOk(SERVICE_FILE.test('pod-.conf~'), "an editor's backup is not a service's file");
+  const conf = renderPod(model('[Container]\nImage=x\n'), finitCaps('4.12'), paths, []).conf;
+  t.equal(stanzaSource(conf), '/cfg/containers/web.container', 'the unit it was written from');
+  t.equal(
+    stanzaSource(`${OWNER_MARK} from /a.container, /a.container.d/x.conf\n`),
+    '/a.container',
+    'drop-ins after it',
+  );
+  t.equal(stanzaSource('service [2345] x\n'), undefined, 'not one of ours');
 });
 
 t.test('options follow the Finit version', async (t) => {

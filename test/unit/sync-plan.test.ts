@@ -1,4 +1,4 @@
-// planSync (src/apply/sync.ts) as a table: units and what is on disk in, the plan out. Pure: no
+// planSync (src/apply/sync-plan.ts) as a table: units and what is on disk in, the plan out. Pure: no
 // fake Finit or podman, no file written; the units are read from a test directory.
 
 import { join } from 'node:path';
@@ -169,6 +169,32 @@ t.test('planSync: a broken unit keeps the stanza it has, and has none when it ha
   t.same(summary(p2).states, ['x:unchanged', 'x:error'], 'the second of two pods named x is an error');
   t.match(p2.reports[1]!.diagnostics.at(-1)?.message, /pod "x" .* is already defined by .*a\.container/);
   t.equal(join(paths.stanzaDir, 'pod-x.conf'), p2.reports[0]!.stanza);
+});
+
+t.test('planSync: a broken unit keeps the stanza written from it, whatever pod it names now', async (t) => {
+  const dir = t.testdir({
+    // grown past what is read: no model, so no ServiceName= to name its pod
+    'web.container': `${web}ServiceName=front\n#${'x'.repeat(70_000)}\n`,
+    // an edit that renames the pod and breaks the unit
+    'api.container': `${web}ServiceName=api2\nBogus=1\n`,
+    // a pod without its unit's stanza: nothing to keep
+    'new.container': `${web}ServiceName=other\nBogus=1\n`,
+  });
+  const from = (file: string): FoundFile => ({
+    text: `${OWNER_MARK} from ${join(dir, file)}\nx`,
+    mode: 0o600,
+  });
+  const onDisk = disk({
+    'pod-front.conf': from('web.container'),
+    'pod-front.argv': owned(),
+    'pod-api1.conf': from('api.container'),
+    'pod-gone.conf': from('gone.container'),
+  });
+  const plan = planSync(translateDir(dir).results, onDisk, caps, paths, 'changed');
+  t.same(summary(plan).states, ['api1:kept', 'other:error', 'front:kept'], 'each named by the pod it keeps');
+  t.same([...plan.keep].sort(), ['pod-api1', 'pod-front']);
+  t.same(summary(plan).remove, ['pod-gone.conf'], 'only the stanza whose unit is gone is removed');
+  t.equal(plan.reports.find((r) => r.pod === 'front')?.stanza, join(paths.stanzaDir, 'pod-front.conf'));
 });
 
 t.test(
