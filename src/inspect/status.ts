@@ -15,7 +15,6 @@ import { type DaemonState, readState } from '../daemon/state.js';
 import { formatDiagnostic } from '../lib/diagnostics.js';
 import { columns, printable } from '../lib/text.js';
 import type { Readiness } from '../model/health.js';
-import { defaultContainerName } from '../model/names.js';
 import { translateDir, type UnitResult } from '../model/translate.js';
 import type { UnitKind } from '../parse/load.js';
 import { type ServiceDependencies, serviceDependencies } from '../render/dependencies.js';
@@ -178,6 +177,12 @@ function notApplied(r: UnitResult, last: DaemonState | undefined): string[] {
   return changed ? [] : s.messages.filter((m) => !own.has(m));
 }
 
+/** The pod of a container unit whose last good stanza the last apply kept, as that apply named it. */
+function keptPod(r: UnitResult, last: DaemonState | undefined): string | undefined {
+  const s = last?.units[r.path];
+  return r.name.kind === 'container' && s?.last === 'kept' ? s.pod : undefined;
+}
+
 /** What Finit says of service IDENT: unknown when its services could not be listed, absent when it has none. */
 function finitOf(read: StatusReadings, ident: string): PodView['finit'] {
   if (!read.services) return { status: UNKNOWN };
@@ -222,9 +227,16 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
             : problemOf(v, r, ready, read);
     return v;
   }
+  // a broken unit whose last good stanza is kept: its pod is the one that stanza runs, whatever
+  // the unit names now (a ServiceName= edit) or cannot say (a file that cannot be read)
+  const kept = r.ok ? undefined : keptPod(r, read.lastApply);
   if (r.model?.kind !== 'container') {
-    const name = r.model && 'resource' in r.model ? r.model.resource : r.name.stem;
+    const name = kept ?? (r.model && 'resource' in r.model ? r.model.resource : r.name.stem);
     const v: PodView = { name, kind, file: r.path, unit, healthy: r.ok && applyErrors.length === 0 };
+    if (kept) {
+      const finit = finitOf(read, `pod:${kept}`);
+      if (finit) v.finit = finit;
+    }
     if ((r.model?.kind === 'image' || r.model?.kind === 'build') && name)
       v.image = read.images ? { ref: name, present: imagePresent(name, read.images) } : { ref: name };
     if (waiting) v.waitingFor = waiting;
@@ -237,7 +249,7 @@ function unitView(r: UnitResult, read: StatusReadings, now: number, ready: boole
     return v;
   }
   const m = r.model;
-  const name = m.pod ?? defaultContainerName(r.name);
+  const name = kept ?? m.pod;
   const view: PodView = { name, kind, file: r.path, unit, healthy: false };
   const finit = finitOf(read, `pod:${name}`);
   if (finit) view.finit = finit;

@@ -162,12 +162,16 @@ for (const stack of stacksFromEnv()) {
     t.pass('grown past 64 KiB: kept, and said why');
     t.equal(await pidOf('pod:front'), pid, 'pod:front runs on, same PID');
     t.ok(await tb.readInside('/etc/finit.d/enabled/pod-front.conf'), 'its stanza stays');
+    const shown = async () =>
+      (await tb.exec(['node', CLI, 'status'], { reject: false, timeout: 60_000 })).stdout;
+    t.match(await shown(), /^pod:front +error +running /m, 'status shows it as pod:front, running');
 
     await tb.writeUnit('web.container', unit('ServiceName=front2\nImagee=x\n'));
     await applied('kept', 'unsupported key Imagee=');
     t.pass('renamed and broken: kept, and said why');
     t.equal(await pidOf('pod:front'), pid, 'pod:front runs on, same PID');
     t.notOk(await tb.readInside('/etc/finit.d/enabled/pod-front2.conf'), 'no stanza for the new name');
+    t.match(await shown(), /^pod:front +error +running /m, 'status still shows pod:front, running');
 
     await tb.writeUnit('web.container', unit('ServiceName=front2\n'));
     await tb.waitForStatus('pod:front2', 'running', { timeout: 60_000 });

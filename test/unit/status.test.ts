@@ -433,6 +433,47 @@ t.test("status: what the daemon's last apply could not do to a valid unit is its
   t.ok(after.healthy);
 });
 
+t.test('status: a broken unit whose stanza is kept shows the pod that stanza runs', async (t) => {
+  const { cfg, units, unit } = inspectConfig(t);
+  // renamed by an edit that also broke it; grown past what is read
+  unit('api.container', '[Container]\nImage=localhost/busybox:latest\nServiceName=api2\nBogus=1\n');
+  unit('web.container', `[Container]\nServiceName=front\n#${'x'.repeat(70_000)}\n`);
+  const exec = fakeRunner({
+    [`${INITCTL} -j status`]: {
+      stdout: JSON.stringify([
+        { identity: 'pod:api1', status: 'running', pid: 301, restarts: 0 },
+        { identity: 'pod:front', status: 'running', pid: 302, restarts: 0 },
+      ]),
+    },
+    [`${PODMAN} ps -a --format json`]: {
+      stdout: JSON.stringify([
+        psRow('aaaaaaaaaaaa', 'api', 'running', { Labels: { 'io.finit-pods.pod': 'api1' } }),
+        psRow('bbbbbbbbbbbb', 'web', 'running', { Labels: { 'io.finit-pods.pod': 'front' } }),
+      ]),
+    },
+    [`${PODMAN} images --format json`]: { stdout: '[]' },
+  });
+  mkdirSync(cfg.runDir, { recursive: true });
+  const kept = (pod: string) => ({ kind: 'container', state: 'error', last: 'kept', pod, messages: [] });
+  writeFileSync(
+    join(cfg.runDir, 'state.json'),
+    JSON.stringify({
+      updatedAt: new Date(Date.now() + 1000).toISOString(),
+      units: { [join(units, 'api.container')]: kept('api1'), [join(units, 'web.container')]: kept('front') },
+    }),
+  );
+  const v = await collectStatus(cfg, adapters('4.12', true, exec));
+  t.same(
+    v.units.map((u) => [u.name, u.unit.state, u.finit?.status, u.container?.id]),
+    [
+      ['api1', 'error', 'running', 'aaaaaaaaaaaa'],
+      ['front', 'error', 'running', undefined],
+    ],
+    'each under the pod that runs, not the name the broken unit says or its file name',
+  );
+  t.same(validate(schema, v), [], 'valid by docs/status.schema.json');
+});
+
 t.test(
   'status: a pod with Notify= says whether it is ready; one that runs but is not yet is named',
   async (t) => {
