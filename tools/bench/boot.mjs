@@ -11,10 +11,11 @@
 //   - finit-pods sync as the first run since boot: from its start to the condition being set
 //     (and the whole process, whose exit competes with the N pods Finit then starts).
 // Each measurement starts from an identical fresh setup: N pods running, then a power cut.
+// BENCH_ETC=tmpfs: the pods' stanzas are gone after each power cut, as on Infix (/etc a tmpfs).
 // Target (issue 6): with 50 lingering containers, daemon start → condition within 1.2× of podman
 // alone, and a number of podman calls that does not grow with N. Smaller counts are shown too;
 // there the fixed costs of starting node and a few podman processes dominate.
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repo, testbed } from './lib/testbed.mjs';
 
@@ -24,6 +25,7 @@ const COUNTS = (process.env.BENCH_COUNTS ?? '5 50')
   .filter(Boolean)
   .map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const ETC_TMPFS = process.env.BENCH_ETC === 'tmpfs';
 const NAME = 'bench-boot';
 const cli = `${repo}/dist/cli/launch.cjs`; // the installed command (package.json bin)
 
@@ -70,10 +72,18 @@ async function podsUp(n) {
   await until(`${n} pods running`, () => Number(running()) === n);
 }
 
-/** Power cut; the next boot with or without the daemon stanza. */
+/**
+ * Power cut; the next boot with or without the daemon stanza. With BENCH_ETC=tmpfs the pods'
+ * stanzas are gone too, as on Infix, where /etc is a tmpfs: the daemon writes them all again
+ * (and checks their options against `podman run --help`) before the condition.
+ */
 function powerCut({ daemon }) {
   tb('stop');
   if (!daemon) rmSync(daemonConf(), { force: true });
+  if (ETC_TMPFS) {
+    const enabled = join(dir, 'etc/finit.d/enabled');
+    for (const f of readdirSync(enabled)) if (/^pod-|^finit-pods-run$/.test(f)) rmSync(join(enabled, f));
+  }
   tb('start');
 }
 
@@ -184,7 +194,9 @@ try {
   }
 }
 
-console.log(`\nboot recovery after a power cut, ${stack} testbed, median of ${RUNS} runs each`);
+console.log(
+  `\nboot recovery after a power cut, ${stack} testbed, median of ${RUNS} runs each${ETC_TMPFS ? ', /etc a tmpfs (every stanza written again at boot, as on Infix)' : ''}`,
+);
 for (const r of results) {
   const base = median(r.podman);
   const d = median(r.daemon);
