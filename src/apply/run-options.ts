@@ -1,10 +1,60 @@
 // Options a pod's `podman run` needs that this podman does not have (a key for a newer podman, or
 // a PodmanArgs= word): podman refuses the whole command, so such a pod can never start. sync
 // keeps it from replacing a running pod, and doctor names it; both read the options through the
-// adapter (Podman.runOptions, `podman run --help`).
+// adapter (Podman.runOptions, `podman run --help`), kept across boots while podman is the same.
 
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { containerKeysFor } from '../model/keys.js';
-import type { RunOptions } from './podman.js';
+import { readStateFile, writeAtomic } from './files.js';
+import type { Podman, RunOptions } from './podman.js';
+
+/** STATE_DIR/run-options.json: the options of the podman program that is `identity`. */
+interface StoredOptions {
+  identity: string;
+  options: Record<string, boolean>;
+}
+
+const isStored = (v: unknown): v is StoredOptions =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as StoredOptions).identity === 'string' &&
+  typeof (v as StoredOptions).options === 'object' &&
+  (v as StoredOptions).options !== null &&
+  Object.values((v as StoredOptions).options).every((x) => typeof x === 'boolean');
+
+/** The podman program as a file (device, inode, size, mtime): another podman is another file. */
+function programIdentity(program: string): string | undefined {
+  try {
+    const st = statSync(program);
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * podman's run options: kept in STATE_DIR/run-options.json while the podman program is the same
+ * file, else read from `podman run --help` (Podman.runOptions) and kept, so that a boot (on
+ * Infix every stanza is new at every boot) and an edit start no podman for them. The file only
+ * saves the call: one that cannot be read or written costs that call, and a failed call throws.
+ */
+export async function runOptionsOf(podman: Podman, program: string, stateDir?: string): Promise<RunOptions> {
+  const identity = stateDir ? programIdentity(program) : undefined;
+  const file = stateDir && join(stateDir, 'run-options.json');
+  const stored = file && identity ? readStateFile(file, isStored).value : undefined;
+  if (stored && stored.identity === identity) return new Map(Object.entries(stored.options));
+  const options = await podman.runOptions();
+  if (file && identity) {
+    try {
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+      writeAtomic(file, `${JSON.stringify({ identity, options: Object.fromEntries(options) })}\n`, 0o644);
+    } catch {
+      // read again next time
+    }
+  }
+  return options;
+}
 
 /** The options in a pod's `podman run` options (ContainerModel.runArgs) that `known` lacks. */
 export function unknownRunOptions(runArgs: readonly string[], known: RunOptions): string[] {

@@ -37,7 +37,7 @@ import {
   type RunOptions,
 } from './podman.js';
 import { attempt, type Runner } from './run.js';
-import { missingOptionsRemedy, missingOptionsText, unknownRunOptions } from './run-options.js';
+import { missingOptionsRemedy, missingOptionsText, runOptionsOf, unknownRunOptions } from './run-options.js';
 import {
   type Archive,
   type CheckImages,
@@ -219,7 +219,11 @@ async function carryOut(plan: SyncPlan, cfg: SyncConfig, deps: SyncDeps): Promis
   const { failed, resourceState } = await createResources(plan, cfg, deps.exec, out);
   const podman = podmanCli(cfg.podman, deps.exec);
   const images = new ImageCache(podman, deps.localImages ?? (() => podman.images()));
-  const options = new RunOptionsCache(podman, out.problems);
+  const options = new RunOptionsCache(
+    () => runOptionsOf(podman, cfg.podman, cfg.stateDir),
+    podman,
+    out.problems,
+  );
   for (const step of plan.pods) await applyPod(step, plan, cfg, { failed, images, options }, out);
   for (const f of plan.chmod) {
     try {
@@ -488,12 +492,13 @@ class RunOptionsCache {
   private known: Promise<{ value: RunOptions } | { error: string }> | undefined;
   private podmanVersion: Promise<{ value: string } | { error: string }> | undefined;
   constructor(
+    readonly read: () => Promise<RunOptions>,
     readonly podman: Podman,
     readonly problems: string[],
   ) {}
   async unknown(runArgs: readonly string[]): Promise<string[]> {
     if (!this.known) {
-      this.known = attempt(() => this.podman.runOptions());
+      this.known = attempt(this.read);
       const got = await this.known;
       if ('error' in got)
         this.problems.push(`cannot tell which options podman has: ${got.error}; pods are written unchecked`);

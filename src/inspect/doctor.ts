@@ -17,7 +17,12 @@ import { removeIfExists } from '../apply/files.js';
 import type { Finit } from '../apply/finit.js';
 import { isRunning, type Podman, type RunOptions, removeWithRetry } from '../apply/podman.js';
 import { attempt, CommandError } from '../apply/run.js';
-import { missingOptionsRemedy, missingOptionsText, unknownRunOptions } from '../apply/run-options.js';
+import {
+  missingOptionsRemedy,
+  missingOptionsText,
+  runOptionsOf,
+  unknownRunOptions,
+} from '../apply/run-options.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import { findProgram } from '../lib/programs.js';
 import { printable } from '../lib/text.js';
@@ -167,7 +172,7 @@ export async function doctor(
     ready: view.ready,
     listening: listeningPorts(),
     networks: readOnce(() => podman.networks(), findings),
-    runOptions: readOnce(() => podman.runOptions(), findings),
+    runOptions: readOnce(() => runOptionsOf(podman, cfg.podman, cfg.stateDir), findings),
     podmanVersion: async () => {
       version ??= attempt(() => podman.version());
       const v = await version;

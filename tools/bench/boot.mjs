@@ -59,7 +59,9 @@ Exec=sleep 100000
 StopTimeout=1
 `;
 const SYSLOGD = 'service [S12345] name:syslogd /bin/busybox syslogd -n -O /run/messages -- syslog\n';
-const DAEMON = `service [2345] name:finit-pods log ${node} ${cli} daemon -- finit-pods\n`;
+// its state dir on persistent storage, beside podman's, as on a device (the sandbox's own /var/lib
+// is new at every boot): podman's run options are kept there across boots
+const DAEMON = `service [2345] name:finit-pods log ${node} ${cli} daemon --state-dir /var/lib/containers/finit-pods -- finit-pods\n`;
 
 let dir;
 const daemonConf = () => join(dir, 'etc/finit.d/finit-pods.conf');
