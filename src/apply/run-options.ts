@@ -23,11 +23,14 @@ const isStored = (v: unknown): v is StoredOptions =>
   (v as StoredOptions).options !== null &&
   Object.values((v as StoredOptions).options).every((x) => typeof x === 'boolean');
 
-/** The podman program as a file (device, inode, size, mtime): another podman is another file. */
+/**
+ * The podman program as a file (inode, size, mtime): another podman is another file. Not its
+ * device: an overlay's is a number given at each mount, so it changes from boot to boot.
+ */
 function programIdentity(program: string): string | undefined {
   try {
     const st = statSync(program);
-    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
   } catch {
     return undefined;
   }

@@ -8,9 +8,9 @@
 //
 // The sandbox persists /etc/finit.d, /cfg/containers and /var/lib/containers across power cuts,
 // like a device's config and disk; everything else (the rest of /etc, /run, /var) starts fresh
-// at every boot.  A busybox syslogd writes /run/messages: the daemon's log and the pods' output
+// at every boot. Test 1b removes the stanzas at a power cut, as Infix's tmpfs /etc does.  A busybox syslogd writes /run/messages: the daemon's log and the pods' output
 // (Finit's `log`) of the current boot.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { type ContainerInfo, parsePs } from '../../src/apply/podman.js';
@@ -37,8 +37,11 @@ const GHOSTIMG = '/cfg/containers/ghostimg.container';
 
 const sleeper = (extra = '') => `[Container]\nImage=${IMAGE}\nExec=sleep 100000\nStopTimeout=1\n${extra}`;
 
+/** The daemon's state dir, on persistent storage as on a device (the sandbox's /var/lib is new at every boot). */
+const STATE_DIR = '/var/lib/containers/finit-pods';
+
 async function installDaemon(tb: Testbed): Promise<void> {
-  await tb.writeStanza('finit-pods.conf', daemonStanza(tb.info));
+  await tb.writeStanza('finit-pods.conf', daemonStanza(tb.info, ['--state-dir', STATE_DIR]));
   await tb.initctl('reload');
 }
 
@@ -207,6 +210,32 @@ for (const stack of stacksFromEnv()) {
       }
       t.comment(`${stack}: power cut → three pods running: ${times.join(', ')} ms`);
     });
+
+    t.test(
+      '1b. /etc a tmpfs, as on Infix: every stanza written again, no podman asked for its options',
+      async (t) => {
+        const kept = path.join(
+          tb.storageDir,
+          path.relative('/var/lib/containers', STATE_DIR),
+          'run-options.json',
+        );
+        t.ok(existsSync(kept), "podman's run options are kept on persistent storage");
+        const before = statSync(kept).mtimeMs;
+        await tb.powerCut();
+        const enabled = path.join(tb.finitDir, 'enabled');
+        for (const f of readdirSync(enabled))
+          if (/^pod-|^finit-pods-run$/.test(f)) await tb.removeStanza(`enabled/${f}`);
+        await tb.start();
+        await waitRecovered(tb);
+        ids = await waitPods(tb, THREE, ids);
+        await assertHealthy(t, tb, THREE, 'after a boot without stanzas');
+        t.equal(
+          statSync(kept).mtimeMs,
+          before,
+          'the options came from the state dir: podman was not asked again',
+        );
+      },
+    );
 
     t.test(
       '2. pods held back at boot: a hand-made Created "web" goes, a network comes back, nothing else is touched',
