@@ -88,6 +88,7 @@ export async function carryOutUpdates(
       if (r.result === 'failed') deps.log('error', `pod:${r.pod}: ${r.message}`);
       out.push(r);
     } else {
+      // a podman that does not say its version gets the options every podman has
       version ??= await deps.podman.version().catch(() => '0');
       out.push(await update(step.candidate, step.from, step.offer, version, deps));
     }
