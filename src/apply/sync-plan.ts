@@ -190,7 +190,7 @@ export function planSync(
     broken,
     waitsFor,
     dependsOn,
-    writtenFrom: writtenFrom(onDisk),
+    writtenFrom: writtenFrom(onDisk.stanzas),
   };
   const services = results.filter(
     (r) =>
@@ -328,9 +328,9 @@ interface ServiceContext {
 }
 
 /** Unit file → the stem of the owned stanza written from it, as each stanza's first line says. */
-function writtenFrom(onDisk: OnDisk): Map<string, string> {
+export function writtenFrom(stanzas: ReadonlyMap<string, FoundFile>): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [f, found] of onDisk.stanzas) {
+  for (const [f, found] of stanzas) {
     const [, stem, ext] = f.match(SERVICE_FILE) ?? [];
     const source = stem && ext === 'conf' && owned(found) ? stanzaSource(found.text) : undefined;
     if (source !== undefined && !out.has(source)) out.set(source, stem!);

@@ -157,23 +157,29 @@ const isResourceState = (v: unknown): v is Record<string, string> =>
   !Array.isArray(v) &&
   Object.values(v).every((h) => typeof h === 'string');
 
-/** The edge that reads: the stanza directory, resources.json (a corrupt one set aside), archives. */
-export function readOnDisk(
-  cfg: SyncConfig,
-  results: readonly UnitResult[],
-): { onDisk: OnDisk; problems: string[] } {
-  const problems: string[] = [];
+/** The files finit-pods may own in the stanza directory, as found. Throws when it cannot be listed. */
+export function readStanzas(stanzaDir: string): Map<string, FoundFile> {
   const stanzas = new Map<string, FoundFile>();
-  for (const f of readdirSync(cfg.stanzaDir)) {
+  for (const f of readdirSync(stanzaDir)) {
     if (!SERVICE_FILE.test(f) && f !== RUNNER_NAME) continue;
     try {
-      const found = readFileIfExists(join(cfg.stanzaDir, f));
+      const found = readFileIfExists(join(stanzaDir, f));
       if (found) stanzas.set(f, { text: found.text, mode: found.mode });
     } catch (e) {
       // a directory, a FIFO or a device in its place: never opened, never replaced
       stanzas.set(f, { unreadable: (e as Error).message });
     }
   }
+  return stanzas;
+}
+
+/** The edge that reads: the stanza directory, resources.json (a corrupt one set aside), archives. */
+export function readOnDisk(
+  cfg: SyncConfig,
+  results: readonly UnitResult[],
+): { onDisk: OnDisk; problems: string[] } {
+  const problems: string[] = [];
+  const stanzas = readStanzas(cfg.stanzaDir);
   const statePath = join(cfg.runDir, 'resources.json');
   const read = readStateFile(statePath, isResourceState, { setAside: true });
   if (read.why)

@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { OWNER_MARK } from '../../src/render/stanza.js';
 import { BIN, ensureBuilt } from '../helpers/build.js';
 
 ensureBuilt();
@@ -47,6 +48,7 @@ function sandbox(t: Test, units: Record<string, string> = {}, src: Fixture = {})
         ...process.env,
         FINIT_PODS_UNITS_DIR: s.units,
         FINIT_PODS_RUN_DIR: s.run,
+        FINIT_PODS_FINIT_DIR: join(root, 'finit'),
         FINIT_PODS_FINIT_VERSION: '',
       },
     });
@@ -370,6 +372,19 @@ t.test('rm: removes units, keeps their drop-ins, and refuses what it cannot remo
   t.same(leftovers(s), []);
 
   t.equal(s.q('rm').code, 2, 'no NAME: usage');
+
+  // a unit named by ServiceName= that no longer reads: its pod is the one its stanza runs
+  writeFileSync(join(s.units, 'big.container'), `${WEB}ServiceName=front\n#${'x'.repeat(70_000)}\n`);
+  mkdirSync(join(s.root, 'finit'));
+  writeFileSync(
+    join(s.root, 'finit', 'pod-front.conf'),
+    `${OWNER_MARK} from ${join(s.units, 'big.container')}\nservice x\n`,
+  );
+  writeFileSync(join(s.run, 'argv', `front.${process.pid}`), '');
+  const front = s.q('rm', 'big');
+  t.equal(front.code, 1, 'refused');
+  t.match(front.stderr, `${join(s.units, 'big.container')}: error: pod:front is running`);
+  t.ok(existsSync(join(s.units, 'big.container')), 'kept');
   t.equal(s.q('rm', '--all', 'x').code, 2, '--all takes no NAME');
 });
 

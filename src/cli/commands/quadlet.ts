@@ -9,6 +9,7 @@ import {
   constants,
   copyFileSync,
   type Dirent,
+  existsSync,
   fstatSync,
   lstatSync,
   mkdirSync,
@@ -36,6 +37,8 @@ import {
   WriteError,
   writeAllAtomic,
 } from '../../apply/files.js';
+import { readStanzas } from '../../apply/sync.js';
+import { writtenFrom } from '../../apply/sync-plan.js';
 import { type Diagnostic, formatDiagnostic, nearest } from '../../lib/diagnostics.js';
 import { MAX_UNIT_BYTES } from '../../lib/limits.js';
 import { isAlive } from '../../lib/proc.js';
@@ -44,6 +47,7 @@ import { columns, printable } from '../../lib/text.js';
 import { podName } from '../../model/names.js';
 import { type DirOptions, translateDir, type UnitResult } from '../../model/translate.js';
 import { isIgnoredName, parseUnitName, scanDir, UNIT_KINDS, type UnitName } from '../../parse/load.js';
+import { stemIdentity } from '../../render/stanza.js';
 import { type Command, dirOptions, err, out, outJson } from '../command.js';
 import { CHECK_OPTIONS, syncConfig } from '../config.js';
 
@@ -671,8 +675,10 @@ function runningPods(runDir: string): Map<string, number> {
   let names: string[] = [];
   try {
     names = readdirSync(join(runDir, 'argv'));
-  } catch {
-    return pods;
+  } catch (e) {
+    // no runner has started a pod since the boot; anything else is no answer
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return pods;
+    throw new Error(`cannot tell which pods run: ${join(runDir, 'argv')}: ${errnoText(e)}; nothing removed`);
   }
   for (const n of names) {
     const m = n.match(/^(.+)\.(\d+)$/);
@@ -682,13 +688,14 @@ function runningPods(runDir: string): Map<string, number> {
 }
 
 const rm: Verb = {
-  help: `finit-pods quadlet rm [--force] [--ignore] [--all] [--units-dir DIR] [--run-dir DIR] NAME...
+  help: `finit-pods quadlet rm [--force] [--ignore] [--all] [--units-dir DIR] [--run-dir DIR] [--finit-dir DIR] NAME...
   Removes the unit files NAME... (web.container, or web when only one kind has that name). The
   daemon then stops a removed container's pod and removes its stanza; a network or volume stays
   in podman (podman network rm, podman volume rm). A unit's drop-in directory NAME.container.d/
   is kept, as podman keeps it. Nothing is removed when a NAME is not a unit of the directory, a
   pod whose unit goes is running, or a unit that stays would stop working without the ones that
-  go (it names them).
+  go (it names them). A unit's pod is the one the stanza written from it runs (a unit named by
+  ServiceName= that no longer reads runs its last pod).
     --force, -f    remove even a running pod's unit, or one that other units need
     --ignore, -i   a NAME that is not a unit is not an error
     --all, -a      every unit of the units directory
@@ -699,6 +706,7 @@ const rm: Verb = {
     all: { type: 'boolean', short: 'a' },
     ...UNITS_DIR,
     'run-dir': { type: 'string' },
+    'finit-dir': { type: 'string' },
     ...CHECK_OPTIONS,
   },
   run(values, positionals) {
@@ -737,16 +745,22 @@ const rm: Verb = {
     const models = new Map(results.map((r) => [r.name.filename, r.model]));
     const running = runningPods(runDir);
     const pods = new Map<string, string>();
+    // a unit that does not check may still run as it last did: its pod is the one the stanza
+    // written from it runs, as sync keeps it
+    const { stanzaDir } = syncConfig(values);
+    const written = existsSync(stanzaDir) ? writtenFrom(readStanzas(stanzaDir)) : new Map<string, string>();
     for (const [f, name] of chosen) {
       const m = models.get(f);
-      // a unit that does not check may still run as it last did: its pod is named as sync names it
       const service = index.get(f)?.serviceName;
+      const kept = stemIdentity(written.get(join(unitsDir, f)) ?? '');
       const pod =
-        m?.kind === 'container'
-          ? m.pod
-          : name.kind === 'container' && !name.isTemplate
-            ? podName(service === name.stem ? undefined : service, name)
-            : undefined;
+        kept?.name === 'pod'
+          ? kept.id
+          : m?.kind === 'container'
+            ? m.pod
+            : name.kind === 'container' && !name.isTemplate
+              ? podName(service === name.stem ? undefined : service, name)
+              : undefined;
       if (pod === undefined) continue;
       pods.set(f, pod);
       const pid = running.get(pod);
@@ -829,6 +843,8 @@ ${Object.values(VERBS)
   --units-dir DIR       the units directory (env FINIT_PODS_UNITS_DIR, default /cfg/containers)
   --run-dir DIR         runtime state, where rm sees running pods (env FINIT_PODS_RUN_DIR,
                         default /run/finit-pods)
+  --finit-dir DIR       the stanzas, where rm sees which pod a unit runs (env FINIT_PODS_FINIT_DIR,
+                        default /etc/finit.d/enabled)
   --finit-version X.Y   the target's Finit version, for install, list and rm's checks (as check)
 Exit status: 0 when done, 1 when refused or failed (nothing changed), 2 on bad usage.
 `,
