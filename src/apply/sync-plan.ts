@@ -51,7 +51,7 @@ export interface UnitReport {
   diagnostics: Diagnostic[];
 }
 
-export function resourceHash(m: ResourceModel | HostDeviceModel): string {
+function resourceHash(m: ResourceModel | HostDeviceModel): string {
   return createHash('sha256')
     .update(JSON.stringify(m.kind === 'hostdevice' ? m.conflist : m.argv))
     .digest('hex')
