@@ -390,6 +390,11 @@ export class Daemon {
   private polling = false;
   /** A runner event came during a poll: one more poll, so no start or stop goes unseen. */
   private pollAgain = false;
+  /** A poll that failed is tried again (doubling from RETRY_MIN_MS up to RETRY_MAX_MS). */
+  private pollRetryMs = 0;
+  private pollRetry: NodeJS.Timeout | undefined;
+  /** stop() was called: nothing new is started. */
+  private stopped = false;
   /** Health checks of the running pods (started with the pod watch). */
   private health: HealthMonitor | undefined;
 
@@ -431,11 +436,20 @@ export class Daemon {
         }
       }
       this.health?.observe(services);
+      this.pollRetryMs = 0;
     } catch (e) {
-      this.log.debug({ err: (e as Error).message }, 'pod status poll failed');
+      // never read as "no change": a pod that started meanwhile would go unchecked, and what
+      // waits for it to be healthy would wait for ever
+      this.pollRetryMs = Math.min(Math.max(this.pollRetryMs * 2, RETRY_MIN_MS), RETRY_MAX_MS);
+      this.log.warn(
+        { err: (e as Error).message },
+        `cannot tell which pods run; asking Finit again in ${this.pollRetryMs / 1000} s`,
+      );
+      clearTimeout(this.pollRetry);
+      if (!this.stopped) this.pollRetry = setTimeout(() => void this.watchPods(), this.pollRetryMs);
     } finally {
       this.polling = false;
-      if (this.pollAgain) void this.watchPods();
+      if (this.pollAgain && !this.stopped) void this.watchPods();
     }
   }
 
@@ -496,11 +510,13 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.opts.updates?.stop();
     await this.health?.stop();
     for (const t of this.timers) clearInterval(t);
     for (const w of this.fsWatches) w.close();
     clearTimeout(this.retryTimer);
+    clearTimeout(this.pollRetry);
     await this.watcher?.close();
     await this.loop.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));

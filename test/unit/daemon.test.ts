@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Finit } from '../../src/apply/finit.js';
 import type { SyncReport } from '../../src/apply/sync.js';
 import { ping, request } from '../../src/daemon/control.js';
@@ -226,6 +226,48 @@ t.test('unitsFingerprint: unit files and drop-ins by identity, nothing else', as
   t.equal(unitsFingerprint(join(dir, 'missing')), '', 'no directory: nothing');
 });
 
+/** A started daemon (stopped at the test's end) logging JSON lines, and the messages it logged. */
+async function started(
+  t: Test,
+  cfg: ReturnType<typeof tempConfig>,
+  opts: Omit<ConstructorParameters<typeof Daemon>[1], 'log'>,
+) {
+  const lines: string[] = [];
+  const d = new Daemon(cfg, {
+    log: makeLogger('json', { write: (s: string) => lines.push(s) }),
+    debounceMs: 10,
+    ...opts,
+  });
+  await d.start();
+  t.teardown(() => d.stop());
+  return { d, msgs: () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg) };
+}
+
+t.test("Daemon: a look at Finit that fails is tried again, so a pod's start is never missed", async (t) => {
+  const cfg = tempConfig(t, { 'web.container': unit('1') }, '/fake/podman');
+  const f = fakeHost(cfg.podman);
+  let failing = false;
+  let calls = 0;
+  const finit: Finit = {
+    ...f.finit,
+    async services() {
+      calls++;
+      if (failing) throw new Error('initctl timed out after 10 s');
+      return [{ identity: 'pod:web', status: 'running', pid: 4321 }];
+    },
+  };
+  const { msgs } = await started(t, cfg, { finit, exec: f.exec });
+  await sleep(300);
+  failing = true;
+  const before = calls;
+  writeFileSync(join(cfg.runDir, 'argv', 'web.4321'), 'x');
+  await until(() => msgs().some((m) => m.startsWith('cannot tell which pods run')), 'the failure said');
+  t.ok(calls > before, 'Finit was asked as the pod started, and failed');
+  failing = false;
+  await until(() => msgs().includes('pod:web started'), 'the start to be seen');
+  t.pass('asked again without another event: the start is seen');
+});
+
 t.test('Daemon at rest: no apply and no Finit call; a pod starting or ending is seen', async (t) => {
   const cfg = tempConfig(t, { 'web.container': unit('1') }, '/fake/podman');
   const f = fakeHost(cfg.podman);
@@ -238,18 +280,7 @@ t.test('Daemon at rest: no apply and no Finit call; a pod starting or ending is 
       return [{ identity: 'pod:web', status: 'running', pid: runnerPid }];
     },
   };
-  const lines: string[] = [];
-  const msgs = () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
-  const d = new Daemon(cfg, {
-    log: makeLogger('json', { write: (s: string) => lines.push(s) }),
-    finit,
-    exec: f.exec,
-    debounceMs: 10,
-    relistMs: 50,
-    dirCheckMs: 50,
-  });
-  await d.start();
-  t.teardown(() => d.stop());
+  const { d, msgs } = await started(t, cfg, { finit, exec: f.exec, relistMs: 50, dirCheckMs: 50 });
   await sleep(500);
   const applies = d.loop.count;
   const calls = initctlCalls;
