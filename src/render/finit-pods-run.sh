@@ -26,8 +26,10 @@ snaps=$rundir/argv
 mkdir -p "$snaps" || exit 1
 for o in "$snaps/$pod".*; do [ -e "$o" ] && ! kill -0 "${o##*.}" 2>/dev/null && rm -f "$o"; done
 snap=$snaps/$pod.$$
-# private, as pod-NAME.argv is: it holds the unit's values
-(umask 077 && cat "$f" >"$snap") || exit 1
+# private, as pod-NAME.argv is: it holds the unit's values. Whole or not at all: the daemon reads
+# it (the pod's health check) as soon as it appears. A temporary one left by a runner killed
+# mid-copy ends in .tmp, not a PID, and goes with the loop above.
+(umask 077 && cat "$f" >"$snap.tmp" && mv -f "$snap.tmp" "$snap") || exit 1
 f=$snap
 
 # podman run gets a session (and process group) of its own: Finit sends SIGTERM to the runner's

@@ -2,8 +2,16 @@
 // unit reaches the stanza line, options follow the Finit version, comment lines stay short, and
 // the runner (run here by the real /bin/sh) gives podman exactly the arguments the unit meant.
 
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -410,6 +418,40 @@ t.test(
   },
 );
 
+t.test("the runner's copy of its argv file appears whole, and a half-made one is cleared", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fp-copy-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'finit-pods-run'), RUNNER_SCRIPT);
+  const run = join(dir, 'run');
+  execFileSync('mkdir', ['-p', join(run, 'argv'), join(dir, 'bin')]);
+  // what a runner killed while it copied left behind
+  writeFileSync(join(run, 'argv', 'web.999999.tmp'), 'POD=web\n');
+  // a cat that stops halfway for a while, as a loaded machine may stop the runner
+  writeFileSync(join(dir, 'bin', 'cat'), '#!/bin/sh\nhead -c 20 "$1"; sleep 1; tail -c +21 "$1"\n');
+  chmodSync(join(dir, 'bin', 'cat'), 0o755);
+  const text = `${[`${OWNER_MARK} test`, 'POD=web', ...argvSection('run', ['/bin/sleep', '1']), ...argvSection('stop', ['/bin/true'])].join('\n')}\n`;
+  writeFileSync(join(dir, 'pod-web.argv'), text);
+  const child = spawn('/bin/sh', [join(dir, 'finit-pods-run'), 'web', 'h'], {
+    env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, FINIT_PODS_RUN_DIR: run },
+    stdio: 'ignore',
+  });
+  const ended = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // what the daemon would read as soon as NAME.PID appears, looked at every 20 ms
+  const seen = new Set<string>();
+  let done = false;
+  void ended.then(() => {
+    done = true;
+  });
+  while (!done) {
+    for (const f of readdirSync(join(run, 'argv')))
+      if (/^web\.\d+$/.test(f)) seen.add(readFileSync(join(run, 'argv', f), 'utf8'));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  t.equal(await ended, 0, 'the runner ran the pod');
+  t.same([...seen], [text], 'its copy was only ever seen whole');
+  t.same(readdirSync(join(run, 'argv')), [], 'and nothing is left, the half-made one included');
+});
+
 t.test("Notify=true: the runner relays the container's READY=1 to its condition with socat", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'fp-notify-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -466,7 +508,7 @@ t.test("Notify=true: the runner relays the container's READY=1 to its condition 
   // without socat: said, and ready when it runs, as with Notify=false
   const bin = join(dir, 'bin');
   execFileSync('mkdir', [bin]);
-  for (const tool of ['cat', 'mkdir', 'rm', 'sed', 'grep', 'sleep', 'setsid'])
+  for (const tool of ['cat', 'mkdir', 'mv', 'rm', 'sed', 'grep', 'sleep', 'setsid'])
     execFileSync('ln', [
       '-s',
       execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(),
