@@ -14,6 +14,22 @@ import { tempConfig } from '../helpers/config.js';
 import { ctr, fakePodmanRunner, hex, lingering, sleepers } from '../helpers/containers.js';
 import { fakeFinit } from '../helpers/fakes.js';
 
+/** `podman` whose rm takes 50 ms, and the calls (command lines) made while one runs. */
+function slowRemoval(podman: Runner): { exec: Runner; overlapped: string[] } {
+  let inRm = false;
+  const overlapped: string[] = [];
+  const exec: Runner = async (file, args, o) => {
+    if (inRm) overlapped.push(args.join(' '));
+    if (args[0] !== 'rm') return podman(file, args, o);
+    inRm = true;
+    await new Promise((r) => setTimeout(r, 50));
+    const res = await podman(file, args, o);
+    inRm = false;
+    return res;
+  };
+  return { exec, overlapped };
+}
+
 t.test('cleanup(): a constant number of podman calls, whatever the number of containers', async (t) => {
   const cfg: SyncConfig = {
     unitsDir: '/nonexistent',
@@ -214,20 +230,11 @@ t.test('bootRecovery: the removal by label waits for nothing podman says', async
     const cfg = setup(3);
     writeFileSync(join(cfg.unitsDir, 'app.network'), '[Network]\n');
     const f = fakePodmanRunner(lingering(3));
-    let inRm = false;
-    const overlapped: string[] = [];
-    const exec: Runner = async (file, args, o) => {
-      if (inRm) overlapped.push(args[0]!);
-      if (args[0] === 'rm') {
-        inRm = true;
-        await new Promise((r) => setTimeout(r, 50));
-        const res = await f.exec(file, args, o);
-        inRm = false;
-        return res;
-      }
-      if (args[0] === 'network') return { exitCode: 0, stdout: '', stderr: '', timedOut: false };
-      return f.exec(file, args, o);
-    };
+    const { exec, overlapped } = slowRemoval(async (file, args, o) =>
+      args[0] === 'network'
+        ? { exitCode: 0, stdout: '', stderr: '', timedOut: false }
+        : f.exec(file, args, o),
+    );
     const r = await bootRecovery(cfg, { finit: fakeFinit(), exec });
     t.same(overlapped, [], 'no podman call while the removal runs');
     t.same(f.present(), [], 'all gone');
@@ -410,17 +417,7 @@ t.test('bootRecovery with storage records: podman is asked only what they cannot
         '[Container]\nImage=localhost/busybox:latest\nHealthCmd=true\nHealthStartupCmd=true\n',
     });
     const f = fakePodmanRunner(lingering(2), { version: '4.3.1' });
-    let inRm = false;
-    const overlapped: string[] = [];
-    const exec: Runner = async (file, args, o) => {
-      if (inRm) overlapped.push(args.join(' '));
-      if (args[0] !== 'rm') return f.exec(file, args, o);
-      inRm = true;
-      await new Promise((r) => setTimeout(r, 50));
-      const res = await f.exec(file, args, o);
-      inRm = false;
-      return res;
-    };
+    const { exec, overlapped } = slowRemoval(f.exec);
     const r = await bootRecovery(cfg, { finit: fakeFinit(), exec, storage: f.storage });
     t.same(
       overlapped,

@@ -57,6 +57,14 @@ function sandbox(t: Test): string {
   return dir;
 }
 
+/** A sandbox with the script NAME holding `text`, and where its units go (not made yet). */
+function withScript(t: Test, name: string, text: string, unitsName = 'u') {
+  const dir = sandbox(t);
+  const script = join(dir, name);
+  writeFileSync(script, text);
+  return { dir, script, units: join(dir, unitsName) };
+}
+
 const HYBRID_SCRIPT = `#!/bin/sh
 # Remember to create the veth0a <--> vet0b pair in the CLI first!
 cni create host net1 veth0b 192.168.0.42/24
@@ -67,10 +75,7 @@ exit 0
 ensureBuilt();
 
 t.test("Infix's own example: the two lines become two units that render the same command", async (t) => {
-  const dir = sandbox(t);
-  const script = join(dir, '20-enable-container.sh');
-  const units = join(dir, 'containers');
-  writeFileSync(script, HYBRID_SCRIPT);
+  const { script, units } = withScript(t, '20-enable-container.sh', HYBRID_SCRIPT, 'containers');
   const r = cli('import', '--units-dir', units, script);
   t.equal(r.code, 0, r.code === 0 ? 'exit 0' : `exit 0\n${r.stderr}`);
   t.match(r.stdout, `wrote ${units}/net1.network (from ${script}:3)`);
@@ -117,11 +122,9 @@ t.test("Infix's own example: the two lines become two units that render the same
 t.test(
   'quoting: spaces, quotes, $, backslashes and % mean the same words after the round trip',
   async (t) => {
-    const dir = sandbox(t);
-    const script = join(dir, '30-edge.sh');
-    const units = join(dir, 'u');
-    writeFileSync(
-      script,
+    const { script, units } = withScript(
+      t,
+      '30-edge.sh',
       String.raw`podman-service -e -n web -d 'Web "front" at 100%' \
    -p "-e 'GREETING=hello world' -e PRICE=\\\$5 -v /srv/www:/www:ro -l 'note=a \"b\" c' --cap-add NET_ADMIN -it -h web1" \
    docker://library/nginx:alpine sh -c 'echo "$HOME" \ done; exec nginx -g "daemon off;"' "c'd" 'e"f' 'g\h' '%i' ''
@@ -167,11 +170,9 @@ t.test(
 t.test(
   'more options: repeated and grouped flags, PodmanArgs for what has no key, ContainerName=',
   async (t) => {
-    const dir = sandbox(t);
-    const script = join(dir, 'a.sh');
-    const units = join(dir, 'u');
-    writeFileSync(
-      script,
+    const { script, units } = withScript(
+      t,
+      'a.sh',
       `podman-service -e -p "--label a=1 --label=b=2 -lc=3 --tmpfs /run --name other --mount=type=tmpfs,dst=/t --security-opt label=disable -p8080:80 --publish=53:53/udp --network=net9,host2 --device /dev/ttyS0 --read-only --init=false --stop-timeout 30 --env-file /etc/app.env --rm -d" example.com:5000/team/app@sha256:abc
 `,
     );
@@ -209,11 +210,9 @@ t.test(
 );
 
 t.test('flags import maps by code: each named handler, and the value it checks', async (t) => {
-  const dir = sandbox(t);
-  const script = join(dir, 'a.sh');
-  const units = join(dir, 'u');
-  writeFileSync(
-    script,
+  const { script, units } = withScript(
+    t,
+    'a.sh',
     `podman-service -e -n app -p "--name app --user 1000:1000 --expose 8080 --expose 8x --restart=always --replace=false --rm --entrypoint= --stop-timeout 5s --device=-x --read-only=maybe" alpine:3
 `,
   );
@@ -238,11 +237,9 @@ t.test('flags import maps by code: each named handler, and the value it checks',
 });
 
 t.test('lines that cannot be converted are reported with FILE:LINE and why; exit 1', async (t) => {
-  const dir = sandbox(t);
-  const script = join(dir, '40-bad.sh');
-  const units = join(dir, 'u');
-  writeFileSync(
-    script,
+  const { script, units } = withScript(
+    t,
+    '40-bad.sh',
     `#!/bin/sh
 set -e
 podman-service -p "-e HOME=$HOME" alpine:3 true
@@ -286,10 +283,7 @@ podman-service -e good:1
 });
 
 t.test('--dry-run prints the units and writes nothing', async (t) => {
-  const dir = sandbox(t);
-  const script = join(dir, 's.sh');
-  const units = join(dir, 'u');
-  writeFileSync(script, HYBRID_SCRIPT);
+  const { script, units } = withScript(t, 's.sh', HYBRID_SCRIPT);
   const r = cli('import', '--dry-run', '--units-dir', units, script);
   t.equal(r.code, 0, r.code === 0 ? 'exit 0' : r.stderr);
   t.match(r.stdout, `# would write ${units}/buildroot.container`);
