@@ -198,7 +198,7 @@ export async function doctor(
   }
   const strays = strayContainers(view, readings);
   findings.push(...strays.map((s) => s.finding));
-  if (opts.fix) await fix(cfg, deps, { findings, verdicts, strays, readings, ready: view.ready, judge });
+  if (opts.fix) await fix(cfg, deps, { findings, verdicts, strays, judge });
   return findings;
 }
 
@@ -337,8 +337,7 @@ async function fix(
     findings: Finding[];
     verdicts: ReadonlyMap<string, Verdict>;
     strays: readonly { pod: string; id: string }[];
-    readings: Readings;
-    ready: boolean;
+    /** What the verdicts were judged on (its readings, whether pods may start). */
     judge: Judge;
   },
 ): Promise<void> {
@@ -374,11 +373,11 @@ async function fix(
     if (await found.judge.networks.answered()) resetResources(cfg);
     // The first run of a boot is boot recovery (as `finit-pods sync` would do): lingering
     // containers removed, then the condition set; a plain sync would set it and skip the rest.
-    const applied = await deps.apply(found.readings.results);
+    const applied = await deps.apply(found.judge.readings.results);
     const rep = applied.sync;
     const what = applied.boot ? 'boot recovery' : 'finit-pods sync';
     for (const u of rep.units) if (u.pod) done(u.pod, `${what}: ${u.state}`);
-    if (rep.readySet && !found.ready)
+    if (rep.readySet && !found.judge.ready)
       for (const x of findings) if (x.remedy && x.pod) done(x.pod, 'usr/finit-pods set');
   }
   for (const [pod, v] of verdicts) {

@@ -128,10 +128,12 @@ export const fileStem = (i: ServiceIdentity): string => `${i.name}-${i.id}`;
 /** A file name fileStem gives: [1] the stem, [2] `conf` or `argv`. */
 export const SERVICE_FILE = new RegExp(`^((?:${SERVICE_NAMES.join('|')})-.+)\\.(conf|argv)$`);
 
+/** Service names, longest first: `podman-pod-x` is not pod `man-pod-x`. */
+const LONGEST_FIRST = [...SERVICE_NAMES].sort((a, b) => b.length - a.length);
+
 /** The identity a stem was made from (fileStem's inverse); undefined for any other name. */
 export function stemIdentity(stem: string): ServiceIdentity | undefined {
-  // longest first: `podman-pod-x` is not pod `man-pod-x`
-  const name = [...SERVICE_NAMES].sort((a, b) => b.length - a.length).find((n) => stem.startsWith(`${n}-`));
+  const name = LONGEST_FIRST.find((n) => stem.startsWith(`${n}-`));
   return name && stem.length > name.length + 1 ? { name, id: stem.slice(name.length + 1) } : undefined;
 }
 
