@@ -68,6 +68,13 @@ for (const stack of stacksFromEnv()) {
         waiter: 'app',
         readyAfterS: READY_AFTER_S,
         when: 'was healthy',
+      }).catch(async (e: Error) => {
+        // what the daemon said and what it recorded, to tell why app was never let start
+        const log = ((await tb.readInside(MESSAGES)) ?? '')
+          .split('\n')
+          .filter((l) => /db|ready|health|pods run/.test(l));
+        const recorded = (await tb.readInside('/run/finit-pods/health.json')) ?? '(no health.json)';
+        throw new Error(`${e.message}\ndaemon log:\n${log.slice(-40).join('\n')}\nhealth.json: ${recorded}`);
       });
       // health.json is written at most every 5 s: what status shows may lag the condition
       await tb.waitFor(async () => (await health('db'))?.status === 'healthy', {
