@@ -5,7 +5,7 @@ import { lstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProgram } from '../lib/programs.js';
 import { finitCaps, parseFinitVersion } from '../render/finit.js';
-import { type FinitService, parseStatusJson, parseStatusTable } from './finit-status.js';
+import { type FinitService, parseStatusDetail, parseStatusJson, parseStatusTable } from './finit-status.js';
 import { CommandError, failureText, type Runner, type RunResult, run } from './run.js';
 
 export interface Finit {
@@ -18,14 +18,19 @@ export interface Finit {
   condClear(name: string): Promise<void>;
   /**
    * Every service Finit knows (`initctl -j status` on Finit 4.4 and later, the text table before;
-   * `version` is Finit's, from version()). A failed call throws: it is never "no services".
+   * `version` is Finit's, from version()). The identities in `expect` that the list lacks are
+   * asked for one by one: a list read while another program lists services has gaps. A failed
+   * call throws: it is never "no services".
    */
-  services(version: string): Promise<FinitService[]>;
+  services(version: string, expect?: readonly string[]): Promise<FinitService[]>;
   /** `initctl restart IDENT`, e.g. `pod:web`. */
   restart(ident: string): Promise<void>;
   /** `initctl stop IDENT`: Finit stops it and does not restart it (until a start, or a reload on 4.2). */
   stop(ident: string): Promise<void>;
 }
+
+/** initctl's exit code for a service it does not know (4.4 and later). */
+const NO_SUCH_SERVICE = 69;
 
 const CANDIDATES = ['/sbin/initctl', '/usr/sbin/initctl', '/lib/finit/initctl', '/usr/lib/finit/initctl'];
 
@@ -52,6 +57,41 @@ export function initctlFinit(initctl: string, exec: Runner = run): Finit {
     const r = await call(args, timeoutMs);
     if (r.exitCode !== 0) throw error(`initctl ${args.join(' ')} failed: ${failureText(r)}`, args, r);
     return r;
+  };
+  /** Every service, as one walk of Finit's list gives it. */
+  const readList = async (json: boolean): Promise<FinitService[]> => {
+    if (json) {
+      const r = await ok(['-j', 'status']);
+      // Before 4.16 -j does not escape quotes in strings: the table, when the JSON breaks
+      try {
+        return parseStatusJson(r.stdout);
+      } catch {
+        // the table below
+      }
+    }
+    return parseStatusTable((await ok(['-p', '-t', 'status'])).stdout);
+  };
+  /** One service by its identity; undefined when Finit does not know it. */
+  const readOne = async (ident: string, json: boolean): Promise<FinitService | undefined> => {
+    if (json) {
+      const r = await call(['-j', 'status', ident]);
+      if (r.exitCode === NO_SUCH_SERVICE) return undefined;
+      if (r.exitCode !== 0)
+        throw error(`initctl -j status ${ident} failed: ${failureText(r)}`, ['-j', 'status', ident], r);
+      try {
+        const svc = parseStatusJson(`[${r.stdout}]`)[0];
+        if (svc?.identity === ident) return svc;
+      } catch {
+        // the text below
+      }
+    }
+    const args = ['-b', '-p', 'status', ident];
+    const r = await call(args);
+    // before 4.4 initctl says nothing and exits 255 for a service it does not know
+    if (r.exitCode === NO_SUCH_SERVICE || (r.exitCode === 255 && r.stdout.trim() === '')) return undefined;
+    const svc = r.exitCode === 0 ? parseStatusDetail(r.stdout) : undefined;
+    if (!svc) throw error(`initctl ${args.join(' ')} failed: ${failureText(r)}`, args, r);
+    return svc;
   };
   return {
     initctl,
@@ -86,17 +126,15 @@ export function initctlFinit(initctl: string, exec: Runner = run): Finit {
     async condClear(name) {
       await ok(['cond', 'clear', name]);
     },
-    async services(version) {
-      if (finitCaps(version).serviceConditions) {
-        const r = await ok(['-j', 'status']);
-        // Before 4.16 -j does not escape quotes in strings: the table, when the JSON breaks
-        try {
-          return parseStatusJson(r.stdout);
-        } catch {
-          // the table below
-        }
-      }
-      return parseStatusTable((await ok(['-p', '-t', 'status'])).stdout);
+    async services(version, expect = []) {
+      const json = finitCaps(version).serviceConditions;
+      const list = await readList(json);
+      // Finit walks its list with one iterator shared by every client, so a list read while another
+      // program reads it has gaps; a service asked for by name does not use that iterator
+      const named = new Set(list.map((s) => s.identity));
+      const missing = [...new Set(expect)].filter((id) => !named.has(id));
+      const found = await Promise.all(missing.map((id) => readOne(id, json)));
+      return [...list, ...found.filter((s) => s !== undefined)];
     },
     async restart(ident) {
       await ok(['restart', ident], 30_000);

@@ -24,6 +24,7 @@ import { basename, dirname, join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { bootRecovery, isFirstRunSinceBoot } from '../apply/boot.js';
 import type { Finit } from '../apply/finit.js';
+import { hasProcess, inPassing } from '../apply/finit-status.js';
 import { withLock } from '../apply/lock.js';
 import { podmanCli } from '../apply/podman.js';
 import type { Runner } from '../apply/run.js';
@@ -62,6 +63,16 @@ const RETRY_MAX_MS = 30_000;
 const LOCK_WAIT_MS = 300_000;
 /** A burst of runner events (a pod restarting) is one look at Finit's state. */
 const POD_EVENT_MS = 300;
+/** A pod Finit shows paused, starting or stopping is looked at again after this, doubling. */
+const SETTLE_MIN_MS = 250;
+const SETTLE_MAX_MS = 8000;
+
+/** The service and PID of a runner's copy, RUN_DIR/argv/ID.PID (ID: a pod name, or KIND:NAME). */
+function runnerOf(file: string): { id: string; pid: number } | undefined {
+  const m = /^(.+)\.(\d+)$/.exec(file);
+  if (!m) return undefined;
+  return { id: m[1]!.includes(':') ? m[1]! : `pod:${m[1]}`, pid: Number(m[2]) };
+}
 
 /** Whether a path inside the units directory can change what sync does. */
 export function isRelevant(unitsDir: string, path: string): boolean {
@@ -367,12 +378,9 @@ export class Daemon {
       mkdirSync(dir, { recursive: true });
       const w = fsWatch(dir, (_event, file) => {
         // POD.PID gone: that runner ended (the pod stopped, or died and Finit starts it again)
-        const m = file?.match(/^(.+)\.(\d+)$/);
-        if (m && !existsSync(join(dir, file!))) {
-          // the runner's ID: a container's pod name, or KIND:NAME (finit-pods-run.sh)
-          const id = m[1]!.includes(':') ? m[1]! : `pod:${m[1]}`;
-          this.log.info({ pod: id, pid: Number(m[2]) }, `${id} ended (runner ${m[2]})`);
-        }
+        const r = file ? runnerOf(file) : undefined;
+        if (r && !existsSync(join(dir, file!)))
+          this.log.info({ pod: r.id, pid: r.pid }, `${r.id} ended (runner ${r.pid})`);
         clearTimeout(timer);
         timer = setTimeout(() => void this.watchPods(), POD_EVENT_MS);
       });
@@ -385,6 +393,15 @@ export class Daemon {
     }
   }
 
+  /** The services whose runner is there (RUN_DIR/argv/ID.PID). */
+  private runners(): string[] {
+    try {
+      return readdirSync(join(this.cfg.runDir, 'argv')).flatMap((f) => runnerOf(f)?.id ?? []);
+    } catch {
+      return [];
+    }
+  }
+
   /** Each pod's state and PID as Finit last said them. */
   private podStatus = new Map<string, { status: string; pid: number }>();
   private polling = false;
@@ -393,6 +410,9 @@ export class Daemon {
   /** A poll that failed is tried again (doubling from RETRY_MIN_MS up to RETRY_MAX_MS). */
   private pollRetryMs = 0;
   private pollRetry: NodeJS.Timeout | undefined;
+  /** A pod in a passing state (inPassing) is looked at again (doubling from SETTLE_MIN_MS up to SETTLE_MAX_MS). */
+  private settleMs = 0;
+  private settle: NodeJS.Timeout | undefined;
   /** stop() was called: nothing new is started. */
   private stopped = false;
   /** Health checks of the running pods (started with the pod watch). */
@@ -408,24 +428,29 @@ export class Daemon {
     this.pollAgain = false;
     try {
       const version = this.state?.finitVersion ?? (await this.opts.finit.version());
-      const services = await this.opts.finit.services(version);
+      // a pod seen before, or whose runner is there, is asked for by name if the list lacks it
+      const services = await this.opts.finit.services(version, [...this.podStatus.keys(), ...this.runners()]);
       const seen = new Set<string>();
+      let passing = false;
       for (const s of services) {
         if (!OWN_SERVICE.test(s.identity)) continue;
         seen.add(s.identity);
+        passing ||= inPassing(s);
+        // paused while a reload has its conditions in flux is still the same run
+        const status = hasProcess(s) ? 'running' : s.status;
         const before = this.podStatus.get(s.identity);
-        this.podStatus.set(s.identity, { status: s.status, pid: s.pid });
-        if (before?.status === s.status) {
+        this.podStatus.set(s.identity, { status, pid: s.pid });
+        if (before?.status === status) {
           // the same state under another PID: it ended and Finit started it again in between
-          if (s.status === 'running' && before.pid !== s.pid)
+          if (status === 'running' && before.pid !== s.pid)
             this.log.info({ pod: s.identity, pid: s.pid, was: before.pid }, `${s.identity} restarted`);
           continue;
         }
-        if (before !== undefined || s.status === 'running') {
-          const level = s.status === 'crashed' ? 'error' : 'info';
+        if (before !== undefined || status === 'running') {
+          const level = status === 'crashed' ? 'error' : 'info';
           this.log[level](
             { pod: s.identity, pid: s.pid, was: before?.status ?? 'unknown' },
-            `${s.identity} ${s.status === 'running' ? 'started' : s.status}`,
+            `${s.identity} ${status === 'running' ? 'started' : status}`,
           );
         }
       }
@@ -437,6 +462,10 @@ export class Daemon {
       }
       this.health?.observe(services);
       this.pollRetryMs = 0;
+      // no runner starts or ends as such a state ends: look again until every pod has settled
+      this.settleMs = passing ? Math.min(Math.max(this.settleMs * 2, SETTLE_MIN_MS), SETTLE_MAX_MS) : 0;
+      clearTimeout(this.settle);
+      if (passing && !this.stopped) this.settle = setTimeout(() => void this.watchPods(), this.settleMs);
     } catch (e) {
       // never read as "no change": a pod that started meanwhile would go unchecked, and what
       // waits for it to be healthy would wait for ever
@@ -517,6 +546,7 @@ export class Daemon {
     for (const w of this.fsWatches) w.close();
     clearTimeout(this.retryTimer);
     clearTimeout(this.pollRetry);
+    clearTimeout(this.settle);
     await this.watcher?.close();
     await this.loop.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));

@@ -5,7 +5,8 @@
 // only records it. A failed startup check (HealthStartupRetries=) restarts, as podman would.
 // Notify=healthy: the pod's usr/ condition is set while it is healthy, so what waits for it starts
 // then, and cleared as it turns unhealthy or ends. Every call goes through the adapters; one that
-// fails is logged, and the next failed check tries again.
+// fails is logged and tried again at the next check that fails (the ready condition's setting, at
+// the next that passes: health-monitor.ts keepReady).
 
 import type { Finit } from '../apply/finit.js';
 import type { Podman } from '../apply/podman.js';

@@ -7,7 +7,8 @@
 
 import { join } from 'node:path';
 import { readIfExists } from '../apply/files.js';
-import type { FinitService } from '../apply/finit-status.js';
+import type { Finit } from '../apply/finit.js';
+import { type FinitService, hasProcess } from '../apply/finit-status.js';
 import type { Podman } from '../apply/podman.js';
 import { parseHealthSetting } from '../model/health.js';
 import { type Clock, HealthScheduler, type HealthTarget, realClock } from './health.js';
@@ -16,6 +17,7 @@ import { readHealth, writeHealth } from './health-state.js';
 import type { Logger } from './log.js';
 
 export interface HealthMonitorDeps extends ActionDeps {
+  finit: ActionDeps['finit'] & Pick<Finit, 'condGet'>;
   runDir: string;
   podman: ActionDeps['podman'] & Pick<Podman, 'healthcheckRun'>;
   log: Logger;
@@ -77,19 +79,18 @@ export class HealthMonitor {
     const resume = readHealth(deps.runDir, (msg) => deps.log.error(msg))?.pods ?? {};
     this.scheduler = new HealthScheduler(
       {
-        run: async (t, timeoutMs) => deps.podman.healthcheckRun(t.container, timeoutMs + CALL_MARGIN_MS),
+        run: async (t, timeoutMs) => {
+          const r = await deps.podman.healthcheckRun(t.container, timeoutMs + CALL_MARGIN_MS);
+          const rec = this.scheduler.record(t.pod);
+          if (r.status === 'healthy' && rec?.pid === t.pid && rec.status === 'healthy') this.keepReady(t);
+          return r;
+        },
         changed: (urgent) => this.changed(urgent),
-        event: (t, rec, e) => {
-          const prev = this.acting.get(t.pod) ?? Promise.resolve();
-          const next = prev.then(async () => {
+        event: (t, rec, e) =>
+          this.act(t.pod, async () => {
             const action = await actOn(t, rec, e, deps);
             if (action) this.scheduler.note(t.pod, t.pid, action);
-          });
-          this.acting.set(t.pod, next);
-          void next.finally(() => {
-            if (this.acting.get(t.pod) === next) this.acting.delete(t.pod);
-          });
-        },
+          }),
       },
       this.clock,
       resume,
@@ -104,7 +105,7 @@ export class HealthMonitor {
       if (!svc.identity.startsWith('pod:')) continue;
       const pod = svc.identity.slice(4);
       known.add(pod);
-      if (svc.status !== 'running' || svc.pid <= 0 || this.unchecked.get(pod) === svc.pid) continue;
+      if (!hasProcess(svc) || this.unchecked.get(pod) === svc.pid) continue;
       const current = this.scheduler.target(pod);
       const t = current?.pid === svc.pid ? current : readTarget(this.deps.runDir, pod, svc.pid);
       if (t) running.push(t);
@@ -120,6 +121,41 @@ export class HealthMonitor {
     await Promise.allSettled([...this.acting.values()]);
     this.clock.clearTimeout(this.writeTimer);
     this.write();
+  }
+
+  /** Runs one of a pod's actions after those before it. */
+  private act(pod: string, fn: () => Promise<void>): void {
+    const next = (this.acting.get(pod) ?? Promise.resolve()).then(fn);
+    this.acting.set(pod, next);
+    void next.finally(() => {
+      if (this.acting.get(pod) === next) this.acting.delete(pod);
+    });
+  }
+
+  /**
+   * A pod that stays healthy keeps its ready condition: one whose setting failed, or that was
+   * cleared by hand, is set again at the next check that passes, or what waits for it would wait
+   * for ever. Reading it costs no call while Finit's condition files are there.
+   */
+  private keepReady(t: HealthTarget): void {
+    const cond = t.readyCondition;
+    if (!cond || this.acting.has(t.pod)) return;
+    const { finit, log } = this.deps;
+    this.act(t.pod, async () => {
+      try {
+        if (await finit.condGet(cond)) return;
+        log.warn(
+          { pod: `pod:${t.pod}` },
+          `pod:${t.pod} is healthy but usr/${cond} is not set: setting it again`,
+        );
+        await finit.condSet(cond);
+      } catch (e) {
+        log.error(
+          { pod: `pod:${t.pod}` },
+          `pod:${t.pod}: cannot set usr/${cond}: ${(e as Error).message}; tried again at its next check`,
+        );
+      }
+    });
   }
 
   private changed(urgent: boolean): void {

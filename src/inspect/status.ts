@@ -118,7 +118,7 @@ export async function collectStatusWith(
   const health = cfg.runDir === undefined ? undefined : readHealth(cfg.runDir);
   if (health) readings.health = health.pods;
   if (cfg.stateDir !== undefined) readings.updates = readUpdates(cfg.stateDir);
-  const services = await attempt(() => finit.services(version));
+  const services = await attempt(() => finit.services(version, servicesShown(results, last)));
   if ('value' in services) readings.services = services.value;
   else readings.errors.services = services.error;
   const ready = await finit.condGet(READY_CONDITION);
@@ -299,6 +299,19 @@ const notReadyWhy = (notify: Readiness): string =>
 /** The Finit service name a unit kind runs under (pod:NAME for a container). */
 const serviceName = (kind: UnitKind): string =>
   kind === 'pod' ? 'podman-pod' : kind === 'kube' ? 'kube' : 'pod';
+
+/** The Finit services status shows: each unit's, and the pod a broken unit's kept stanza runs. */
+function servicesShown(results: readonly UnitResult[], last: DaemonState | undefined): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    if (r.model?.kind === 'container') out.push(`pod:${r.model.pod}`);
+    else if (r.model?.kind === 'pod' || r.model?.kind === 'kube')
+      out.push(`${serviceName(r.model.kind)}:${r.model.resource}`);
+    const kept = r.ok ? undefined : keptPod(r, last);
+    if (kept) out.push(`pod:${kept}`);
+  }
+  return out;
+}
 
 /** How a unit is named in status's table: its Finit identity, or KIND:NAME. */
 const shownName = (u: PodView): string =>

@@ -50,7 +50,8 @@ export async function waitHealthy(
 
 /** Undefined when healthy, else why not (yet). */
 async function lookOnce(pod: string, container: string, image: string, deps: ReadyDeps) {
-  const svc = (await deps.finit.services(deps.finitVersion)).find((s) => s.identity === `pod:${pod}`);
+  const ident = `pod:${pod}`;
+  const svc = (await deps.finit.services(deps.finitVersion, [ident])).find((s) => s.identity === ident);
   if (svc?.status !== 'running') return `Finit says ${svc?.status ?? `it does not know pod:${pod}`}`;
   const c = await deps.podman.inspectContainer(container);
   if (!c) return 'its container is not there';

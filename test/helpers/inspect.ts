@@ -19,8 +19,16 @@ export function adapters(
   ready: boolean,
   exec: Runner,
 ): { finit: Finit; podman: ReturnType<typeof podmanCli> } {
+  // a service the list lacks is asked for by name: a fake's list is whole, so Finit does not know it
+  const byName: Runner = async (file, args, opts) => {
+    if (file === INITCTL && args.length === 3 && args[0] === '-j' && args[1] === 'status')
+      return { exitCode: 69, stdout: '', stderr: `no such task or service(s): ${args[2]}`, timedOut: false };
+    if (file === INITCTL && args.length === 4 && args.join(' ').startsWith('-b -p status '))
+      return { exitCode: 255, stdout: '', stderr: '', timedOut: false };
+    return exec(file, args, opts);
+  };
   const finit: Finit = {
-    ...initctlFinit(INITCTL, exec),
+    ...initctlFinit(INITCTL, byName),
     version: async () => version,
     reload: async () => undefined,
     // usr/finit-pods as `ready` says; a pod's readiness (Notify=) not set

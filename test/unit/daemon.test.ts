@@ -304,3 +304,37 @@ t.test('Daemon at rest: no apply and no Finit call; a pod starting or ending is 
   await until(() => d.loop.count > applies, 'the relist to apply');
   t.pass('a unit whose mtime changed is applied by the relist');
 });
+
+t.test('Daemon: a pod Finit shows paused is looked at again until it runs; it is the same run', async (t) => {
+  const cfg = tempConfig(t, { 'web.container': unit('1') }, '/fake/podman');
+  const f = fakeHost(cfg.podman);
+  // a reload puts conditions in flux: Finit stops (SIGSTOP) the runner a moment, then it runs on
+  let status = 'running';
+  let calls = 0;
+  const finit: Finit = {
+    ...f.finit,
+    async services() {
+      calls++;
+      return [{ identity: 'pod:web', status, pid: 4321 }];
+    },
+  };
+  const { msgs } = await started(t, cfg, { finit, exec: f.exec });
+  await until(() => msgs().includes('pod:web started'), 'the start to be seen');
+  status = 'paused';
+  writeFileSync(join(cfg.runDir, 'argv', 'other.99'), 'x');
+  const before = calls;
+  await until(() => calls > before + 2, 'Finit asked again while the pod is paused');
+  t.pass('no runner event, yet looked at again');
+  status = 'running';
+  const settled = calls;
+  await sleep(1500);
+  const after = calls;
+  await sleep(1500);
+  t.equal(calls, after, 'once it runs: no more looks');
+  t.ok(after > settled, 'the last look saw it run');
+  t.notOk(
+    msgs().some((m) => /pod:web (paused|started.*again|restarted)/.test(m)) ||
+      msgs().filter((m) => m === 'pod:web started').length > 1,
+    'paused and running again is neither logged nor a new start',
+  );
+});

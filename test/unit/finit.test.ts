@@ -65,6 +65,56 @@ t.test(
   },
 );
 
+t.test('Finit services(): what the list lacks of the services expected is asked for by name', async (t) => {
+  // Finit's one iterator, shared by every client: a list read while another is has gaps
+  const gappy = JSON.stringify([{ identity: 'pod:a', status: 'running', pid: 10 }]);
+  const one =
+    '{\n  "identity": "pod:b",\n  "description": "B",\n  "status": "paused",\n  "pid": 11,\n  "restarts": 2\n}';
+  let exec = fakeRunner({
+    'initctl -j status': { stdout: gappy },
+    'initctl -j status pod:b': { stdout: one },
+    'initctl -j status pod:gone': { exitCode: 69, stderr: 'initctl: no such task or service(s): pod:gone' },
+  });
+  const got = await initctlFinit('initctl', exec).services('4.12', ['pod:a', 'pod:b', 'pod:gone', 'pod:b']);
+  t.same(
+    got,
+    [
+      { identity: 'pod:a', status: 'running', pid: 10 },
+      { identity: 'pod:b', status: 'paused', pid: 11, restarts: 2 },
+    ],
+    'the one it lacked, asked for; one Finit does not know, absent',
+  );
+  t.same(
+    exec.calls,
+    ['initctl -j status', 'initctl -j status pod:b', 'initctl -j status pod:gone'],
+    'each once',
+  );
+
+  // Finit 4.2: no -j; one service is the detail view, and one it does not know exits 255 silently
+  exec = fakeRunner({
+    'initctl -p -t status': { stdout: TABLE_42 },
+    'initctl -b -p status pod:b': {
+      stdout:
+        '     Status : running\n   Identity : pod:b\nDescription : B\n        PID : 77\n   Restarts : 0 (0/10)\n',
+    },
+    'initctl -b -p status pod:gone': { exitCode: 255 },
+  });
+  const old = await initctlFinit('initctl', exec).services('4.2', ['pod:b', 'pod:gone']);
+  t.same(old.at(-1), { identity: 'pod:b', status: 'running', pid: 77, restarts: 0 }, '4.2: the detail view');
+  t.equal(old.length, 5, 'the table, and the one it lacked');
+
+  // asking by name fails: a failure, not "not there"
+  exec = fakeRunner({
+    'initctl -j status': { stdout: gappy },
+    'initctl -j status pod:b': { exitCode: 1, stderr: 'initctl: failed connecting to finit' },
+  });
+  await t.rejects(
+    initctlFinit('initctl', exec).services('4.12', ['pod:b']),
+    { message: 'initctl -j status pod:b failed: initctl: failed connecting to finit' },
+    'a failed call by name throws',
+  );
+});
+
 t.test('Finit restart(): initctl restart IDENT; a failure throws', async (t) => {
   let exec = fakeRunner({ 'initctl restart pod:web': {} });
   await initctlFinit('initctl', exec).restart('pod:web');

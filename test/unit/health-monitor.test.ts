@@ -61,7 +61,7 @@ function monitor(runDir: string, answer: (name: string) => 'healthy' | 'unhealth
     error: (_o: unknown, m?: string) => logged.push(String(m ?? _o)),
   } as unknown as ConstructorParameters<typeof HealthMonitor>[0]['log'];
   const m = new HealthMonitor({ runDir, podman, finit, log, clock, writeDelayMs: 5000 });
-  return { m, clock, calls, logged };
+  return { m, clock, calls, logged, finit };
 }
 
 t.test('readTarget: the schedule the run started with, from its argv copy', async (t) => {
@@ -193,3 +193,45 @@ t.test('a corrupt health.json is set aside and rebuilt', async (t) => {
   await h.m.stop();
   t.same(readHealth(runDir)?.pods, {});
 });
+
+t.test(
+  'Notify=healthy: a ready condition that could not be set, or was cleared, is set at the next passing check',
+  async (t) => {
+    const runDir = t.testdir();
+    runnerCopy(runDir, 'db', 42, {
+      CONTAINER: 'db',
+      HEALTH: healthSetting(SPEC),
+      READY_COND: 'ready-pod-db',
+    });
+    const h = monitor(runDir, () => 'healthy');
+    h.finit.fail.condSet = 'initctl cond set ready-pod-db timed out after 10 s';
+    h.m.observe([svc('pod:db', 42)]);
+    await h.clock.advance(0);
+    await h.clock.advance(0);
+    t.match(h.logged, [/pod:db is healthy/, /cannot set usr\/ready-pod-db: .*timed out/]);
+    t.notOk(h.finit.ready, 'not set');
+
+    delete h.finit.fail.condSet;
+    await h.clock.advance(30_000);
+    await h.clock.advance(0);
+    t.ok(h.finit.ready, 'set at the next check that passed');
+    t.match(h.logged.at(-1), /pod:db is healthy but usr\/ready-pod-db is not set: setting it again/);
+    t.same(h.calls.slice(-2), ['cond get ready-pod-db', 'cond set ready-pod-db']);
+
+    // set: the next passing check only reads it
+    await h.clock.advance(30_000);
+    await h.clock.advance(0);
+    t.same(h.calls.slice(-2), ['healthcheck run db 35000', 'cond get ready-pod-db'], 'read, not set again');
+
+    // paused by Finit a moment (a reload): the same run, still checked, still ready
+    h.m.observe([svc('pod:db', 42, 'paused')]);
+    await h.clock.advance(0);
+    t.notOk(
+      h.calls.some((c) => c.startsWith('cond clear')),
+      'not taken for a pod that ended: its condition stays',
+    );
+    await h.clock.advance(30_000);
+    t.equal(h.calls.filter((c) => c === 'healthcheck run db 35000').length, 4, 'and its checks go on');
+    await h.m.stop();
+  },
+);
