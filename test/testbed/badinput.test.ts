@@ -23,7 +23,7 @@ const ESC_NAME = 'evil\x1b[2J.container';
 const web = `[Container]\nImage=${IMAGE}\nExec=httpd -f -p 8080 -h /www\nPublishPort=8080:8080\nStopTimeout=1\n`;
 
 async function daemonPid(tb: Testbed): Promise<number | undefined> {
-  const row = (await tb.services()).find((s) => s.ident === 'finit-pods');
+  const row = await tb.service('finit-pods');
   return row?.status === 'running' ? row.pid : undefined;
 }
 
@@ -137,7 +137,7 @@ for (const stack of stacksFromEnv()) {
     const unit = (more: string) => `[Container]\nImage=${IMAGE}\nExec=sleep 100000\nStopTimeout=1\n${more}`;
     await tb.startDaemon({ 'web.container': unit('ServiceName=front\n') });
     await tb.waitForStatus('pod:front', 'running', { timeout: 90_000 });
-    const pidOf = async (ident: string) => (await tb.services()).find((s) => s.ident === ident)?.pid;
+    const pidOf = async (ident: string) => (await tb.service(ident))?.pid;
     const pid = await pidOf('pod:front');
     t.ok(pid, 'pod:front runs');
     /** The unit's state as the daemon's last apply left it (state.json), once it says `last`. */

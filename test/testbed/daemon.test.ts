@@ -111,7 +111,7 @@ async function setDaemonArgs(tb: Testbed, args: string): Promise<number> {
 
 /** PID of the finit-pods service while it runs. */
 async function daemonPid(tb: Testbed): Promise<number | undefined> {
-  const row = (await tb.services()).find((s) => s.ident === 'finit-pods');
+  const row = await tb.service('finit-pods');
   return row?.status === 'running' ? row.pid : undefined;
 }
 
@@ -273,7 +273,7 @@ for (const stack of stacksFromEnv()) {
     await installDaemon(tb);
 
     t.test('1. the daemon runs as a Finit service and sets usr/finit-pods', async (t) => {
-      const row = (await tb.services()).find((s) => s.ident === 'finit-pods');
+      const row = await tb.service('finit-pods');
       t.equal(row?.status, 'running', 'initctl status: finit-pods running');
       const cmdline = (await tb.readInside(`/proc/${row?.pid}/cmdline`))?.split('\0') ?? [];
       t.ok(cmdline.includes('daemon') && cmdline.includes(CLI), `its PID is node running ${CLI} daemon`);
@@ -611,7 +611,7 @@ StopTimeout=1
           'the new daemon finds pod:web unchanged',
         );
         t.equal(await tb.containerId('web'), webId, 'same container ID');
-        const after = (await tb.services()).find((s) => s.ident === 'pod:web');
+        const after = await tb.service('pod:web');
         t.same([after?.status, after?.pid], ['running', podPid], 'pod:web running with the same PID');
         t.ok(await readySet(tb), 'usr/finit-pods still set');
         t.same(await reloadsSince(tb, before), { logged: 0, calls: 0 }, 'no reload');

@@ -45,7 +45,17 @@ for (const stack of stacksFromEnv()) {
       await tb.startDaemon(UNITS);
       await tb.waitForStatus('pod:app', 'running', { timeout: 90_000 });
       t.pass('app started: the daemon saw db start, checked it and made it ready');
-      const log = (await tb.readInside(MESSAGES)) ?? '';
+      // the daemon looks at Finit a moment after a runner starts
+      let log = '';
+      await tb
+        .waitFor(
+          async () => {
+            log = (await tb.readInside(MESSAGES)) ?? '';
+            return ['db', 'web', 'app'].every((pod) => log.includes(`pod:${pod} started`)) || undefined;
+          },
+          { timeout: 15_000, message: 'the daemon to log every pod starting' },
+        )
+        .catch(() => undefined);
       for (const pod of ['db', 'web', 'app'])
         t.match(log, new RegExp(`pod:${pod} started`), `the daemon logged pod:${pod} starting`);
       t.notMatch(log, /removed from Finit/, 'and no pod as removed');

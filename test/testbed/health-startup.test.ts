@@ -76,7 +76,7 @@ for (const stack of stacksFromEnv()) {
       t.notMatch(fixed.stdout, /pod:slow[^\n]*\n\s+fixed:/, 'and does nothing for it');
 
       // an edit that adds a startup check to a running pod: not applied, the pod runs on
-      const pid = (await tb.services()).find((s) => s.ident === 'pod:keep')?.pid;
+      const pid = (await tb.service('pod:keep'))?.pid;
       await tb.writeUnit(
         'keep.container',
         `${UNITS['keep.container']}HealthCmd=true\nHealthStartupCmd=true\n`,
@@ -94,11 +94,7 @@ for (const stack of stacksFromEnv()) {
         },
       );
       t.pass('status says the edit was not applied, and why');
-      t.equal(
-        (await tb.services()).find((s) => s.ident === 'pod:keep')?.pid,
-        pid,
-        'pod:keep runs on, not restarted',
-      );
+      t.equal((await tb.service('pod:keep'))?.pid, pid, 'pod:keep runs on, not restarted');
       t.equal(await tb.serviceStatus('pod:keep'), 'running');
       // app waits for slow: named, with nothing to do for it but what slow needs
       t.match(

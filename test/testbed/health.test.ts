@@ -89,7 +89,7 @@ for (const stack of stacksFromEnv()) {
         timeout: 60_000,
         message: 'pod:ok healthy in status --json',
       });
-      const okPid = (await tb.services()).find((s) => s.ident === 'pod:ok')?.pid;
+      const okPid = (await tb.service('pod:ok'))?.pid;
 
       // a pod whose check starts failing: killed, restarted by Finit, counted
       await tb.waitForStatus('pod:flaky', 'running', { timeout: 60_000 });
@@ -113,11 +113,7 @@ for (const stack of stacksFromEnv()) {
       if (info.finit !== '4.2') t.ok((flaky?.finit?.restarts ?? 0) >= 2, 'status shows the restart count');
 
       // the healthy pod, all along
-      t.equal(
-        (await tb.services()).find((x) => x.ident === 'pod:ok')?.pid,
-        okPid,
-        'pod:ok was never restarted',
-      );
+      t.equal((await tb.service('pod:ok'))?.pid, okPid, 'pod:ok was never restarted');
       t.equal(await restarts(tb, 'pod:ok'), 0);
       const ok = s.units.find((u) => u.name === 'ok');
       t.match(ok, { healthy: true, health: { status: 'healthy', failingStreak: 0, exitCode: 0 } });

@@ -413,7 +413,7 @@ StopTimeout=1
       await tb.waitForStatus('hand:other', 'running');
       const file = stanzaPath(tb, 'pod-other.conf');
       const mtime = statSync(file).mtimeMs;
-      const pid = (await tb.services()).find((s) => s.ident === 'hand:other')?.pid;
+      const pid = (await tb.service('hand:other'))?.pid;
 
       // syncs that add, change and remove other units
       await tb.writeUnit('idle.container', `[Container]\nImage=${IMAGE}\nExec=sleep 1000\nStopTimeout=1\n`);
@@ -451,7 +451,7 @@ StopTimeout=1
       t.equal(res.exitCode, 0, 'without other.container sync exits 0');
       t.equal(readMaybe(file), hand, 'pod-other.conf still byte-identical');
       t.equal(statSync(file).mtimeMs, mtime, 'pod-other.conf never touched');
-      const now = (await tb.services()).find((s) => s.ident === 'hand:other');
+      const now = await tb.service('hand:other');
       t.equal(now?.status, 'running', 'the hand-written service keeps running');
       t.equal(now?.pid, pid, 'with the same PID');
       t.equal(await containersNamed(tb, 'other'), '', 'no container other was started');
