@@ -155,15 +155,29 @@ class Box {
   remove(inside) {
     rmSync(this.p(inside), { force: true, recursive: true });
   }
-  /** `initctl -p -t status`: ident → {pid, status}. */
+  /**
+   * `initctl -p -t status`: ident → {pid, status}. Finit walks its list with one iterator shared
+   * by every client, so a list read while the daemon reads one has gaps: it is read until two
+   * reads in a row name the same services.
+   */
   async services() {
-    const r = await this.exec([INITCTL, '-p', '-t', 'status'], { ok: true, timeout: 30_000 });
-    const rows = new Map();
-    for (const line of r.stdout.split('\n')) {
-      const m = /^\s*(\d+)\s+(\S+)\s+(\S+)\s+\[/.exec(line);
-      if (m) rows.set(m[2], { pid: Number(m[1]), status: m[3] });
+    const read = async () => {
+      const r = await this.exec([INITCTL, '-p', '-t', 'status'], { ok: true, timeout: 30_000 });
+      const rows = new Map();
+      for (const line of r.stdout.split('\n')) {
+        const m = /^\s*(\d+)\s+(\S+)\s+(\S+)\s+\[/.exec(line);
+        if (m) rows.set(m[2], { pid: Number(m[1]), status: m[3] });
+      }
+      return rows;
+    };
+    const names = (rows) => [...rows.keys()].join(' ');
+    let last = await read();
+    for (let n = 0; n < 10; n++) {
+      const now = await read();
+      if (names(now) === names(last)) return now;
+      last = now;
     }
-    return rows;
+    throw new Error('initctl status named other services at each of 11 reads');
   }
   /** Running containers: name → {id, hash (its io.finit-pods.hash label)}. */
   async containers() {
