@@ -300,15 +300,19 @@ const notReadyWhy = (notify: Readiness): string =>
 const serviceName = (kind: UnitKind): string =>
   kind === 'pod' ? 'podman-pod' : kind === 'kube' ? 'kube' : 'pod';
 
-/** The Finit services status shows: each unit's, and the pod a broken unit's kept stanza runs. */
+/**
+ * The Finit services status expects to find: each usable unit's, and the pod a broken unit's kept
+ * stanza runs (a broken unit with none has no service to ask for).
+ */
 function servicesShown(results: readonly UnitResult[], last: DaemonState | undefined): string[] {
   const out: string[] = [];
   for (const r of results) {
-    if (r.model?.kind === 'container') out.push(`pod:${r.model.pod}`);
+    if (!r.ok) {
+      const kept = keptPod(r, last);
+      if (kept) out.push(`pod:${kept}`);
+    } else if (r.model?.kind === 'container') out.push(`pod:${r.model.pod}`);
     else if (r.model?.kind === 'pod' || r.model?.kind === 'kube')
       out.push(`${serviceName(r.model.kind)}:${r.model.resource}`);
-    const kept = r.ok ? undefined : keptPod(r, last);
-    if (kept) out.push(`pod:${kept}`);
   }
   return out;
 }

@@ -19,13 +19,16 @@ export function adapters(
   ready: boolean,
   exec: Runner,
 ): { finit: Finit; podman: ReturnType<typeof podmanCli> } {
-  // a service the list lacks is asked for by name: a fake's list is whole, so Finit does not know it
+  // a service the list lacks is asked for by name: unless the fake answers for it, its list is
+  // whole, so Finit does not know it (and the list's own answer is not one service's)
   const byName: Runner = async (file, args, opts) => {
-    if (file === INITCTL && args.length === 3 && args[0] === '-j' && args[1] === 'status')
-      return { exitCode: 69, stdout: '', stderr: `no such task or service(s): ${args[2]}`, timedOut: false };
-    if (file === INITCTL && args.length === 4 && args.join(' ').startsWith('-b -p status '))
-      return { exitCode: 255, stdout: '', stderr: '', timedOut: false };
-    return exec(file, args, opts);
+    const ask = args.join(' ');
+    const named = file === INITCTL && /^(-j|-b -p) status \S+$/.test(ask);
+    const r = await exec(file, args, opts);
+    if (!named || (r.exitCode === 0 && !r.stdout.trimStart().startsWith('['))) return r;
+    return args[0] === '-j'
+      ? { exitCode: 69, stdout: '', stderr: `no such task or service(s): ${args[2]}`, timedOut: false }
+      : { exitCode: 255, stdout: '', stderr: '', timedOut: false };
   };
   const finit: Finit = {
     ...initctlFinit(INITCTL, byName),

@@ -551,3 +551,31 @@ t.test(
     );
   },
 );
+
+t.test("status: a pod Finit's list lacks is asked for by name; a broken unit's is not", async (t) => {
+  // Finit's one iterator, shared by every client: a list read while another is has gaps
+  const { cfg, unit } = inspectConfig(t);
+  unit('web.container', '[Container]\nImage=localhost/busybox:latest\nExec=httpd -f\n');
+  unit('bad.container', '[Container]\nImgae=localhost/busybox:latest\n');
+  const now = Math.floor(Date.now() / 1000);
+  const exec = fakeRunner({
+    [`${INITCTL} -j status`]: { stdout: '[]' },
+    [`${INITCTL} -j status pod:web`]: {
+      stdout: '{ "identity": "pod:web", "status": "running", "pid": 301, "restarts": 0 }',
+    },
+    [`${PODMAN} ps -a --format json`]: {
+      stdout: JSON.stringify([psRow('aaaaaaaaaaaa', 'web', 'running', { StartedAt: now - 10 })]),
+    },
+    [`${PODMAN} images --format json`]: {
+      stdout: JSON.stringify([{ Id: 'f'.repeat(64), Names: ['localhost/busybox:latest'] }]),
+    },
+  });
+  const view = await collectStatus(cfg, adapters('4.12', true, exec));
+  t.match(view.units.find((u) => u.name === 'web')?.finit, { status: 'running', pid: 301 }, 'web: running');
+  t.notOk(view.units.find((u) => u.name === 'bad')?.finit, 'bad: no service');
+  t.same(
+    exec.calls.filter((c) => c.startsWith(`${INITCTL} -j status `)),
+    [`${INITCTL} -j status pod:web`],
+    'only the usable unit is asked for by name',
+  );
+});
