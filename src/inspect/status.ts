@@ -20,7 +20,7 @@ import type { UnitKind } from '../parse/load.js';
 import { type ServiceDependencies, serviceDependencies } from '../render/dependencies.js';
 import { finitCaps } from '../render/finit.js';
 import { podReadyCondition } from '../render/labels.js';
-import { identityText, LABEL_POD, READY_CONDITION } from '../render/stanza.js';
+import { identityText, LABEL_MANAGED, LABEL_POD, READY_CONDITION } from '../render/stanza.js';
 import { readUpdates, type UpdateState } from '../update/state.js';
 import { type UpdateView, updateProblem, updateView } from '../update/view.js';
 import { type HealthView, healthProblem, healthView } from './health-view.js';
@@ -118,13 +118,17 @@ export async function collectStatusWith(
   const health = cfg.runDir === undefined ? undefined : readHealth(cfg.runDir);
   if (health) readings.health = health.pods;
   if (cfg.stateDir !== undefined) readings.updates = readUpdates(cfg.stateDir);
-  const services = await attempt(() => finit.services(version, servicesShown(results, last)));
-  if ('value' in services) readings.services = services.value;
-  else readings.errors.services = services.error;
-  const ready = await finit.condGet(READY_CONDITION);
   const containers = await attempt(() => podman.containers());
   if ('value' in containers) readings.containers = containers.value;
   else readings.errors.containers = containers.error;
+  // the pods of our containers too: doctor takes one Finit does not know for a stray to remove
+  const ours = (readings.containers ?? []).flatMap((c) =>
+    c.labels[LABEL_MANAGED] === 'true' && c.labels[LABEL_POD] ? [`pod:${c.labels[LABEL_POD]}`] : [],
+  );
+  const services = await attempt(() => finit.services(version, [...servicesShown(results, last), ...ours]));
+  if ('value' in services) readings.services = services.value;
+  else readings.errors.services = services.error;
+  const ready = await finit.condGet(READY_CONDITION);
   if (results.some((r) => ['container', 'image', 'build'].includes(r.model?.kind ?? ''))) {
     const images = await attempt(() => podman.images());
     if ('value' in images) readings.images = images.value;

@@ -211,10 +211,11 @@ t.test('doctor: a container of ours whose unit is gone is named; --fix stops and
   ];
   const answers = {
     [`${INITCTL} -j status`]: {
-      stdout: JSON.stringify([
-        { identity: 'pod:web', status: 'running', pid: 301, restarts: 0 },
-        { identity: 'pod:going', status: 'stopping', pid: 302, restarts: 0 },
-      ]),
+      stdout: JSON.stringify([{ identity: 'pod:web', status: 'running', pid: 301, restarts: 0 }]),
+    },
+    // not in the list (read while another program read one: a gap), but Finit knows it
+    [`${INITCTL} -j status pod:going`]: {
+      stdout: '{ "identity": "pod:going", "status": "stopping", "pid": 302, "restarts": 0 }',
     },
     [`${PODMAN} ps -a --format json`]: { stdout: JSON.stringify(ps) },
     [`${PODMAN} images --format json`]: {
