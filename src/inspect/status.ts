@@ -1,7 +1,8 @@
 // The status view: per unit, what finit-pods, Finit and Podman each say about it, gathered with
 // one call each through the adapters (translate the units directory; Finit's services; podman's
-// containers and images), so it works with or without the daemon. A listing that fails makes
-// what it would have said `unknown`, never "not there". Schema: docs/status.md.
+// containers and images; a pod Finit's list lacks, by name), so it works with or without the
+// daemon. A listing that fails makes what it would have said `unknown`, never "not there".
+// Schema: docs/status.md.
 
 import { statSync } from 'node:fs';
 import { podArchive } from '../apply/archive.js';
