@@ -122,11 +122,13 @@ export async function collectStatusWith(
   const containers = await attempt(() => podman.containers());
   if ('value' in containers) readings.containers = containers.value;
   else readings.errors.containers = containers.error;
-  // the pods of our containers too: doctor takes one Finit does not know for a stray to remove
+  // and our containers' pods: doctor removes a container whose pod Finit does not know
   const ours = (readings.containers ?? []).flatMap((c) =>
     c.labels[LABEL_MANAGED] === 'true' && c.labels[LABEL_POD] ? [`pod:${c.labels[LABEL_POD]}`] : [],
   );
-  const services = await attempt(() => finit.services(version, [...servicesShown(results, last), ...ours]));
+  const services = await attempt(() =>
+    finit.services(version, [...servicesExpected(results, last), ...ours]),
+  );
   if ('value' in services) readings.services = services.value;
   else readings.errors.services = services.error;
   const ready = await finit.condGet(READY_CONDITION);
@@ -309,7 +311,7 @@ const serviceName = (kind: UnitKind): string =>
  * The Finit services status expects to find: each usable unit's, and the pod a broken unit's kept
  * stanza runs (a broken unit with none has no service to ask for).
  */
-function servicesShown(results: readonly UnitResult[], last: DaemonState | undefined): string[] {
+function servicesExpected(results: readonly UnitResult[], last: DaemonState | undefined): string[] {
   const out: string[] = [];
   for (const r of results) {
     if (!r.ok) {
