@@ -31,7 +31,7 @@ import type { Runner } from '../apply/run.js';
 import type { Storage } from '../apply/storage.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import { isIgnoredName, parseUnitName } from '../parse/load.js';
-import { OWN_SERVICE } from '../render/labels.js';
+import { OWN_SERVICE, runnerCopies, runnerOfCopy } from '../render/labels.js';
 import { listenControl } from './control.js';
 import { HealthMonitor } from './health-monitor.js';
 import type { Logger } from './log.js';
@@ -66,13 +66,6 @@ const POD_EVENT_MS = 300;
 /** A pod Finit shows paused, starting or stopping is looked at again after this, doubling. */
 const SETTLE_MIN_MS = 250;
 const SETTLE_MAX_MS = 8000;
-
-/** The service and PID of a runner's copy, RUN_DIR/argv/ID.PID (ID: a pod name, or KIND:NAME). */
-function runnerOf(file: string): { id: string; pid: number } | undefined {
-  const m = /^(.+)\.(\d+)$/.exec(file);
-  if (!m) return undefined;
-  return { id: m[1]!.includes(':') ? m[1]! : `pod:${m[1]}`, pid: Number(m[2]) };
-}
 
 /** Whether a path inside the units directory can change what sync does. */
 export function isRelevant(unitsDir: string, path: string): boolean {
@@ -372,15 +365,15 @@ export class Daemon {
 
   /** The runner creates RUN_DIR/argv/ID.PID as a service starts and removes it as it ends. */
   private watchRunner(): void {
-    const dir = join(this.cfg.runDir, 'argv');
+    const dir = runnerCopies(this.cfg.runDir);
     let timer: NodeJS.Timeout | undefined;
     try {
       mkdirSync(dir, { recursive: true });
       const w = fsWatch(dir, (_event, file) => {
         // POD.PID gone: that runner ended (the pod stopped, or died and Finit starts it again)
-        const r = file ? runnerOf(file) : undefined;
+        const r = file ? runnerOfCopy(file) : undefined;
         if (r && !existsSync(join(dir, file!)))
-          this.log.info({ pod: r.id, pid: r.pid }, `${r.id} ended (runner ${r.pid})`);
+          this.log.info({ pod: r.identity, pid: r.pid }, `${r.identity} ended (runner ${r.pid})`);
         clearTimeout(timer);
         timer = setTimeout(() => void this.watchPods(), POD_EVENT_MS);
       });
@@ -396,7 +389,7 @@ export class Daemon {
   /** The services whose runner is there (RUN_DIR/argv/ID.PID). */
   private runners(): string[] {
     try {
-      return readdirSync(join(this.cfg.runDir, 'argv')).flatMap((f) => runnerOf(f)?.id ?? []);
+      return readdirSync(runnerCopies(this.cfg.runDir)).flatMap((f) => runnerOfCopy(f)?.identity ?? []);
     } catch {
       return [];
     }

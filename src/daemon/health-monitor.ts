@@ -5,12 +5,12 @@
 // (health.ts schedules, health-actions.ts acts), one pod's actions in order; the records go to
 // RUN_DIR/health.json, at once when a status changes, else gathered over a few seconds.
 
-import { join } from 'node:path';
 import { readIfExists } from '../apply/files.js';
 import type { Finit } from '../apply/finit.js';
 import { type FinitService, hasProcess } from '../apply/finit-status.js';
 import type { Podman } from '../apply/podman.js';
 import { parseHealthSetting } from '../model/health.js';
+import { runnerCopy } from '../render/labels.js';
 import { type Clock, HealthScheduler, type HealthTarget, realClock } from './health.js';
 import { type ActionDeps, actOn } from './health-actions.js';
 import { readHealth, writeHealth } from './health-state.js';
@@ -43,7 +43,7 @@ function settingsOf(text: string): Map<string, string> {
 export function readTarget(runDir: string, pod: string, pid: number): HealthTarget | null | undefined {
   let text: string | undefined;
   try {
-    text = readIfExists(join(runDir, 'argv', `${pod}.${pid}`));
+    text = readIfExists(runnerCopy(runDir, pod, pid));
   } catch {
     return undefined;
   }

@@ -47,6 +47,7 @@ import { columns, printable } from '../../lib/text.js';
 import { podName } from '../../model/names.js';
 import { type DirOptions, translateDir, type UnitResult } from '../../model/translate.js';
 import { isIgnoredName, parseUnitName, scanDir, UNIT_KINDS, type UnitName } from '../../parse/load.js';
+import { runnerCopies, runnerOfCopy } from '../../render/labels.js';
 import { stemIdentity } from '../../render/stanza.js';
 import { type Command, dirOptions, err, out, outJson } from '../command.js';
 import { CHECK_OPTIONS, syncConfig } from '../config.js';
@@ -674,15 +675,15 @@ function runningPods(runDir: string): Map<string, number> {
   const pods = new Map<string, number>();
   let names: string[] = [];
   try {
-    names = readdirSync(join(runDir, 'argv'));
+    names = readdirSync(runnerCopies(runDir));
   } catch (e) {
     // no runner has started a pod since the boot; anything else is no answer
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return pods;
-    throw new Error(`cannot tell which pods run: ${join(runDir, 'argv')}: ${errnoText(e)}; nothing removed`);
+    throw new Error(`cannot tell which pods run: ${runnerCopies(runDir)}: ${errnoText(e)}; nothing removed`);
   }
   for (const n of names) {
-    const m = n.match(/^(.+)\.(\d+)$/);
-    if (m && isAlive(Number(m[2]))) pods.set(m[1]!, Number(m[2]));
+    const r = runnerOfCopy(n);
+    if (r && isAlive(r.pid)) pods.set(r.id, r.pid);
   }
   return pods;
 }
