@@ -30,6 +30,7 @@ import { podmanCli } from '../apply/podman.js';
 import type { Runner } from '../apply/run.js';
 import type { Storage } from '../apply/storage.js';
 import type { SyncConfig, SyncReport } from '../apply/sync.js';
+import { doubled } from '../lib/backoff.js';
 import { isIgnoredName, parseUnitName } from '../parse/load.js';
 import { OWN_SERVICE, runnerCopies, runnerOfCopy } from '../render/labels.js';
 import { listenControl } from './control.js';
@@ -152,7 +153,7 @@ export class Daemon {
       return;
     }
     if (this.retryTimer) return;
-    this.retryMs = Math.min(Math.max(this.retryMs * 2, RETRY_MIN_MS), RETRY_MAX_MS);
+    this.retryMs = doubled(this.retryMs, RETRY_MIN_MS, RETRY_MAX_MS);
     this.log.debug({ inMs: this.retryMs }, 'the apply did not complete: trying again');
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
@@ -402,10 +403,10 @@ export class Daemon {
   private pollAgain = false;
   /** A poll that failed is tried again (doubling from RETRY_MIN_MS up to RETRY_MAX_MS). */
   private pollRetryMs = 0;
-  private pollRetry: NodeJS.Timeout | undefined;
   /** A pod in a passing state (inPassing) is looked at again (doubling from SETTLE_MIN_MS up to SETTLE_MAX_MS). */
   private settleMs = 0;
-  private settle: NodeJS.Timeout | undefined;
+  /** The next look at Finit that no runner event asked for (a retry, or a pod settling). */
+  private lookAgainTimer: NodeJS.Timeout | undefined;
   /** stop() was called: nothing new is started. */
   private stopped = false;
   /** Health checks of the running pods (started with the pod watch). */
@@ -456,23 +457,27 @@ export class Daemon {
       this.health?.observe(services);
       this.pollRetryMs = 0;
       // no runner starts or ends as such a state ends: look again until every pod has settled
-      this.settleMs = passing ? Math.min(Math.max(this.settleMs * 2, SETTLE_MIN_MS), SETTLE_MAX_MS) : 0;
-      clearTimeout(this.settle);
-      if (passing && !this.stopped) this.settle = setTimeout(() => void this.watchPods(), this.settleMs);
+      this.settleMs = passing ? doubled(this.settleMs, SETTLE_MIN_MS, SETTLE_MAX_MS) : 0;
+      this.lookAgain(passing ? this.settleMs : undefined);
     } catch (e) {
       // never read as "no change": a pod that started meanwhile would go unchecked, and what
       // waits for it to be healthy would wait for ever
-      this.pollRetryMs = Math.min(Math.max(this.pollRetryMs * 2, RETRY_MIN_MS), RETRY_MAX_MS);
+      this.pollRetryMs = doubled(this.pollRetryMs, RETRY_MIN_MS, RETRY_MAX_MS);
       this.log.warn(
         { err: (e as Error).message },
         `cannot tell which pods run; asking Finit again in ${this.pollRetryMs / 1000} s`,
       );
-      clearTimeout(this.pollRetry);
-      if (!this.stopped) this.pollRetry = setTimeout(() => void this.watchPods(), this.pollRetryMs);
+      this.lookAgain(this.pollRetryMs);
     } finally {
       this.polling = false;
       if (this.pollAgain && !this.stopped) void this.watchPods();
     }
+  }
+
+  /** One look at Finit `ms` from now, in place of any planned; none when `ms` is undefined. */
+  private lookAgain(ms: number | undefined): void {
+    clearTimeout(this.lookAgainTimer);
+    if (ms !== undefined && !this.stopped) this.lookAgainTimer = setTimeout(() => void this.watchPods(), ms);
   }
 
   /** Boot recovery, logged: what was removed and why, which images are missing. */
@@ -538,8 +543,7 @@ export class Daemon {
     for (const t of this.timers) clearInterval(t);
     for (const w of this.fsWatches) w.close();
     clearTimeout(this.retryTimer);
-    clearTimeout(this.pollRetry);
-    clearTimeout(this.settle);
+    clearTimeout(this.lookAgainTimer);
     await this.watcher?.close();
     await this.loop.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));

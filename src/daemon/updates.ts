@@ -4,6 +4,7 @@
 // registry that cannot be reached) is tried again sooner, doubling from a minute up to the
 // schedule's own span: never a busy loop, and never a crash of the daemon.
 
+import { doubled } from '../lib/backoff.js';
 import type { AutoUpdateConfig, AutoUpdateDeps } from '../update/auto-update.js';
 import { readUpdates } from '../update/state.js';
 import type { Logger } from './log.js';
@@ -63,7 +64,7 @@ export class UpdateSchedule {
     }
     // an interrupted update is settled again even without a schedule: its pod waits for it
     const again = failed && (this.everyMs !== undefined || resumeOnly);
-    this.retryMs = again ? Math.min(Math.max(this.retryMs * 2, RETRY_MIN_MS), this.everyMs ?? 3_600_000) : 0;
+    this.retryMs = again ? doubled(this.retryMs, RETRY_MIN_MS, this.everyMs ?? 3_600_000) : 0;
     if (again) log.info({ inMs: this.retryMs }, 'auto-update: trying again');
     this.next(again ? this.retryMs : this.everyMs);
   }
