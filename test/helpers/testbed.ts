@@ -14,6 +14,7 @@ import { mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { parseStatusDetail } from '../../src/apply/finit-status.js';
 
 /** The stacks of tools/testbed (`tools/testbed stacks`): bookworm, trixie, and Finit 4.14 over trixie. */
 export const STACKS = ['bookworm', 'trixie', 'finit414'] as const;
@@ -395,19 +396,11 @@ export class Testbed {
   }
 
   /** Service IDENT (e.g. 'pod:web') as Finit says it, asked for by name (no gaps); undefined if unknown. */
-  async service(ident: string): Promise<ServiceRow | undefined> {
-    const r = await this.exec([this.initctlPath, '-b', '-p', 'status', ident], { reject: false });
-    const field = (name: string) =>
-      new RegExp(`^\\s*${name}\\s*:[ \\t]*(.*)$`, 'm').exec(r.stdout)?.[1]?.trim();
+  async service(ident: string): Promise<Pick<ServiceRow, 'pid' | 'ident' | 'status'> | undefined> {
     // its exit code is that of the log lines it shows after the fields (4.12: `tail`), not ours
-    if (field('Identity') !== ident) return undefined;
-    return {
-      pid: Number(field('PID')) || 0,
-      ident,
-      status: field('Status')?.split(/\s/)[0] ?? '',
-      runlevels: field('Runlevels') ?? '',
-      description: field('Description') ?? '',
-    };
+    const r = await this.exec([this.initctlPath, '-b', '-p', 'status', ident], { reject: false });
+    const svc = parseStatusDetail(r.stdout);
+    return svc?.identity === ident ? { pid: svc.pid, ident, status: svc.status } : undefined;
   }
 
   /** Status word of service IDENT (e.g. 'pod:web'): running, crashed, ...; undefined if unknown. */
@@ -433,9 +426,10 @@ export class Testbed {
   /** Finit's restart count of service IDENT, from `initctl -b -p status IDENT` ("Restarts : N (n/10)"). */
   async restarts(ident: string): Promise<number> {
     const res = await this.exec([this.initctlPath, '-b', '-p', 'status', ident]);
-    const m = res.stdout.match(/Restarts\s*:\s*(\d+)/);
-    if (!m) throw new TestbedError(`${this.label}: no restart count for ${ident}: ${res.stdout}`);
-    return Number(m[1]);
+    const n = parseStatusDetail(res.stdout)?.restarts;
+    if (n === undefined)
+      throw new TestbedError(`${this.label}: no restart count for ${ident}: ${res.stdout}`);
+    return n;
   }
 
   /** ID of the running container NAME (podman ps), or undefined. */

@@ -35,14 +35,6 @@ const READY_AFTER_S = 6;
 const MESSAGES = '/run/messages';
 const SYSLOGD = `service [S12345] name:syslogd /bin/busybox syslogd -n -O ${MESSAGES} -- syslog\n`;
 
-/** Finit's restart count of a service (`initctl -b -p status NAME`: "Restarts : N (…)", on every version). */
-async function restarts(tb: Testbed, ident: string): Promise<number> {
-  const r = await tb.exec([tb.initctlPath, '-b', '-p', 'status', ident], { reject: false });
-  const m = /Restarts\s*:\s*(\d+)/.exec(r.stdout);
-  if (!m) throw new Error(`no restart count for ${ident} in: ${r.stdout}${r.stderr}`);
-  return Number(m[1]);
-}
-
 t.jobs = 2;
 for (const stack of stacksFromEnv()) {
   const info = stackInfo(stack);
@@ -93,14 +85,14 @@ for (const stack of stacksFromEnv()) {
 
       // a pod whose check starts failing: killed, restarted by Finit, counted
       await tb.waitForStatus('pod:flaky', 'running', { timeout: 60_000 });
-      const before = await restarts(tb, 'pod:flaky');
+      const before = await tb.restarts('pod:flaky');
       const firstId = await tb.waitNewContainer('flaky');
-      await tb.waitFor(async () => (await restarts(tb, 'pod:flaky')) >= before + 2, {
+      await tb.waitFor(async () => (await tb.restarts('pod:flaky')) >= before + 2, {
         timeout: 120_000,
         interval: 1000,
         message: 'Finit to restart pod:flaky twice',
       });
-      t.pass(`Finit restarted pod:flaky: ${before} → ${await restarts(tb, 'pod:flaky')} restarts`);
+      t.pass(`Finit restarted pod:flaky: ${before} → ${await tb.restarts('pod:flaky')} restarts`);
       t.not(await tb.waitNewContainer('flaky', firstId), firstId, 'in a new container');
       t.match(
         (await tb.readInside(MESSAGES)) ?? '',
@@ -114,7 +106,7 @@ for (const stack of stacksFromEnv()) {
 
       // the healthy pod, all along
       t.equal((await tb.service('pod:ok'))?.pid, okPid, 'pod:ok was never restarted');
-      t.equal(await restarts(tb, 'pod:ok'), 0);
+      t.equal(await tb.restarts('pod:ok'), 0);
       const ok = s.units.find((u) => u.name === 'ok');
       t.match(ok, { healthy: true, health: { status: 'healthy', failingStreak: 0, exitCode: 0 } });
       t.equal(await tb.serviceStatus('finit-pods'), 'running', 'the daemon runs on');
