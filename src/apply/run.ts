@@ -1,6 +1,6 @@
 // Running external programs (podman, initctl): always with a timeout, never through a shell.
-// Plain node:child_process: execa took ~160 ms to import, paid by every command and by the
-// daemon at boot before it could let any pod start.
+// Plain node:child_process: execa's import is paid by every command and by the daemon at boot
+// before it can let any pod start.
 
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';

@@ -1,8 +1,8 @@
 // Podman's containers and images as containers/storage records them on disk
 // (GRAPHROOT/DRIVER-containers/containers.json, GRAPHROOT/DRIVER-images/images.json), read
 // without starting podman. Boot recovery asks two questions after its first podman call: does
-// any container still hold a pod's name, and which images are here? Two podman processes answer
-// them in ~45 ms, on the path every pod waits for; these files answer in about a millisecond.
+// any container still hold a pod's name, and which images are here? Two podman processes would
+// answer them on the path every pod waits for; these files answer without starting one.
 // Only for the layout podman uses unless told otherwise: a storage.conf this does not fully
 // understand (another config file, drop-ins, additional or separate image stores, a transient
 // store, an undetectable driver) gives no Storage, and the caller asks podman instead. The files

@@ -49,8 +49,8 @@ async function startBootRemoval(args: string[]): Promise<void> {
 
 /**
  * Ends a one-shot command as soon as its output is written: left to end by itself, Node first
- * tears down a heap that `check` of 1,000 units has grown to ~15 MB, ~15 ms more. The daemon ends
- * by itself, after its logger has flushed.
+ * tears down the heap a large `check` has grown, which the user waits for. The daemon ends by
+ * itself, after its logger has flushed.
  */
 async function exitNow(code: number): Promise<void> {
   for (const s of [process.stdout, process.stderr]) {
