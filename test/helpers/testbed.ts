@@ -65,6 +65,11 @@ export const podmanMajor = (info: StackInfo): number => Number.parseInt(info.pod
 export const daemonStanza = (info: StackInfo, args: readonly string[] = []): string =>
   `service [2345] name:finit-pods log ${[info.node, CLI, 'daemon', ...args].join(' ')} -- finit-pods\n`;
 
+/** Where a busybox syslogd (SYSLOGD) writes the daemon's log (Finit's `log`) and the pods' output. */
+export const MESSAGES = '/run/messages';
+/** A busybox syslogd as a Finit service: what Finit's `log` sends lands in MESSAGES. */
+export const SYSLOGD = `service [S12345] name:syslogd /bin/busybox syslogd -n -O ${MESSAGES} -- syslog\n`;
+
 /** The stack's Finit is `min` ('4.13') or later. */
 export function finitAtLeast(info: StackInfo, min: string): boolean {
   const [a = 0, b = 0] = info.finit.split('.').map(Number);

@@ -20,8 +20,10 @@ import {
   CLI,
   daemonStanza,
   IMAGE,
+  MESSAGES,
   podmanMajor,
   REPO_DIR,
+  SYSLOGD,
   stacksFromEnv,
   Testbed,
 } from '../helpers/testbed.js';
@@ -30,8 +32,6 @@ if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -
 
 /** On the persisted storage bind (/var/lib/containers), so it survives power cuts. */
 const ARCHIVE = '/var/lib/containers/finit-pods-test/arch.tar';
-const MESSAGES = '/run/messages';
-const SYSLOGD = `service [S12345] name:syslogd /bin/busybox syslogd -n -O ${MESSAGES} -- syslog\n`;
 const THREE = ['web', 'notes', 'cache'];
 const GHOSTIMG = '/cfg/containers/ghostimg.container';
 

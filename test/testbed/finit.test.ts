@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import t from 'tap';
 import type { StatusView } from '../../src/inspect/status.js';
-import { CLI, IMAGE, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
+import { CLI, IMAGE, MESSAGES, SYSLOGD, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
 
@@ -18,9 +18,6 @@ const UNITS: Record<string, string> = {
   'web.container': `[Container]\nImage=${IMAGE}\nExec=sleep 100000\nStopTimeout=1\n`,
 };
 const READS = 20;
-/** A busybox syslogd: the daemon's log (Finit's `log`) lands in MESSAGES. */
-const MESSAGES = '/run/messages';
-const SYSLOGD = `service [S12345] name:syslogd /bin/busybox syslogd -n -O ${MESSAGES} -- syslog\n`;
 
 t.jobs = 3;
 for (const stack of stacksFromEnv()) {

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import t from 'tap';
 import type { StatusView } from '../../src/inspect/status.js';
 import { heldUntilReady } from '../helpers/readiness.js';
-import { CLI, IMAGE, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
+import { CLI, IMAGE, MESSAGES, SYSLOGD, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
 
@@ -27,8 +27,6 @@ const UNITS: Record<string, string> = {
   // never starts up: restarted after three failed startup checks
   'stuck.container': `[Container]\nImage=${IMAGE}\nExec=sleep 100000\nHealthCmd=true\nHealthStartupCmd=false\nHealthStartupInterval=1s\nHealthStartupRetries=3\nStopTimeout=1\n`,
 };
-const MESSAGES = '/run/messages';
-const SYSLOGD = `service [S12345] name:syslogd /bin/busybox syslogd -n -O ${MESSAGES} -- syslog\n`;
 
 /** Whether a podman version (4.3.1, 5.4.2) has the startup check (4.4 and later). */
 const hasStartupCheck = (v: string) => {

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import t from 'tap';
 import type { StatusView } from '../../src/inspect/status.js';
 import { heldUntilReady } from '../helpers/readiness.js';
-import { CLI, IMAGE, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
+import { CLI, IMAGE, MESSAGES, SYSLOGD, stackInfo, stacksFromEnv, Testbed } from '../helpers/testbed.js';
 
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
 
@@ -31,9 +31,6 @@ const UNITS: Record<string, string> = {
   'app.container': `[Unit]\nRequires=db.container\nAfter=db.container\n[Container]\nImage=${IMAGE}\nExec=sleep 100000\nStopTimeout=1\n`,
 };
 const READY_AFTER_S = 6;
-/** A busybox syslogd: the daemon's log (Finit's `log`) lands in MESSAGES. */
-const MESSAGES = '/run/messages';
-const SYSLOGD = `service [S12345] name:syslogd /bin/busybox syslogd -n -O ${MESSAGES} -- syslog\n`;
 
 t.jobs = 2;
 for (const stack of stacksFromEnv()) {
