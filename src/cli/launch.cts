@@ -5,10 +5,11 @@
 // starts without loading ~20 modules and compiling their functions again. It pays at boot: the
 // daemon starts the removal that pods wait for sooner (npm run bench shows boot with and
 // without it). Node 22 has such a cache built in (module.enableCompileCache); Node 20 does not.
-// V8 itself refuses a cache made by another Node, and the script is then compiled as usual. Without a bundle, or with one older than
-// dist/cli/main.js (tsc ran since the last `npm run build`), the ES modules are loaded instead;
-// the installed package (npm pack, tools/package.mjs) has the bundle and no ES modules.
-// CommonJS, so that Node does not start its ES module loader for it.
+// V8 itself refuses a cache made by another Node, and the script is then compiled as usual.
+// Without a bundle, or with one older than dist/cli/main.js (tsc ran since the last `npm run
+// build`), the ES modules are loaded instead; the installed package (npm pack, tools/package.mjs)
+// has the bundle and no ES modules. CommonJS, so that Node does not start its ES module loader
+// for it.
 
 import fs = require('node:fs');
 import path = require('node:path');
