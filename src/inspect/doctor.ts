@@ -27,7 +27,7 @@ import type { SyncConfig, SyncReport } from '../apply/sync.js';
 import { findProgram } from '../lib/programs.js';
 import { printable } from '../lib/text.js';
 import type { UnitResult } from '../model/translate.js';
-import { LABEL_MANAGED, LABEL_POD } from '../render/labels.js';
+import { LABEL_MANAGED, ownPod } from '../render/labels.js';
 import { updateProblem } from '../update/view.js';
 import { collectStatusWith, type PodView, unmetDependencies } from './status.js';
 
@@ -312,8 +312,8 @@ function strayContainers(
   if (!services || !containers) return [];
   const defined = new Set(view.units.filter((u) => u.kind === 'container').map((u) => u.name));
   return containers.flatMap((c) => {
-    const pod = c.labels[LABEL_POD];
-    if (c.labels[LABEL_MANAGED] !== 'true' || !pod || defined.has(pod)) return [];
+    const pod = ownPod(c.labels);
+    if (!pod || defined.has(pod)) return [];
     if (services.some((s) => s.identity === `pod:${pod}`)) return [];
     const id = c.id.slice(0, 12);
     const finding = {

@@ -20,8 +20,8 @@ import { translateDir, type UnitResult } from '../model/translate.js';
 import type { UnitKind } from '../parse/load.js';
 import { type ServiceDependencies, serviceDependencies } from '../render/dependencies.js';
 import { finitCaps } from '../render/finit.js';
-import { podReadyCondition } from '../render/labels.js';
-import { identityText, LABEL_MANAGED, LABEL_POD, READY_CONDITION } from '../render/stanza.js';
+import { ownPod, podReadyCondition } from '../render/labels.js';
+import { identityText, LABEL_POD, READY_CONDITION } from '../render/stanza.js';
 import { readUpdates, type UpdateState } from '../update/state.js';
 import { type UpdateView, updateProblem, updateView } from '../update/view.js';
 import { type HealthView, healthProblem, healthView } from './health-view.js';
@@ -123,9 +123,10 @@ export async function collectStatusWith(
   if ('value' in containers) readings.containers = containers.value;
   else readings.errors.containers = containers.error;
   // and our containers' pods: doctor removes a container whose pod Finit does not know
-  const ours = (readings.containers ?? []).flatMap((c) =>
-    c.labels[LABEL_MANAGED] === 'true' && c.labels[LABEL_POD] ? [`pod:${c.labels[LABEL_POD]}`] : [],
-  );
+  const ours = (readings.containers ?? []).flatMap((c) => {
+    const pod = ownPod(c.labels);
+    return pod ? [`pod:${pod}`] : [];
+  });
   const services = await attempt(() =>
     finit.services(version, [...servicesExpected(results, last), ...ours]),
   );

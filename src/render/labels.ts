@@ -14,6 +14,9 @@ export const READY_CONDITION = 'finit-pods';
 export const podReadyCondition = (pod: string): string => `ready-pod-${pod.replaceAll('.', ':')}`;
 export const LABEL_MANAGED = 'io.finit-pods.managed';
 export const LABEL_POD = 'io.finit-pods.pod';
+/** The pod a container finit-pods started runs for (by its labels); undefined for any other container. */
+export const ownPod = (labels: Readonly<Record<string, string>>): string | undefined =>
+  labels[LABEL_MANAGED] === 'true' ? labels[LABEL_POD] || undefined : undefined;
 export const LABEL_HASH = 'io.finit-pods.hash';
 /** A .build's image: the hash of what it was built from, so it is built again only when that changes. */
 export const LABEL_BUILD = 'io.finit-pods.build';
